@@ -1,0 +1,44 @@
+# Pagoda: a teaching kernel for riscv64 and x86_64.
+#
+#   make                 build the kernel (ARCH=riscv64, TOOLCHAIN=gnu)
+#   make run             boot it in QEMU with the console on this terminal
+#   make test            every test: host unit tests and the shell on QEMU
+#   make snapshot CMDS='alloc 3; dot buddy'
+#                        run shell commands, render each `dot` to SVG/PNG
+#   make help            this list, with the variables
+#
+# Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
+
+include build.mk
+
+.DEFAULT_GOAL := all
+.PHONY: all kernel run test snapshot host clean deps help
+
+all: kernel
+
+# Install what is missing on a fresh Debian/Ubuntu machine (once).
+deps:
+	@tools/deps.sh
+
+kernel: deps
+	@$(MAKE) --no-print-directory $(KERNEL) $(KERNEL_SYM)
+
+run: kernel
+	@echo "Booting Pagoda ($(ARCH), $(MEM) RAM). Quit QEMU with Ctrl-A then X, or type 'poweroff'."
+	$(QEMU) $(QEMU_BOOT) -nographic
+
+host: deps
+	@$(MAKE) --no-print-directory $(PMM_LIB) $(HOST_TESTS)
+
+test: deps
+	@tests/run.sh
+
+snapshot: kernel
+	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots \
+		-- $(QEMU) $(QEMU_BOOT) -nographic -- "$(CMDS)"
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '2,12s/^# \{0,1\}//p' Makefile

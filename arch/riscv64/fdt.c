@@ -1,0 +1,174 @@
+/**
+ * @file fdt.c
+ * @brief Walk a flattened device tree (devicetree specification, chapter 5).
+ *
+ * The structure block is a stream of big-endian tokens: BEGIN_NODE (with the
+ * node's name), PROP (length, name offset, value), END_NODE, END. A node's
+ * properties come before its children, so a node is complete when its first
+ * child begins or when it ends: that is when fdt_walk() reports it.
+ */
+#include "fdt.h"
+#include "string.h"
+
+#define FDT_MAGIC 0xd00dfeed
+#define FDT_BEGIN_NODE 1
+#define FDT_END_NODE 2
+#define FDT_PROP 3
+#define FDT_NOP 4
+#define FDT_END 9
+
+struct fdt_header {
+	uint32_t magic, totalsize, off_dt_struct, off_dt_strings, off_mem_rsvmap;
+	uint32_t version, last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
+};
+
+static uint32_t be32(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static uint64_t read_cells(const uint8_t *p, uint32_t cells)
+{
+	uint64_t v = 0;
+	for (uint32_t i = 0; i < cells; i++)
+		v = v << 32 | be32(p + 4 * i);
+	return v;
+}
+
+uint32_t fdt_size(const void *dtb)
+{
+	const struct fdt_header *h = dtb;
+	if (dtb == NULL || be32(&h->magic) != FDT_MAGIC)
+		return 0;
+	return be32(&h->totalsize);
+}
+
+int fdt_name_is(const char *node_name, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(node_name, name, n) == 0 && (node_name[n] == '\0' || node_name[n] == '@');
+}
+
+int fdt_compatible(const struct fdt_node *node, const char *name)
+{
+	const char *s = node->compatible;
+	const char *end = s + node->compatible_len;
+	while (s && s < end) {
+		if (strcmp(s, name) == 0)
+			return 1;
+		s += strlen(s) + 1;
+	}
+	return 0;
+}
+
+int fdt_reg(const struct fdt_node *node, size_t i, uint64_t *addr, uint64_t *size)
+{
+	uint32_t entry = 4 * (node->address_cells + node->size_cells);
+	if (node->reg == NULL || entry == 0 || (i + 1) * entry > node->reg_len)
+		return 0;
+	*addr = read_cells(node->reg + i * entry, node->address_cells);
+	*size = read_cells(node->reg + i * entry + 4 * node->address_cells, node->size_cells);
+	return 1;
+}
+
+void fdt_memreserve(const void *dtb, void (*fn)(uint64_t addr, uint64_t size, void *ctx),
+		    void *ctx)
+{
+	const struct fdt_header *h = dtb;
+	const uint8_t *p = (const uint8_t *)dtb + be32(&h->off_mem_rsvmap);
+	for (;; p += 16) {
+		uint64_t addr = read_cells(p, 2), size = read_cells(p + 8, 2);
+		if (addr == 0 && size == 0)
+			return;
+		fn(addr, size, ctx);
+	}
+}
+
+/* Per open node: its record, and the cell sizes it sets for its children. */
+struct level {
+	struct fdt_node node;
+	uint32_t child_address_cells, child_size_cells;
+	int reported;
+};
+
+int fdt_walk(const void *dtb, void (*fn)(const struct fdt_node *node, void *ctx), void *ctx)
+{
+	const struct fdt_header *h = dtb;
+	if (fdt_size(dtb) == 0)
+		return -1;
+	const uint8_t *p = (const uint8_t *)dtb + be32(&h->off_dt_struct);
+	const uint8_t *end = p + be32(&h->size_dt_struct);
+	const char *strings = (const char *)dtb + be32(&h->off_dt_strings);
+	struct level stack[FDT_MAX_DEPTH + 1];
+	int depth = -1; /* the root is depth 0 */
+
+	while (p + 4 <= end) {
+		uint32_t token = be32(p);
+		p += 4;
+		switch (token) {
+		case FDT_BEGIN_NODE: {
+			const char *name = (const char *)p;
+			p += (strlen(name) + 4) & ~(size_t)3;
+			if (depth >= 0 && depth <= FDT_MAX_DEPTH && !stack[depth].reported) {
+				if (depth > 0)
+					fn(&stack[depth].node, ctx);
+				stack[depth].reported = 1;
+			}
+			if (++depth > FDT_MAX_DEPTH)
+				break; /* too deep: read past it, report nothing */
+			struct level *l = &stack[depth];
+			memset(l, 0, sizeof(*l));
+			if (depth > 0) {
+				for (int i = 0; i < depth - 1; i++)
+					l->node.path[i] = stack[depth - 1].node.path[i];
+				l->node.path[depth - 1] = name;
+				l->node.address_cells = stack[depth - 1].child_address_cells;
+				l->node.size_cells = stack[depth - 1].child_size_cells;
+			}
+			l->node.depth = depth;
+			/* Defaults from the devicetree specification. */
+			l->child_address_cells = 2;
+			l->child_size_cells = 1;
+			break;
+		}
+		case FDT_END_NODE:
+			if (depth < 0)
+				return -1;
+			if (depth <= FDT_MAX_DEPTH && depth > 0 && !stack[depth].reported)
+				fn(&stack[depth].node, ctx);
+			depth--;
+			break;
+		case FDT_PROP: {
+			uint32_t len = be32(p), nameoff = be32(p + 4);
+			const uint8_t *value = p + 8;
+			const char *name = strings + nameoff;
+			p = value + ((len + 3) & ~(uint32_t)3);
+			if (depth < 0 || depth > FDT_MAX_DEPTH)
+				break;
+			struct level *l = &stack[depth];
+			if (strcmp(name, "reg") == 0) {
+				l->node.reg = value;
+				l->node.reg_len = len;
+			} else if (strcmp(name, "compatible") == 0) {
+				l->node.compatible = (const char *)value;
+				l->node.compatible_len = len;
+			} else if (strcmp(name, "device_type") == 0) {
+				l->node.device_type = (const char *)value;
+			} else if (strcmp(name, "#address-cells") == 0 && len == 4) {
+				l->child_address_cells = be32(value);
+			} else if (strcmp(name, "#size-cells") == 0 && len == 4) {
+				l->child_size_cells = be32(value);
+			}
+			break;
+		}
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			return depth == -1 ? 0 : -1;
+		default:
+			return -1;
+		}
+	}
+	return -1;
+}

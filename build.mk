@@ -1,0 +1,99 @@
+# build.mk: how Pagoda is built. The Makefile has the targets users type.
+#
+#   ARCH=riscv64|x86_64   which kernel (default riscv64)
+#   TOOLCHAIN=gnu|llvm    GNU cross compiler, or clang + ld.lld (default gnu)
+#
+# Outputs go to build/$(ARCH)/ (kernel.elf, kernel.sym) and build/host/.
+
+ARCH ?= riscv64
+TOOLCHAIN ?= gnu
+MEM ?= 128M
+
+ifeq ($(filter $(ARCH),riscv64 x86_64),)
+  $(error ARCH must be riscv64 or x86_64, not '$(ARCH)')
+endif
+ifeq ($(filter $(TOOLCHAIN),gnu llvm),)
+  $(error TOOLCHAIN must be gnu or llvm, not '$(TOOLCHAIN)')
+endif
+
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+  Q :=
+  say = @:
+else
+  Q := @
+  say = @echo "  $(1)	$(2)"
+endif
+
+BUILD := build/$(ARCH)
+OBJDIR := $(BUILD)/obj-$(TOOLCHAIN)
+KERNEL := $(BUILD)/kernel.elf
+KERNEL_SYM := $(BUILD)/kernel.sym
+
+include arch/$(ARCH)/arch.mk
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+KERNEL_CFLAGS := -std=c11 $(WARNINGS) -O2 -g -ffreestanding -fno-builtin -nostdlib \
+	-fno-stack-protector -fno-pic -fno-omit-frame-pointer \
+	-Ios/include -Ishell -Iarch/$(ARCH) $(ARCH_CFLAGS) -MMD -MP
+
+# The kernel: everything in os/, shell/ and this arch's directory.
+KERNEL_SRCS := $(wildcard os/*/*.c) $(wildcard shell/*.c) $(ARCH_SRCS)
+KERNEL_OBJS := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS))
+
+$(OBJDIR)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(ARCH_CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(OBJDIR)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(call say,AS,$<)
+	$(Q)$(ARCH_CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+# Relink when the toolchain changes, even if no source did.
+$(BUILD)/toolchain.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo "$(TOOLCHAIN)" | cmp -s - $@ || echo "$(TOOLCHAIN)" > $@
+
+$(KERNEL): $(KERNEL_OBJS) $(ARCH_LDSCRIPT) $(BUILD)/toolchain.stamp
+	$(call say,LD,$@)
+	$(Q)$(ARCH_LD) $(ARCH_LDFLAGS) -nostdlib -T $(ARCH_LDSCRIPT) -o $@ $(KERNEL_OBJS)
+
+# "address type name" per line, as Bochs' ldsym and a student's eyes want.
+$(KERNEL_SYM): $(KERNEL)
+	$(call say,SYM,$@)
+	$(Q)$(ARCH_NM) -n $< | awk 'NF == 3 && $$2 ~ /[tTdDbBrR]/ { print "0x" $$1, $$3 }' > $@
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# ---- host side: the page manager as a library, its tests and tools ----
+
+HOST_CC ?= cc
+HOST_BUILD := build/host
+HOST_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer $(HOST_SANITIZE) \
+	-Ios/include -MMD -MP
+PMM_SRCS := $(wildcard os/mm/pmm*.c)
+PMM_HOST_OBJS := $(patsubst %,$(HOST_BUILD)/%.o,$(PMM_SRCS))
+PMM_LIB := $(HOST_BUILD)/libpmm.a
+
+$(HOST_BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(PMM_LIB): $(PMM_HOST_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
+
+$(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.c.o $(PMM_LIB)
+	$(call say,HOSTLD,$@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+
+-include $(PMM_HOST_OBJS:.o=.d)
+
+.PHONY: FORCE
+FORCE:

@@ -1,0 +1,51 @@
+/**
+ * @file arch.h
+ * @brief Everything an architecture provides to the rest of the kernel.
+ *
+ * os/ and shell/ reach the machine only through these functions; each
+ * arch/<name>/ directory implements all of them. Nothing outside arch/ asks
+ * which architecture it is running on.
+ *
+ * Boot order: the arch's assembly entry sets up a stack (and on x86_64, long
+ * mode), its C start-up finds the console and memory, then calls kmain().
+ */
+#ifndef PAGODA_ARCH_H
+#define PAGODA_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memory.h"
+
+/** @brief Write one byte to the console (no newline translation). */
+void arch_console_putc(char c);
+
+/** @brief Read one byte from the console, or -1 if none is waiting. */
+int arch_console_getc(void);
+
+/**
+ * @brief Describe physical memory as the firmware reported it: every RAM
+ *        range, and every range inside RAM that the kernel must not hand out
+ *        (firmware, kernel image, boot information, ...).
+ */
+void arch_boot_memory(struct boot_memory *memory);
+
+/** @brief Short name of the architecture and machine, for the banner. */
+const char *arch_name(void);
+
+/** @brief Switch the machine off; QEMU exits with @p status (0 = success). */
+_Noreturn void arch_poweroff(int status);
+
+/** @brief A free-running cycle (or timer) counter, for rough timing. */
+uint64_t arch_cycles(void);
+
+/**
+ * @brief Stop in an attached debugger if the machine has a way to.
+ * @return 1 if a stop was requested, 0 if this machine has none
+ */
+int arch_debug_break(void);
+
+/** @brief The kernel's C entry: called once by the arch start-up code. */
+_Noreturn void kmain(void);
+
+#endif

@@ -1,0 +1,267 @@
+/**
+ * @file pmm.h
+ * @brief The physical page manager: a buddy system over memory segments.
+ *
+ * Modelled on OpenHarmony LiteOS-A (los_vm_phys.c): every page of managed
+ * memory has a descriptor in a page array, memory is split into segments,
+ * and each segment keeps free lists for blocks of 2^0 .. 2^8 pages.
+ *
+ * The policies, fixed so that a student can predict every answer:
+ *
+ * - **Contiguous** allocation of n <= 256 pages is exact-length. It takes the
+ *   block at the head of the smallest non-empty free list of order
+ *   >= ceil(log2 n) (lists tried in order, segments in the order they were
+ *   added), splits it down to that order (each upper half goes to the *front*
+ *   of its list), keeps the first n pages and frees the unused tail. So the
+ *   block is aligned to 2^ceil(log2 n) pages on the physical address, and
+ *   3 pages cost 3 pages.
+ * - **Large** requests (n > 256) take the lowest-addressed run of n free pages
+ *   that lies inside one segment, wherever it starts.
+ * - **Scattered** allocation of n pages is n single-page allocations, all or
+ *   nothing, linked into a caller's ::pmm_set.
+ * - **Free** takes the start address; the manager remembers the length. Freed
+ *   pages merge with their buddies (found by address arithmetic) and the
+ *   resulting block goes to the *front* of its list. Anything that is not the
+ *   exact start of a live allocation is refused and changes nothing.
+ * - Initially each segment is cut into the largest aligned blocks that fit,
+ *   appended in address order, so the head of every list is its lowest block.
+ *
+ * Addresses are physical, and the manager writes its page array into the
+ * first pages of each segment: it relies on the course's memory model where
+ * kernel address == physical address. On the host the "physical" memory is
+ * an ordinary buffer.
+ *
+ * This file and os/mm/pmm*.c are plain C with no architecture header: the same
+ * sources build into both kernels and into the host test library.
+ */
+#ifndef PAGODA_PMM_H
+#define PAGODA_PMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "list.h"
+
+#define PMM_PAGE_SHIFT 12                      /**< log2 of the page size */
+#define PMM_PAGE_SIZE ((uintptr_t)1 << PMM_PAGE_SHIFT) /**< 4 KiB */
+#define PMM_MAX_ORDER 8                        /**< largest block: 256 pages, 1 MiB */
+#define PMM_NR_ORDERS (PMM_MAX_ORDER + 1)      /**< orders 0..8 */
+#define PMM_MAX_SEGMENTS 16                    /**< segments the manager can hold */
+
+/** @brief Results of page-manager calls: 0 for success, a negative value otherwise. */
+enum pmm_error {
+	PMM_OK = 0,
+	PMM_ERR_INVALID = -1,       /**< zero pages, or an impossible size */
+	PMM_ERR_NO_MEMORY = -2,     /**< no free block / run large enough */
+	PMM_ERR_OUTSIDE = -3,       /**< address is not in managed memory */
+	PMM_ERR_UNALIGNED = -4,     /**< address is not page aligned */
+	PMM_ERR_NOT_ALLOCATED = -5, /**< page is free (double free, or never allocated) */
+	PMM_ERR_INTERIOR = -6,      /**< inside an allocation, not its first page */
+	PMM_ERR_SCATTERED = -7,     /**< page belongs to a scattered set: free the set */
+	PMM_ERR_NOT_SINGLE = -8,    /**< single-page free of a longer allocation */
+	PMM_ERR_BAD_SET = -9,       /**< set holds a page that is not a live scattered page */
+	PMM_ERR_TOO_MANY = -10,     /**< no room for another segment */
+	PMM_ERR_TOO_SMALL = -11,    /**< segment too small to hold its page array and a page */
+	PMM_ERR_OVERLAP = -12,      /**< segment overlaps one already added */
+};
+
+/** @brief What a page descriptor says about its page. */
+enum pmm_page_state {
+	PMM_PAGE_INSIDE = 0,  /**< not the first page of a block: see the block's head */
+	PMM_PAGE_FREE,        /**< head of a free block of 2^order pages, on a free list */
+	PMM_PAGE_ALLOCATED,   /**< head of a contiguous allocation of count pages */
+	PMM_PAGE_SCATTERED,   /**< a single page of a scattered set */
+};
+
+/**
+ * @brief Descriptor of one physical page (24 bytes on 64-bit machines).
+ *
+ * Only the first page of a block carries information; every other page is
+ * ::PMM_PAGE_INSIDE. The node links a free block into its free list, or a
+ * scattered page into its set.
+ */
+struct pmm_page {
+	struct list_node node; /**< free-list or scattered-set link */
+	uint32_t count;        /**< pages in the allocation (allocated heads) */
+	uint8_t state;         /**< an enum ::pmm_page_state */
+	uint8_t order;         /**< block order (free heads) */
+	uint16_t reserved;     /**< unused; keeps the size a multiple of 8 */
+};
+
+/** @brief A scattered allocation: single pages linked through their descriptors. */
+struct pmm_set {
+	struct list_node pages; /**< list of struct pmm_page, in allocation order */
+	size_t count;           /**< number of pages in the set */
+};
+
+/** @brief A block as seen by pmm_walk() and pmm_find_block(). */
+struct pmm_block {
+	uintptr_t addr;    /**< physical address of the first page */
+	size_t pages;      /**< length in pages */
+	unsigned state;    /**< PMM_PAGE_FREE, PMM_PAGE_ALLOCATED or PMM_PAGE_SCATTERED */
+	unsigned order;    /**< order of a free block */
+	unsigned segment;  /**< index of the segment holding it */
+};
+
+/** @brief A summary of one segment, for meminfo and buddy. */
+struct pmm_segment_info {
+	uintptr_t start;                   /**< first managed page */
+	uintptr_t end;                     /**< one past the last managed byte */
+	uintptr_t array_start;             /**< where the page array lives */
+	size_t array_pages;                /**< pages taken by the page array */
+	size_t pages;                      /**< managed pages */
+	size_t free_pages;                 /**< of which free */
+	size_t free_blocks[PMM_NR_ORDERS]; /**< free blocks per order */
+};
+
+/** @brief A node of the buddy block tree, as pmm_tree_walk() shows it. */
+struct pmm_tree_node {
+	int id;           /**< unique within one walk, from 0 */
+	int parent;       /**< id of the parent, or -1 for a root */
+	unsigned state;   /**< 0 (PMM_PAGE_INSIDE) for a split block, or the
+			       leaf's PMM_PAGE_FREE / _ALLOCATED / _SCATTERED */
+	unsigned order;   /**< the node covers 2^order pages */
+	uintptr_t addr;   /**< from addr */
+	struct pmm_block owner; /**< leaf: the free block or allocation it is part of */
+};
+
+/** @brief Kinds of broken invariant found by pmm_check(). */
+enum pmm_violation_kind {
+	PMM_BAD_STATE = 1,      /**< descriptor state is not a known value */
+	PMM_BAD_TILING,         /**< blocks do not tile the segment exactly */
+	PMM_BAD_INTERIOR,       /**< a page inside a block is marked as a head */
+	PMM_MISALIGNED_FREE,    /**< free block not aligned to its size */
+	PMM_BAD_ORDER,          /**< free block of an order above PMM_MAX_ORDER */
+	PMM_UNMERGED_BUDDIES,   /**< a free block whose buddy is free too */
+	PMM_LIST_MISMATCH,      /**< list member not a free head of that order */
+	PMM_LIST_COUNT,         /**< list length differs from the recorded count */
+	PMM_NOT_LISTED,         /**< free heads of an order not all in its list */
+	PMM_FREE_COUNT,         /**< recorded free pages differ from the blocks */
+	PMM_BAD_COUNT,          /**< allocation of zero pages or past the segment */
+};
+
+/** @brief One broken invariant, reported by pmm_check(). */
+struct pmm_violation {
+	enum pmm_violation_kind kind; /**< what is wrong */
+	unsigned segment;             /**< in which segment */
+	uintptr_t addr;               /**< where (a page or block address) */
+	size_t expected;              /**< the value the invariant asks for */
+	size_t actual;                /**< the value found */
+};
+
+/** @brief Forget every segment: the manager is empty afterwards. */
+void pmm_init(void);
+
+/**
+ * @brief Hand the memory [start, end) to the manager as a new segment.
+ *
+ * The range is trimmed to whole pages; its first pages hold the segment's page
+ * array and the rest is cut into free blocks.
+ * @return the new segment's index (>= 0), or a negative ::pmm_error.
+ */
+int pmm_add_segment(uintptr_t start, uintptr_t end);
+
+/**
+ * @brief Allocate @p pages physically contiguous pages.
+ * @param pages how many pages, at least 1
+ * @param addr receives the address of the first page
+ * @return PMM_OK, PMM_ERR_INVALID or PMM_ERR_NO_MEMORY (nothing changes then)
+ */
+int pmm_alloc_contiguous(size_t pages, uintptr_t *addr);
+
+/** @brief Allocate one page; the same as pmm_alloc_contiguous(1, addr). */
+int pmm_alloc_page(uintptr_t *addr);
+
+/**
+ * @brief Allocate @p pages single pages, not necessarily adjacent, all or nothing.
+ * @param set receives the pages; its previous contents are overwritten
+ * @return PMM_OK, PMM_ERR_INVALID or PMM_ERR_NO_MEMORY (nothing changes then)
+ */
+int pmm_alloc_scattered(size_t pages, struct pmm_set *set);
+
+/**
+ * @brief Free the contiguous allocation that starts at @p addr.
+ * @param pages if not NULL, receives its length in pages
+ * @return PMM_OK or a negative ::pmm_error; on error nothing changes
+ */
+int pmm_free(uintptr_t addr, size_t *pages);
+
+/** @brief Free a one-page allocation; PMM_ERR_NOT_SINGLE for a longer one. */
+int pmm_free_page(uintptr_t addr);
+
+/**
+ * @brief Free every page of a scattered set and leave the set empty.
+ * @param pages if not NULL, receives how many pages were freed
+ * @return PMM_OK, or PMM_ERR_BAD_SET (then nothing changes)
+ */
+int pmm_free_scattered(struct pmm_set *set, size_t *pages);
+
+/** @brief Address of the page whose set link is @p node (see ::pmm_set). */
+uintptr_t pmm_set_address(const struct list_node *node);
+
+/** @brief Number of segments. */
+unsigned pmm_segment_count(void);
+
+/** @brief Fill @p info for segment @p segment; PMM_ERR_INVALID if none. */
+int pmm_segment_info(unsigned segment, struct pmm_segment_info *info);
+
+/** @brief Managed pages in all segments. */
+size_t pmm_total_pages(void);
+
+/** @brief Free pages in all segments. */
+size_t pmm_free_pages(void);
+
+/**
+ * @brief Step through the blocks of a segment in address order.
+ *
+ * Start with *cursor = 0; each call fills @p block and advances the cursor.
+ * @return 1 while a block was found, 0 at the end of the segment.
+ */
+int pmm_walk(unsigned segment, size_t *cursor, struct pmm_block *block);
+
+/**
+ * @brief Find the free block or allocation that contains @p addr.
+ * @return PMM_OK or PMM_ERR_OUTSIDE
+ */
+int pmm_find_block(uintptr_t addr, struct pmm_block *block);
+
+/**
+ * @brief Call @p fn for each free block of @p order in @p segment, in list
+ *        order (the head, which is allocated next, first).
+ */
+void pmm_for_each_free(unsigned segment, unsigned order,
+		       void (*fn)(uintptr_t addr, void *ctx), void *ctx);
+
+/**
+ * @brief Visit the buddy block tree of a segment, parents before children,
+ *        in address order.
+ *
+ * The roots are the largest aligned blocks that tile the segment. A node is
+ * a leaf when it is exactly a free block, or lies wholly inside one
+ * allocation; otherwise it is split into its two halves.
+ */
+void pmm_tree_walk(unsigned segment, void (*fn)(const struct pmm_tree_node *node, void *ctx),
+		   void *ctx);
+
+/**
+ * @brief Verify every invariant of the manager.
+ *
+ * Every free block is aligned to its size, within its segment, of a valid
+ * order, and in exactly the list of its order; list lengths match their
+ * counts; blocks tile each segment with no overlap; no two free buddies are
+ * left unmerged; the free-page counts match the blocks.
+ * @param report called for each violation (may be NULL)
+ * @return the number of violations (0 when all is well)
+ */
+size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx);
+
+/** @brief A short English description of a ::pmm_error. */
+const char *pmm_strerror(int error);
+
+/** @brief A short English description of a ::pmm_violation_kind. */
+const char *pmm_violation_text(enum pmm_violation_kind kind);
+
+/** @brief The order of the smallest block holding @p pages pages (ceil log2). */
+unsigned pmm_order_of(size_t pages);
+
+#endif

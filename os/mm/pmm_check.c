@@ -1,0 +1,144 @@
+/**
+ * @file pmm_check.c
+ * @brief The invariant checker: proves the page manager's books balance.
+ *
+ * It reads every descriptor, so it is for tests, fuzzers and the shell's
+ * check command, never for an allocation path.
+ */
+#include "pmm_internal.h"
+
+struct checker {
+	void (*report)(const struct pmm_violation *v, void *ctx);
+	void *ctx;
+	size_t found;
+};
+
+static void violation(struct checker *c, enum pmm_violation_kind kind, unsigned segment,
+		      uintptr_t addr, size_t expected, size_t actual)
+{
+	struct pmm_violation v = { kind, segment, addr, expected, actual };
+	c->found++;
+	if (c->report)
+		c->report(&v, c->ctx);
+}
+
+/* Blocks tile the segment; heads are valid; every other page is INSIDE;
+ * free blocks are aligned and have no free buddy. Counts free heads. */
+static void check_blocks(struct checker *c, unsigned s, size_t heads[PMM_NR_ORDERS])
+{
+	const struct pmm_segment *seg = &pmm.segments[s];
+	size_t free_pages = 0;
+	size_t index = 0;
+
+	while (index < seg->pages) {
+		const struct pmm_page *page = &seg->page_array[index];
+		uintptr_t addr = pmm_addr(seg, index);
+		size_t len;
+
+		switch (page->state) {
+		case PMM_PAGE_FREE:
+			if (page->order > PMM_MAX_ORDER) {
+				violation(c, PMM_BAD_ORDER, s, addr, PMM_MAX_ORDER, page->order);
+				return;
+			}
+			len = (size_t)1 << page->order;
+			heads[page->order]++;
+			free_pages += len;
+			if ((addr >> PMM_PAGE_SHIFT) & (len - 1))
+				violation(c, PMM_MISALIGNED_FREE, s, addr, len, 0);
+			if (page->order < PMM_MAX_ORDER) {
+				uintptr_t buddy = addr ^ (PMM_PAGE_SIZE << page->order);
+				if (buddy >= seg->base && pmm_index(seg, buddy) + len <= seg->pages) {
+					const struct pmm_page *b = &seg->page_array[pmm_index(seg, buddy)];
+					if (b->state == PMM_PAGE_FREE && b->order == page->order)
+						violation(c, PMM_UNMERGED_BUDDIES, s, addr,
+							  0, page->order);
+				}
+			}
+			break;
+		case PMM_PAGE_ALLOCATED:
+		case PMM_PAGE_SCATTERED:
+			len = page->count;
+			if (len == 0 || (page->state == PMM_PAGE_SCATTERED && len != 1)) {
+				violation(c, PMM_BAD_COUNT, s, addr, 1, len);
+				return;
+			}
+			break;
+		case PMM_PAGE_INSIDE:
+			violation(c, PMM_BAD_TILING, s, addr, 0, 0);
+			return;
+		default:
+			violation(c, PMM_BAD_STATE, s, addr, 0, page->state);
+			return;
+		}
+		if (index + len > seg->pages) {
+			violation(c, PMM_BAD_TILING, s, addr, seg->pages - index, len);
+			return;
+		}
+		for (size_t i = 1; i < len; i++)
+			if (seg->page_array[index + i].state != PMM_PAGE_INSIDE)
+				violation(c, PMM_BAD_INTERIOR, s, pmm_addr(seg, index + i),
+					  PMM_PAGE_INSIDE, seg->page_array[index + i].state);
+		index += len;
+	}
+	if (free_pages != seg->free_pages)
+		violation(c, PMM_FREE_COUNT, s, seg->base, free_pages, seg->free_pages);
+}
+
+/* Every list member is a free head of the list's order; lengths match. */
+static void check_lists(struct checker *c, unsigned s, const size_t heads[PMM_NR_ORDERS])
+{
+	const struct pmm_segment *seg = &pmm.segments[s];
+
+	for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
+		const struct list_node *head = &seg->free_list[order];
+		size_t length = 0;
+		for (const struct list_node *n = head->next; n != head; n = n->next) {
+			const struct pmm_page *page = list_entry(n, struct pmm_page, node);
+			if (page < seg->page_array || page >= seg->page_array + seg->pages) {
+				violation(c, PMM_LIST_MISMATCH, s, 0, order, 0);
+				break;
+			}
+			uintptr_t addr = pmm_addr(seg, (size_t)(page - seg->page_array));
+			if (page->state != PMM_PAGE_FREE || page->order != order)
+				violation(c, PMM_LIST_MISMATCH, s, addr, order, page->order);
+			/* A cycle that misses the head would loop forever. */
+			if (++length > seg->pages)
+				break;
+		}
+		if (length != seg->free_blocks[order])
+			violation(c, PMM_LIST_COUNT, s, seg->base, seg->free_blocks[order], length);
+		if (length != heads[order])
+			violation(c, PMM_NOT_LISTED, s, seg->base, heads[order], length);
+	}
+}
+
+size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx)
+{
+	struct checker c = { report, ctx, 0 };
+
+	for (unsigned s = 0; s < pmm.nr_segments; s++) {
+		size_t heads[PMM_NR_ORDERS] = { 0 };
+		check_blocks(&c, s, heads);
+		check_lists(&c, s, heads);
+	}
+	return c.found;
+}
+
+const char *pmm_violation_text(enum pmm_violation_kind kind)
+{
+	switch (kind) {
+	case PMM_BAD_STATE: return "page descriptor has an unknown state";
+	case PMM_BAD_TILING: return "blocks do not tile the segment";
+	case PMM_BAD_INTERIOR: return "page inside a block is marked as a block head";
+	case PMM_MISALIGNED_FREE: return "free block is not aligned to its size";
+	case PMM_BAD_ORDER: return "free block has an order above the maximum";
+	case PMM_UNMERGED_BUDDIES: return "free block and its buddy are both free";
+	case PMM_LIST_MISMATCH: return "free list holds a block of another kind or order";
+	case PMM_LIST_COUNT: return "free list length differs from its count";
+	case PMM_NOT_LISTED: return "free blocks missing from their free list";
+	case PMM_FREE_COUNT: return "free page count differs from the free blocks";
+	case PMM_BAD_COUNT: return "allocation has an impossible length";
+	}
+	return "unknown violation";
+}

@@ -1,0 +1,80 @@
+/**
+ * @file pmm_scattered.c
+ * @brief Scattered allocation: n single pages, linked through their descriptors.
+ *
+ * The set's list runs through the descriptors' own link field, which an
+ * allocated page does not otherwise use, so a set of any size costs its
+ * owner only a struct pmm_set.
+ */
+#include "pmm_internal.h"
+
+static struct pmm_page *page_of_node(const struct list_node *node)
+{
+	return list_entry(node, struct pmm_page, node);
+}
+
+uintptr_t pmm_set_address(const struct list_node *node)
+{
+	const struct pmm_page *page = page_of_node(node);
+	for (unsigned i = 0; i < pmm.nr_segments; i++) {
+		const struct pmm_segment *seg = &pmm.segments[i];
+		if (page >= seg->page_array && page < seg->page_array + seg->pages)
+			return pmm_addr(seg, (size_t)(page - seg->page_array));
+	}
+	return 0;
+}
+
+int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
+{
+	if (pages == 0)
+		return PMM_ERR_INVALID;
+	/* All or nothing: a single page can be had while any page is free. */
+	if (pages > pmm_free_pages())
+		return PMM_ERR_NO_MEMORY;
+
+	list_init(&set->pages);
+	set->count = pages;
+	for (size_t i = 0; i < pages; i++) {
+		struct pmm_segment *seg;
+		size_t index;
+		pmm_take_block(0, &seg, &index);
+		struct pmm_page *page = &seg->page_array[index];
+		page->state = PMM_PAGE_SCATTERED;
+		page->count = 1;
+		list_push_back(&set->pages, &page->node);
+	}
+	return PMM_OK;
+}
+
+int pmm_free_scattered(struct pmm_set *set, size_t *pages)
+{
+	size_t seen = 0;
+
+	/* Validate the whole set first so that a bad one changes nothing. */
+	for (struct list_node *n = set->pages.next; n != &set->pages; n = n->next) {
+		if (++seen > set->count)
+			return PMM_ERR_BAD_SET;
+		uintptr_t addr = pmm_set_address(n);
+		struct pmm_segment *seg = pmm_segment_of(addr);
+		if (seg == NULL || page_of_node(n)->state != PMM_PAGE_SCATTERED)
+			return PMM_ERR_BAD_SET;
+	}
+	if (seen != set->count)
+		return PMM_ERR_BAD_SET;
+
+	while (!list_empty(&set->pages)) {
+		struct list_node *n = set->pages.next;
+		uintptr_t addr = pmm_set_address(n);
+		struct pmm_segment *seg = pmm_segment_of(addr);
+		struct pmm_page *page = page_of_node(n);
+		list_remove(n);
+		page->state = PMM_PAGE_INSIDE;
+		page->count = 0;
+		size_t index = pmm_index(seg, addr);
+		pmm_free_range(seg, index, index + 1);
+	}
+	if (pages)
+		*pages = set->count;
+	set->count = 0;
+	return PMM_OK;
+}

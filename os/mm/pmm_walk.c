@@ -1,0 +1,57 @@
+/**
+ * @file pmm_walk.c
+ * @brief Looking at the page manager: blocks in address order, free lists.
+ *
+ * These serve the shell's buddy, show and dot commands and the error paths;
+ * none is on an allocation's hot path.
+ */
+#include "pmm_internal.h"
+
+static void describe(const struct pmm_segment *seg, size_t index, struct pmm_block *block)
+{
+	const struct pmm_page *page = &seg->page_array[index];
+	block->addr = pmm_addr(seg, index);
+	block->pages = pmm_block_pages(page);
+	block->state = page->state;
+	block->order = page->state == PMM_PAGE_FREE ? page->order : 0;
+	block->segment = (unsigned)(seg - pmm.segments);
+}
+
+int pmm_walk(unsigned segment, size_t *cursor, struct pmm_block *block)
+{
+	if (segment >= pmm.nr_segments)
+		return 0;
+	const struct pmm_segment *seg = &pmm.segments[segment];
+	if (*cursor >= seg->pages)
+		return 0;
+	describe(seg, *cursor, block);
+	/* A corrupt zero-length block must not stall the walk. */
+	*cursor += block->pages ? block->pages : 1;
+	return 1;
+}
+
+int pmm_find_block(uintptr_t addr, struct pmm_block *block)
+{
+	const struct pmm_segment *seg = pmm_segment_of(addr);
+	if (seg == NULL)
+		return PMM_ERR_OUTSIDE;
+	size_t target = pmm_index(seg, addr);
+	size_t cursor = 0;
+	while (pmm_walk((unsigned)(seg - pmm.segments), &cursor, block))
+		if (cursor > target)
+			return PMM_OK;
+	return PMM_ERR_OUTSIDE;
+}
+
+void pmm_for_each_free(unsigned segment, unsigned order,
+		       void (*fn)(uintptr_t addr, void *ctx), void *ctx)
+{
+	if (segment >= pmm.nr_segments || order > PMM_MAX_ORDER)
+		return;
+	const struct pmm_segment *seg = &pmm.segments[segment];
+	const struct list_node *head = &seg->free_list[order];
+	for (const struct list_node *n = head->next; n != head; n = n->next) {
+		const struct pmm_page *page = list_entry(n, struct pmm_page, node);
+		fn(pmm_addr(seg, (size_t)(page - seg->page_array)), ctx);
+	}
+}

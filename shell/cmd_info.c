@@ -1,0 +1,107 @@
+/**
+ * @file cmd_info.c
+ * @brief meminfo, buddy and check: looking at the page manager.
+ */
+#include "commands.h"
+#include "kprintf.h"
+#include "pmm.h"
+#include "string.h"
+
+void cmd_meminfo(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_usage("meminfo");
+		return;
+	}
+	size_t total = pmm_total_pages(), free = pmm_free_pages();
+	kprintf("total pages: %lu\n", (unsigned long)total);
+	kprintf("free pages: %lu\n", (unsigned long)free);
+	kprintf("used pages: %lu\n", (unsigned long)(total - free));
+	for (unsigned i = 0; i < pmm_segment_count(); i++) {
+		struct pmm_segment_info info;
+		pmm_segment_info(i, &info);
+		kprintf("seg%u 0x%lx-0x%lx pages %lu free %lu (page array at 0x%lx, %lu pages)\n",
+			i, (unsigned long)info.start, (unsigned long)info.end,
+			(unsigned long)info.pages, (unsigned long)info.free_pages,
+			(unsigned long)info.array_start, (unsigned long)info.array_pages);
+	}
+}
+
+static void print_row(const char *name, const size_t counts[PMM_NR_ORDERS])
+{
+	kprintf("%s", name);
+	for (unsigned order = 0; order < PMM_NR_ORDERS; order++)
+		kprintf(" %lu", (unsigned long)counts[order]);
+	kprintf("\n");
+}
+
+struct list_printer {
+	unsigned printed;
+};
+
+static void print_free_block(uintptr_t addr, void *ctx)
+{
+	struct list_printer *p = ctx;
+	if (p->printed > 0 && p->printed % 4 == 0)
+		kprintf("\n   ");
+	kprintf(" 0x%lx", (unsigned long)addr);
+	p->printed++;
+}
+
+void cmd_buddy(int argc, char **argv)
+{
+	int verbose = argc == 2 && strcmp(argv[1], "-v") == 0;
+	if (argc > 2 || (argc == 2 && !verbose)) {
+		shell_usage("buddy");
+		return;
+	}
+
+	size_t all[PMM_NR_ORDERS] = { 0 };
+	kprintf("order 0 1 2 3 4 5 6 7 8\n");
+	for (unsigned i = 0; i < pmm_segment_count(); i++) {
+		struct pmm_segment_info info;
+		pmm_segment_info(i, &info);
+		char name[16];
+		ksnprintf(name, sizeof(name), "seg%u", i);
+		print_row(name, info.free_blocks);
+		for (unsigned order = 0; order < PMM_NR_ORDERS; order++)
+			all[order] += info.free_blocks[order];
+	}
+	print_row("all", all);
+	if (!verbose)
+		return;
+
+	kprintf("free lists, head (allocated next) first:\n");
+	for (unsigned i = 0; i < pmm_segment_count(); i++) {
+		for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
+			struct list_printer p = { 0 };
+			kprintf("  seg%u order %u (%lu KiB blocks):", i, order,
+				(unsigned long)(4u << order));
+			pmm_for_each_free(i, order, print_free_block, &p);
+			kprintf(p.printed ? "\n" : " empty\n");
+		}
+	}
+}
+
+static void report_violation(const struct pmm_violation *v, void *ctx)
+{
+	(void)ctx;
+	kprintf("check: seg%u 0x%lx: %s (expected %lu, found %lu)\n", v->segment,
+		(unsigned long)v->addr, pmm_violation_text(v->kind), (unsigned long)v->expected,
+		(unsigned long)v->actual);
+}
+
+void cmd_check(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_usage("check");
+		return;
+	}
+	size_t found = pmm_check(report_violation, NULL);
+	if (found == 0)
+		kprintf("check: ok\n");
+	else
+		kprintf("check: %lu violations\n", (unsigned long)found);
+}

@@ -1,0 +1,246 @@
+/**
+ * @file cmd_pages.c
+ * @brief alloc, free and show: the page manager's allocation calls, typed.
+ *
+ * Scattered sets are kept in a fixed table here, so the shell's bookkeeping
+ * takes no pages from the page manager: meminfo moves by exactly what a
+ * command asked for.
+ */
+#include "commands.h"
+#include "kprintf.h"
+#include "pmm.h"
+#include "string.h"
+
+#define MAX_SETS 32
+
+/* A live scattered set and the id the user knows it by (#1, #2, ...). */
+struct shell_set {
+	unsigned id; /* 0 = slot unused */
+	struct pmm_set set;
+};
+
+static struct shell_set sets[MAX_SETS];
+static unsigned next_set_id = 1;
+
+static struct shell_set *find_set(unsigned id)
+{
+	for (int i = 0; i < MAX_SETS; i++)
+		if (id != 0 && sets[i].id == id)
+			return &sets[i];
+	return NULL;
+}
+
+/* The set holding the page at @addr, or NULL. */
+static struct shell_set *set_of_page(uintptr_t addr)
+{
+	for (int i = 0; i < MAX_SETS; i++) {
+		struct list_node *head = &sets[i].set.pages;
+		if (sets[i].id == 0)
+			continue;
+		for (struct list_node *n = head->next; n != head; n = n->next)
+			if (pmm_set_address(n) == addr)
+				return &sets[i];
+	}
+	return NULL;
+}
+
+/* Parse "#<id>" into @id. */
+static int parse_set_id(const char *word, unsigned *id)
+{
+	uint64_t v;
+	if (word[0] != '#' || !parse_number(word + 1, &v) || v == 0 || v > 0xffffffffu)
+		return 0;
+	*id = (unsigned)v;
+	return 1;
+}
+
+static void alloc_failed(uint64_t pages, int err)
+{
+	if (err == PMM_ERR_NO_MEMORY)
+		shell_error("cannot allocate %lu pages: %s (%lu pages free)", (unsigned long)pages,
+			    pmm_strerror(err), (unsigned long)pmm_free_pages());
+	else
+		shell_error("cannot allocate %lu pages: %s", (unsigned long)pages,
+			    pmm_strerror(err));
+}
+
+static void alloc_scattered(uint64_t pages)
+{
+	struct shell_set *slot = NULL;
+	for (int i = 0; i < MAX_SETS && slot == NULL; i++)
+		if (sets[i].id == 0)
+			slot = &sets[i];
+	if (slot == NULL) {
+		shell_error("too many scattered sets (at most %d): free one first", MAX_SETS);
+		return;
+	}
+	int err = pmm_alloc_scattered((size_t)pages, &slot->set);
+	if (err != PMM_OK) {
+		alloc_failed(pages, err);
+		return;
+	}
+	slot->id = next_set_id++;
+	kprintf("allocated %lu pages as #%u\n", (unsigned long)pages, slot->id);
+}
+
+void cmd_alloc(int argc, char **argv)
+{
+	uint64_t pages;
+	uintptr_t addr;
+	int err;
+
+	if (argc == 2 && strcmp(argv[1], "page") == 0) {
+		pages = 1;
+		err = pmm_alloc_page(&addr);
+	} else {
+		if (argc < 2 || argc > 3 ||
+		    (argc == 3 && strcmp(argv[2], "scattered") != 0 &&
+		     strcmp(argv[2], "contiguous") != 0)) {
+			shell_usage("alloc");
+			return;
+		}
+		if (!parse_number(argv[1], &pages)) {
+			shell_error("'%s' is not a number of pages", argv[1]);
+			return;
+		}
+		if (pages == 0) {
+			shell_error("cannot allocate 0 pages");
+			return;
+		}
+		if (pages > pmm_total_pages()) {
+			shell_error("cannot allocate %lu pages: only %lu pages exist",
+				    (unsigned long)pages, (unsigned long)pmm_total_pages());
+			return;
+		}
+		if (argc == 3 && strcmp(argv[2], "scattered") == 0) {
+			alloc_scattered(pages);
+			return;
+		}
+		err = pmm_alloc_contiguous((size_t)pages, &addr);
+	}
+	if (err != PMM_OK) {
+		alloc_failed(pages, err);
+		return;
+	}
+	kprintf("allocated %lu pages at 0x%lx\n", (unsigned long)pages, (unsigned long)addr);
+}
+
+/* Explain, in one error line, why @addr could not be freed. */
+static void free_failed(uintptr_t addr, int err)
+{
+	struct pmm_block block;
+	struct shell_set *set;
+
+	switch (err) {
+	case PMM_ERR_INTERIOR:
+		pmm_find_block(addr, &block);
+		shell_error("0x%lx is inside the %lu-page allocation at 0x%lx, not its start",
+			    (unsigned long)addr, (unsigned long)block.pages,
+			    (unsigned long)block.addr);
+		return;
+	case PMM_ERR_NOT_ALLOCATED:
+		pmm_find_block(addr, &block);
+		shell_error("0x%lx is not allocated (free block of order %u at 0x%lx)",
+			    (unsigned long)addr, block.order, (unsigned long)block.addr);
+		return;
+	case PMM_ERR_SCATTERED:
+		set = set_of_page(addr);
+		shell_error("0x%lx belongs to scattered set #%u: use 'free #%u'",
+			    (unsigned long)addr, set ? set->id : 0, set ? set->id : 0);
+		return;
+	default:
+		shell_error("cannot free 0x%lx: %s", (unsigned long)addr, pmm_strerror(err));
+	}
+}
+
+void cmd_free(int argc, char **argv)
+{
+	uint64_t addr;
+	unsigned id;
+
+	if (argc != 2) {
+		shell_usage("free");
+		return;
+	}
+	if (argv[1][0] == '#') {
+		struct shell_set *slot;
+		size_t pages;
+		if (!parse_set_id(argv[1], &id)) {
+			shell_error("'%s' is not a set id like #1", argv[1]);
+			return;
+		}
+		if ((slot = find_set(id)) == NULL) {
+			shell_error("no scattered set #%u", id);
+			return;
+		}
+		int err = pmm_free_scattered(&slot->set, &pages);
+		if (err != PMM_OK) {
+			shell_error("cannot free #%u: %s", id, pmm_strerror(err));
+			return;
+		}
+		slot->id = 0;
+		kprintf("freed %lu pages of #%u\n", (unsigned long)pages, id);
+		return;
+	}
+	if (!parse_number(argv[1], &addr) || addr > UINTPTR_MAX) {
+		shell_error("'%s' is not an address like 0x80200000", argv[1]);
+		return;
+	}
+	size_t pages;
+	int err = pmm_free((uintptr_t)addr, &pages);
+	if (err != PMM_OK) {
+		free_failed((uintptr_t)addr, err);
+		return;
+	}
+	kprintf("freed %lu pages at 0x%lx\n", (unsigned long)pages, (unsigned long)addr);
+}
+
+static const char *state_name(unsigned state)
+{
+	switch (state) {
+	case PMM_PAGE_FREE: return "free block";
+	case PMM_PAGE_ALLOCATED: return "allocation";
+	case PMM_PAGE_SCATTERED: return "scattered page";
+	}
+	return "?";
+}
+
+void cmd_show(int argc, char **argv)
+{
+	unsigned id;
+	uint64_t addr;
+
+	if (argc != 2) {
+		shell_usage("show");
+		return;
+	}
+	if (argv[1][0] == '#') {
+		struct shell_set *slot;
+		if (!parse_set_id(argv[1], &id)) {
+			shell_error("'%s' is not a set id like #1", argv[1]);
+			return;
+		}
+		if ((slot = find_set(id)) == NULL) {
+			shell_error("no scattered set #%u", id);
+			return;
+		}
+		kprintf("#%u: %lu pages\n", id, (unsigned long)slot->set.count);
+		struct list_node *head = &slot->set.pages;
+		for (struct list_node *n = head->next; n != head; n = n->next)
+			kprintf("  0x%lx\n", (unsigned long)pmm_set_address(n));
+		return;
+	}
+	struct pmm_block block;
+	if (!parse_number(argv[1], &addr) || addr > UINTPTR_MAX) {
+		shell_usage("show");
+		return;
+	}
+	if (pmm_find_block((uintptr_t)addr, &block) != PMM_OK) {
+		shell_error("0x%lx is not in managed memory", (unsigned long)addr);
+		return;
+	}
+	kprintf("0x%lx is in the %s 0x%lx-0x%lx (%lu pages) of seg%u\n", (unsigned long)addr,
+		state_name(block.state), (unsigned long)block.addr,
+		(unsigned long)(block.addr + block.pages * PMM_PAGE_SIZE),
+		(unsigned long)block.pages, block.segment);
+}

@@ -1,0 +1,39 @@
+/**
+ * @file cmd_system.c
+ * @brief help and poweroff.
+ */
+#include "arch.h"
+#include "commands.h"
+#include "kprintf.h"
+#include "string.h"
+
+void cmd_help(int argc, char **argv)
+{
+	if (argc > 2) {
+		shell_usage("help");
+		return;
+	}
+	for (const struct command *cmd = shell_commands; cmd->name; cmd++) {
+		if (argc == 2 && strcmp(argv[1], cmd->name) != 0)
+			continue;
+		kprintf("  %-8s %-28s %s\n", cmd->name, cmd->usage, cmd->help);
+		if (argc == 2)
+			return;
+	}
+	if (argc == 2)
+		shell_error("unknown command '%s'", argv[1]);
+	else
+		kprintf("Numbers are decimal or 0x hex. Keys: Backspace, Ctrl-U (erase line),\n"
+			"Ctrl-C (abandon line), Up/Down (history).\n");
+}
+
+void cmd_poweroff(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_usage("poweroff");
+		return;
+	}
+	kprintf("powering off\n");
+	arch_poweroff(0);
+}

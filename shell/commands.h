@@ -1,0 +1,20 @@
+/**
+ * @file commands.h
+ * @brief The functions behind the shell's commands (see commands.c).
+ */
+#ifndef PAGODA_SHELL_COMMANDS_H
+#define PAGODA_SHELL_COMMANDS_H
+
+#include "shell.h"
+
+void cmd_help(int argc, char **argv);     /**< help [command] */
+void cmd_alloc(int argc, char **argv);    /**< alloc <n> [scattered] | page */
+void cmd_free(int argc, char **argv);     /**< free 0x<addr> | #<id> */
+void cmd_show(int argc, char **argv);     /**< show #<id> | 0x<addr> */
+void cmd_meminfo(int argc, char **argv);  /**< meminfo */
+void cmd_buddy(int argc, char **argv);    /**< buddy [-v] */
+void cmd_check(int argc, char **argv);    /**< check */
+void cmd_dot(int argc, char **argv);      /**< dot buddy */
+void cmd_poweroff(int argc, char **argv); /**< poweroff */
+
+#endif

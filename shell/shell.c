@@ -1,0 +1,92 @@
+/**
+ * @file shell.c
+ * @brief The read-split-dispatch loop of the kernel shell.
+ */
+#include <stdarg.h>
+
+#include "kprintf.h"
+#include "shell.h"
+#include "string.h"
+
+static void console_out(char c, void *ctx)
+{
+	(void)ctx;
+	console_putc(c);
+}
+
+void shell_error(const char *fmt, ...)
+{
+	va_list ap;
+	console_puts("error: ");
+	va_start(ap, fmt);
+	kvformat(console_out, NULL, fmt, ap);
+	va_end(ap);
+	console_puts("\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *cmd = shell_commands; cmd->name; cmd++)
+		if (strcmp(cmd->name, name) == 0)
+			return cmd;
+	return NULL;
+}
+
+void shell_usage(const char *cmd_name)
+{
+	const struct command *cmd = find_command(cmd_name);
+	shell_error("usage: %s %s", cmd_name, cmd ? cmd->usage : "");
+}
+
+/* Split @line in place into words. @return the count, or -1 if too many. */
+static int split(char *line, char **argv)
+{
+	int argc = 0;
+	for (char *p = line;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return argc;
+		if (argc == SHELL_ARGS_MAX)
+			return -1;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+static void run_line(char *line)
+{
+	char *argv[SHELL_ARGS_MAX];
+	int argc = split(line, argv);
+
+	if (argc < 0) {
+		shell_error("too many words (at most %d)", SHELL_ARGS_MAX);
+		return;
+	}
+	if (argc == 0)
+		return;
+	const struct command *cmd = find_command(argv[0]);
+	if (cmd == NULL) {
+		shell_error("unknown command '%s' (type 'help' for the list)", argv[0]);
+		return;
+	}
+	cmd->run(argc, argv);
+}
+
+_Noreturn void shell_run(void)
+{
+	static char line[SHELL_LINE_MAX + 1];
+
+	kprintf("Type 'help' for the commands.\n");
+	for (;;) {
+		console_puts(SHELL_PROMPT);
+		int n = line_read(line);
+		if (n < 0)
+			shell_error("line too long (at most %d characters)", SHELL_LINE_MAX);
+		else
+			run_line(line);
+	}
+}

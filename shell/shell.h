@@ -1,0 +1,49 @@
+/**
+ * @file shell.h
+ * @brief The kernel shell: a line editor, a command table, and commands.
+ */
+#ifndef PAGODA_SHELL_H
+#define PAGODA_SHELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHELL_LINE_MAX 256 /**< longest accepted line, in characters */
+#define SHELL_ARGS_MAX 8   /**< most words on a line */
+#define SHELL_PROMPT "pagoda> "
+
+/** @brief One shell command. */
+struct command {
+	const char *name;  /**< the first word of the line */
+	const char *usage; /**< arguments, for help and errors */
+	const char *help;  /**< one line of explanation */
+	/** Run with the words of the line (argv[0] is the name). */
+	void (*run)(int argc, char **argv);
+};
+
+/** @brief The command table (shell/commands.c), ended by a NULL name. */
+extern const struct command shell_commands[];
+
+/** @brief Print the prompt, read lines and run them, forever. */
+_Noreturn void shell_run(void);
+
+/**
+ * @brief Read one line with echo and editing into @p buf.
+ * @return its length, or -1 if it was longer than SHELL_LINE_MAX
+ *         (or abandoned with Ctrl-C, which returns 0 with an empty line)
+ */
+int line_read(char *buf);
+
+/**
+ * @brief Parse a whole word as a number: decimal, or hex after "0x".
+ * @return 1 on success, 0 if the word is not a number or overflows
+ */
+int parse_number(const char *word, uint64_t *value);
+
+/** @brief Print "error: " and a message, as one line. */
+void shell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** @brief Print "error: usage: <name> <usage>" for @p cmd_name. */
+void shell_usage(const char *cmd_name);
+
+#endif
