@@ -12,7 +12,7 @@
 include build.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all kernel run test snapshot host clean deps help
+.PHONY: all kernel run test snapshot host clean deps help print-run-command
 
 all: kernel
 
@@ -27,6 +27,10 @@ run: kernel
 	@echo "Booting Pagoda ($(ARCH), $(MEM) RAM). Quit QEMU with Ctrl-A then X, or type 'poweroff'."
 	$(QEMU) $(QEMU_BOOT) -nographic
 
+# The exact command `make run` uses, for the test harness and snapshot tool.
+print-run-command:
+	@echo $(QEMU) $(QEMU_BOOT) -nographic
+
 host: deps
 	@$(MAKE) --no-print-directory $(PMM_LIB) $(HOST_TESTS)
 
@@ -34,8 +38,7 @@ test: deps
 	@tests/run.sh
 
 snapshot: kernel
-	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots \
-		-- $(QEMU) $(QEMU_BOOT) -nographic -- "$(CMDS)"
+	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots "$(CMDS)"
 
 clean:
 	rm -rf build

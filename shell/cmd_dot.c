@@ -15,8 +15,7 @@
 struct dot_state {
 	unsigned segment;
 	unsigned fold_count;  /* free top-order roots waiting to be printed */
-	uintptr_t fold_start; /* address of the first of them */
-	int fold_id;          /* node id of the first of them */
+	struct pmm_tree_node fold_first; /* the first of them */
 };
 
 static void print_size(uintptr_t pages)
@@ -27,34 +26,16 @@ static void print_size(uintptr_t pages)
 		kprintf("%lu KiB", (unsigned long)(pages * 4));
 }
 
-static void flush_fold(struct dot_state *d)
+static void print_edge(const struct dot_state *d, const struct pmm_tree_node *n)
 {
-	if (d->fold_count == 0)
-		return;
-	uintptr_t pages = (uintptr_t)d->fold_count << PMM_MAX_ORDER;
-	kprintf("  s%u_%d [fillcolor=palegreen, shape=box3d, label=\"%u free order-%u blocks\\n"
-		"0x%lx-0x%lx\\n", d->segment, d->fold_id, d->fold_count, PMM_MAX_ORDER,
-		(unsigned long)d->fold_start, (unsigned long)(d->fold_start + pages * PMM_PAGE_SIZE));
-	print_size(pages);
-	kprintf("\"];\n  seg%u -> s%u_%d;\n", d->segment, d->segment, d->fold_id);
-	d->fold_count = 0;
+	if (n->parent < 0)
+		kprintf("  seg%u -> s%u_%d;\n", d->segment, d->segment, n->id);
+	else
+		kprintf("  s%u_%d -> s%u_%d;\n", d->segment, n->parent, d->segment, n->id);
 }
 
-static void print_node(const struct pmm_tree_node *n, void *ctx)
+static void print_block(const struct dot_state *d, const struct pmm_tree_node *n)
 {
-	struct dot_state *d = ctx;
-	int top_free = n->parent < 0 && n->state == PMM_PAGE_FREE && n->order == PMM_MAX_ORDER;
-
-	if (top_free) {
-		if (d->fold_count++ == 0) {
-			d->fold_start = n->addr;
-			d->fold_id = n->id;
-		}
-		return;
-	}
-	if (n->parent < 0)
-		flush_fold(d);
-
 	const char *color = "lightgray", *what = "split";
 	if (n->state == PMM_PAGE_FREE) {
 		color = "palegreen";
@@ -73,10 +54,41 @@ static void print_node(const struct pmm_tree_node *n, void *ctx)
 		kprintf("\\npart of %lu pages at 0x%lx", (unsigned long)n->owner.pages,
 			(unsigned long)n->owner.addr);
 	kprintf("\"];\n");
+	print_edge(d, n);
+}
+
+/* Print the run of free top-order roots seen so far as one node. */
+static void flush_fold(struct dot_state *d)
+{
+	const struct pmm_tree_node *first = &d->fold_first;
+	if (d->fold_count == 1)
+		print_block(d, first);
+	if (d->fold_count < 2) {
+		d->fold_count = 0;
+		return;
+	}
+	uintptr_t pages = (uintptr_t)d->fold_count << PMM_MAX_ORDER;
+	kprintf("  s%u_%d [fillcolor=palegreen, shape=box3d, label=\"%u free order-%u blocks\\n"
+		"0x%lx-0x%lx\\n", d->segment, first->id, d->fold_count, PMM_MAX_ORDER,
+		(unsigned long)first->addr, (unsigned long)(first->addr + pages * PMM_PAGE_SIZE));
+	print_size(pages);
+	kprintf("\"];\n");
+	print_edge(d, first);
+	d->fold_count = 0;
+}
+
+static void print_node(const struct pmm_tree_node *n, void *ctx)
+{
+	struct dot_state *d = ctx;
+
+	if (n->parent < 0 && n->state == PMM_PAGE_FREE && n->order == PMM_MAX_ORDER) {
+		if (d->fold_count++ == 0)
+			d->fold_first = *n;
+		return;
+	}
 	if (n->parent < 0)
-		kprintf("  seg%u -> s%u_%d;\n", d->segment, d->segment, n->id);
-	else
-		kprintf("  s%u_%d -> s%u_%d;\n", d->segment, n->parent, d->segment, n->id);
+		flush_fold(d);
+	print_block(d, n);
 }
 
 void cmd_dot(int argc, char **argv)
@@ -89,7 +101,7 @@ void cmd_dot(int argc, char **argv)
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
 	for (unsigned i = 0; i < pmm_segment_count(); i++) {
 		struct pmm_segment_info info;
-		struct dot_state d = { i, 0, 0, 0 };
+		struct dot_state d = { .segment = i };
 		pmm_segment_info(i, &info);
 		kprintf("  seg%u [shape=folder, fillcolor=lightblue, label=\"seg%u\\n0x%lx-0x%lx\\n"
 			"%lu pages, %lu free\"];\n", i, i, (unsigned long)info.start,

@@ -35,7 +35,10 @@ static const struct command *find_command(const char *name)
 void shell_usage(const char *cmd_name)
 {
 	const struct command *cmd = find_command(cmd_name);
-	shell_error("usage: %s %s", cmd_name, cmd ? cmd->usage : "");
+	if (cmd && cmd->usage[0])
+		shell_error("usage: %s %s", cmd_name, cmd->usage);
+	else
+		shell_error("usage: %s (takes no arguments)", cmd_name);
 }
 
 /* Split @line in place into words. @return the count, or -1 if too many. */

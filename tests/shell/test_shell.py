@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""Shell tests: boot the real kernel in QEMU and type into it over a pty.
+
+Every test boots a fresh kernel with the command `make run` uses, waits for
+the prompt before each line, and checks the answers against the contract of
+the shell and against an independent oracle: the documented allocation
+policy applied to what `buddy -v` showed before the command.
+
+Usage: test_shell.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import pagoda_console as pc  # noqa: E402
+
+PAGE = 4096
+MAX_ORDER = 8
+TESTS = []
+ARCH = "riscv64"
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def boot(mem=None, log_name=None):
+    log = None
+    if log_name:
+        os.makedirs(os.path.join("build", "test-logs", ARCH), exist_ok=True)
+        log = open(os.path.join("build", "test-logs", ARCH, log_name + ".log"), "w")
+    return pc.Console(pc.qemu_command(ARCH, mem), log=log)
+
+
+# ---- parsing what the shell prints -------------------------------------
+
+def meminfo(c):
+    lines = c.run("meminfo")
+    info = {"segments": []}
+    for line in lines:
+        m = re.fullmatch(r"total pages: (\d+)", line)
+        if m:
+            info["total"] = int(m.group(1))
+        m = re.fullmatch(r"free pages: (\d+)", line)
+        if m:
+            info["free"] = int(m.group(1))
+        m = re.match(r"seg(\d+) (0x[0-9a-f]+)-(0x[0-9a-f]+) pages (\d+) free (\d+)", line)
+        if m:
+            info["segments"].append(tuple(int(g, 0) for g in m.groups()))
+    assert "total" in info and "free" in info, "meminfo lacks its contract lines: %r" % lines
+    return info
+
+
+def buddy(c):
+    lines = c.run("buddy")
+    assert lines[0] == "order 0 1 2 3 4 5 6 7 8", "bad buddy header %r" % lines[0]
+    rows = {}
+    for line in lines[1:]:
+        words = line.split()
+        assert len(words) == 10, "bad buddy row %r" % line
+        rows[words[0]] = [int(w) for w in words[1:]]
+    return rows
+
+
+def free_list_heads(c):
+    """(segment, order) -> address at the head of that free list."""
+    heads = {}
+    current = None
+    for line in c.run("buddy -v"):
+        m = re.match(r"\s+seg(\d+) order (\d+) \([^)]*\):(.*)", line)
+        if m:
+            current = (int(m.group(1)), int(m.group(2)))
+            addrs = m.group(3).split()
+            if addrs and addrs[0] != "empty":
+                heads[current] = int(addrs[0], 16)
+    return heads
+
+
+def order_of(pages):
+    return max(0, (pages - 1).bit_length())
+
+
+def predict_contiguous(heads, segments, pages):
+    """The documented policy: the head of the smallest non-empty list of a
+    sufficient order, segments tried in order."""
+    for order in range(order_of(pages), MAX_ORDER + 1):
+        for seg in range(segments):
+            if (seg, order) in heads:
+                return heads[(seg, order)]
+    return None
+
+
+def single(lines):
+    assert len(lines) == 1, "expected one line, got %r" % lines
+    return lines[0]
+
+
+def expect_error(c, line):
+    out = c.run(line)
+    assert len(out) == 1 and out[0].startswith("error: "), \
+        "%r should give one 'error: ' line, got %r" % (line, out)
+    return out[0]
+
+
+def alloc(c, pages):
+    line = single(c.run("alloc %d" % pages))
+    m = re.fullmatch(r"allocated (\d+) pages at 0x([0-9a-f]+)", line)
+    assert m and int(m.group(1)) == pages, "bad alloc answer %r" % line
+    return int(m.group(2), 16)
+
+
+def state(c):
+    """Everything a student sees of the page manager."""
+    return meminfo(c), buddy(c), c.run("buddy -v")
+
+
+# ---- the tests -----------------------------------------------------------
+
+@test
+def boots_to_prompt_with_memory_from_device_tree():
+    with boot(log_name="boot") as c:
+        log = "\n".join(pc.clean_lines(c.boot_log))
+        assert "memory map:" in log and "page manager:" in log, log
+        info = meminfo(c)
+        assert info["free"] == info["total"] > 0
+        assert sum(s[3] for s in info["segments"]) == info["total"]
+        # Segments lie inside RAM and do not overlap the reserved ranges.
+        ram = [tuple(int(x, 16) for x in m) for m in
+               re.findall(r"ram\s+0x([0-9a-f]+)-0x([0-9a-f]+)", log)]
+        reserved = [tuple(int(x, 16) for x in m) for m in
+                    re.findall(r"reserved\s+0x([0-9a-f]+)-0x([0-9a-f]+)", log)]
+        assert ram and reserved, log
+        for _, start, end, *_ in info["segments"]:
+            assert any(r0 <= start and end <= r1 for r0, r1 in ram), (start, end, ram)
+            for r0, r1 in reserved:
+                assert end <= r0 or start >= r1, ("overlaps reserved", start, end, r0, r1)
+        assert "check: ok" == single(c.run("check"))
+        assert c.poweroff() == 0
+
+
+@test
+def help_lists_every_command():
+    with boot() as c:
+        text = c.run_text("help")
+        for name in ["help", "alloc", "free", "show", "meminfo", "buddy", "check", "dot",
+                     "poweroff"]:
+            assert re.search(r"^\s*%s\b" % name, text, re.M), "help lacks " + name
+        assert "usage: alloc" in expect_error(c, "alloc")
+
+
+@test
+def alloc_follows_the_documented_policy_and_free_restores():
+    with boot() as c:
+        before = state(c)
+        nseg = len(before[0]["segments"])
+        live = []
+        for pages in [3, 1, 5, 16, 100, 256, 2, 7]:
+            heads = free_list_heads(c)
+            free = meminfo(c)["free"]
+            addr = alloc(c, pages)
+            assert addr == predict_contiguous(heads, nseg, pages), \
+                "alloc %d gave 0x%x, policy says 0x%x" % (
+                    pages, addr, predict_contiguous(heads, nseg, pages))
+            assert addr % (PAGE << order_of(pages)) == 0, "unaligned block"
+            assert meminfo(c)["free"] == free - pages, "exact length: costs %d" % pages
+            live.append((addr, pages))
+        assert single(c.run("check")) == "check: ok"
+        for addr, pages in reversed(live):
+            assert single(c.run("free 0x%x" % addr)) == "freed %d pages at 0x%x" % (pages, addr)
+        assert state(c) == before, "freeing everything did not restore the buddy state"
+
+
+@test
+def large_request_takes_a_run():
+    with boot() as c:
+        free = meminfo(c)["free"]
+        addr = alloc(c, 300)
+        assert meminfo(c)["free"] == free - 300
+        assert single(c.run("check")) == "check: ok"
+        assert single(c.run("free 0x%x" % addr)) == "freed 300 pages at 0x%x" % addr
+        assert meminfo(c)["free"] == free
+
+
+@test
+def scattered_sets_show_and_free():
+    with boot() as c:
+        before = state(c)
+        assert single(c.run("alloc 5 scattered")) == "allocated 5 pages as #1"
+        assert single(c.run("alloc 2 scattered")) == "allocated 2 pages as #2"
+        lines = c.run("show #1")
+        pages = [int(x, 16) for x in re.findall(r"0x([0-9a-f]+)", "\n".join(lines[1:]))]
+        assert len(pages) == 5 and len(set(pages)) == 5, lines
+        assert all(p % PAGE == 0 for p in pages)
+        assert meminfo(c)["free"] == before[0]["free"] - 7
+        err = expect_error(c, "free 0x%x" % pages[0])
+        assert "#1" in err, err
+        assert single(c.run("free #1")) == "freed 5 pages of #1"
+        expect_error(c, "free #1")
+        expect_error(c, "show #1")
+        assert single(c.run("free #2")) == "freed 2 pages of #2"
+        assert state(c) == before
+
+
+@test
+def harmonyos_example_returns_to_start():
+    """0x4000 bytes contiguous, the same scattered, one page; free all three."""
+    with boot() as c:
+        start = meminfo(c)["free"]
+        addr = alloc(c, 0x4000 // PAGE)
+        assert single(c.run("alloc 0x4 scattered")).startswith("allocated 4 pages as #")
+        one = single(c.run("alloc page"))
+        m = re.fullmatch(r"allocated 1 pages at 0x([0-9a-f]+)", one)
+        assert m, one
+        assert meminfo(c)["free"] == start - 9
+        assert single(c.run("free 0x%x" % addr)) == "freed 4 pages at 0x%x" % addr
+        assert single(c.run("free #1")) == "freed 4 pages of #1"
+        assert single(c.run("free 0x" + m.group(1))) == "freed 1 pages at 0x" + m.group(1)
+        assert meminfo(c)["free"] == start
+        assert single(c.run("check")) == "check: ok"
+
+
+@test
+def buddy_rows_add_up():
+    with boot() as c:
+        alloc(c, 3)
+        c.run("alloc 9 scattered")
+        rows = buddy(c)
+        info = meminfo(c)
+        segs = [k for k in rows if k != "all"]
+        assert segs == ["seg%d" % i for i in range(len(info["segments"]))], segs
+        for order in range(MAX_ORDER + 1):
+            assert rows["all"][order] == sum(rows[s][order] for s in segs)
+        for i, s in enumerate(segs):
+            pages = sum(n << order for order, n in enumerate(rows[s]))
+            assert pages == info["segments"][i][4], (s, pages, info["segments"][i])
+        assert sum(n << o for o, n in enumerate(rows["all"])) == info["free"]
+
+
+BAD_INPUTS = [
+    "alloc", "alloc 0", "alloc -1", "alloc abc", "alloc 0x", "alloc 3x", "alloc 0xg",
+    "alloc 99999999999999999999999", "alloc 100000000", "alloc 3 sideways",
+    "alloc 1 2 3", "alloc page 2", "alloc 18446744073709551615",
+    "free", "free 0x0", "free 0x1", "free 0xffffffffffffffff", "free #0", "free #99",
+    "free #x", "free #", "free 0xzz", "free 12 13", "show", "show #7", "show #",
+    "show 0x1", "foo", "ALLOC 3", "dot", "dot nothing", "dot buddy extra",
+    "buddy -x", "buddy -v -v", "meminfo extra", "check now", "poweroff now",
+    "help nonsense", "a b c d e f g h i j",
+]
+
+
+@test
+def bad_input_gives_one_error_line_and_changes_nothing():
+    with boot(log_name="bad_input") as c:
+        addr = alloc(c, 3)
+        before = state(c)
+        for line in BAD_INPUTS + ["free 0x%x" % (addr + PAGE), "free 0x%x" % (addr + 1),
+                                  "free 0x%x" % (addr + 3 * PAGE)]:
+            expect_error(c, line)
+        assert state(c) == before
+        assert single(c.run("free 0x%x" % addr)) == "freed 3 pages at 0x%x" % addr
+        expect_error(c, "free 0x%x" % addr)  # double free
+        assert single(c.run("check")) == "check: ok"
+
+
+@test
+def overlong_lines_are_refused():
+    with boot() as c:
+        before = meminfo(c)
+        ok_line = "meminfo" + " " * (256 - len("meminfo"))
+        assert "total pages: %d" % before["total"] in c.run(ok_line)
+        assert "line too long" in expect_error(c, "alloc 1" + " " * 250)
+        expect_error(c, "x" * 5000)
+        assert meminfo(c) == before
+
+
+@test
+def line_editing_keys():
+    with boot() as c:
+        before = meminfo(c)
+        # Backspace (DEL and ^H) edits the line before it runs.
+        c.send("memxx\x7f\x08info\r")
+        out = pc.clean_lines(c.expect_prompt())
+        assert "free pages: %d" % before["free"] in out, out
+        # Ctrl-U erases the line; Ctrl-C abandons it: nothing is allocated.
+        c.send("alloc 7\x15meminfo\r")
+        out = pc.clean_lines(c.expect_prompt())
+        assert "free pages: %d" % before["free"] in out, out
+        c.send("alloc 7\x03")
+        out = pc.clean_lines(c.expect_prompt())
+        assert out[-1].endswith("^C"), out
+        assert meminfo(c)["free"] == before["free"]
+        # Up recalls the last line (meminfo); Up Up Down as well.
+        c.run("check")
+        c.send("\x1b[A\x1b[A\r")
+        out = pc.clean_lines(c.expect_prompt())
+        assert "free pages: %d" % before["free"] in out, out
+        c.send("\x1b[A\x1b[A\x1b[B\r")
+        out = pc.clean_lines(c.expect_prompt())
+        assert "free pages: %d" % before["free"] in out, out
+        assert single(c.run("check")) == "check: ok"
+
+
+def render(dot_text):
+    """Run Graphviz on @dot_text; return its stderr (warnings)."""
+    proc = subprocess.run(["dot", "-Tsvg", "-o", os.devnull], input=dot_text,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr
+
+
+@test
+def dot_buddy_is_valid_graphviz():
+    with boot() as c:
+        fresh = c.run_text("dot buddy")
+        graphs = pc.dot_blocks(fresh)
+        assert len(graphs) == 1 and graphs[0] == fresh, "only the digraph is printed"
+        assert render(graphs[0]) == ""
+        assert "free order-8 blocks" in graphs[0], "untouched blocks are folded"
+        addr = alloc(c, 3)
+        c.run("alloc 2 scattered")
+        graph = pc.dot_blocks(c.run_text("dot buddy"))[0]
+        assert render(graph) == ""
+        assert "salmon" in graph and "palegreen" in graph and "gold" in graph
+        assert "order 1 allocated\\n0x%x" % addr in graph, graph[:2000]
+        assert "order 2 split\\n0x%x" % addr in graph
+
+
+@test
+def big_memory_still_readable():
+    with boot(mem="1G") as c:
+        info = meminfo(c)
+        assert info["total"] > 250000, info
+        alloc(c, 3)
+        graph = pc.dot_blocks(c.run_text("dot buddy"))[0]
+        assert render(graph) == ""
+        nodes = len(re.findall(r"\[", graph))
+        assert nodes < 100, "dot buddy has %d nodes at 1G" % nodes
+        assert single(c.run("check")) == "check: ok"
+
+
+@test
+def poweroff_exits_qemu_with_status_0():
+    with boot() as c:
+        c.send("poweroff\r")
+        assert c.wait_exit() == 0
+
+
+def main():
+    global ARCH
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="riscv64")
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    ARCH = args.arch
+    tests = [t for t in TESTS if not args.only or args.only in t.__name__]
+    print("1..%d" % len(tests))
+    failed = 0
+    for i, t in enumerate(tests, 1):
+        name = "%s: %s" % (ARCH, t.__name__)
+        try:
+            t()
+            print("ok %d - %s" % (i, name))
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            failed += 1
+            print("not ok %d - %s" % (i, name))
+            for line in ("%s: %s" % (type(e).__name__, e)).splitlines()[:40]:
+                print("# " + line)
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            print("# at %s:%d" % (os.path.basename(tb.filename), tb.lineno))
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

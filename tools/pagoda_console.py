@@ -1,0 +1,161 @@
+"""Drive a Pagoda kernel's serial console through a pseudo-terminal.
+
+The kernel runs in QEMU (or Bochs) exactly as `make run` starts it; this
+module plays the student at the keyboard: it waits for the prompt before
+typing each line (input sent earlier would be lost), and returns what the
+kernel printed in answer. Standard library only.
+"""
+import os
+import pty
+import re
+import select
+import shlex
+import signal
+import subprocess
+import time
+
+PROMPT = "pagoda> "
+
+
+class ConsoleError(Exception):
+    """The kernel did not answer as expected (timeout, or it exited)."""
+
+
+class Console:
+    """A running kernel with its console on a pseudo-terminal."""
+
+    def __init__(self, argv, boot_timeout=60.0, log=None):
+        self.argv = argv
+        self.log = log
+        master, slave = pty.openpty()
+        self.fd = master
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                                     start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.buffer = ""
+        self.transcript = ""
+        self.boot_log = self.expect_prompt(boot_timeout)
+
+    # -- reading -------------------------------------------------------
+    def _read(self, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        ready, _, _ = select.select([self.fd], [], [], min(remaining, 0.5))
+        if not ready:
+            return self.proc.poll() is None
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:
+            return False
+        text = data.decode("utf-8", "replace")
+        self.buffer += text
+        self.transcript += text
+        if self.log:
+            self.log.write(text)
+            self.log.flush()
+        return True
+
+    def expect(self, pattern, timeout=30.0):
+        """Read until @pattern (a regex) matches; return the text before it."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            match = regex.search(self.buffer)
+            if match:
+                before = self.buffer[:match.start()]
+                self.buffer = self.buffer[match.end():]
+                return before
+            if not self._read(deadline):
+                state = "exited with %s" % self.proc.poll() if self.proc.poll() is not None \
+                    else "timed out after %.0fs" % timeout
+                raise ConsoleError("kernel %s waiting for %r; last output:\n%s"
+                                   % (state, pattern, self.buffer[-2000:]))
+
+    def expect_prompt(self, timeout=30.0):
+        # The prompt is at the start of a line.
+        return self.expect(r"\n" + re.escape(PROMPT), timeout)
+
+    # -- typing --------------------------------------------------------
+    def send(self, text):
+        """Type raw bytes (no Enter), as a terminal would send them."""
+        os.write(self.fd, text.encode())
+
+    def run(self, line, timeout=30.0):
+        """Type @line and Enter at the prompt; return the answer's lines."""
+        self.send(line + "\r")
+        out = self.expect_prompt(timeout)
+        return clean_lines(out)[1:]  # drop the echoed command line
+
+    def run_text(self, line, timeout=30.0):
+        return "\n".join(self.run(line, timeout))
+
+    def poweroff(self, timeout=30.0):
+        """Type poweroff and return QEMU's exit status."""
+        self.send("poweroff\r")
+        return self.wait_exit(timeout)
+
+    def wait_exit(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self._read(deadline)
+        if self.proc.poll() is None:
+            raise ConsoleError("kernel did not exit within %.0fs" % timeout)
+        self.close()
+        return self.proc.returncode
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def clean_lines(text):
+    """Split console output into lines without CRs or terminal escapes."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    # The pty may turn the kernel's CR LF into CR CR LF: drop every CR.
+    lines = text.replace("\r", "").split("\n")
+    # Apply backspace erasures so echoed edits read as the final line.
+    result = []
+    for line in lines:
+        out = []
+        for ch in line:
+            if ch == "\b":
+                if out:
+                    out.pop()
+            else:
+                out.append(ch)
+        result.append("".join(out).rstrip())
+    while result and result[-1] == "":
+        result.pop()
+    return result
+
+
+def qemu_command(arch="riscv64", mem=None, extra=""):
+    """Ask make for the command `make run` uses, so tests boot the same way."""
+    args = ["make", "-s", "--no-print-directory", "print-run-command", "ARCH=" + arch]
+    if mem:
+        args.append("MEM=" + mem)
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return shlex.split(out.strip().splitlines()[-1]) + shlex.split(extra)
+
+
+def dot_blocks(text):
+    """Every `digraph ... }` block in console output, as text."""
+    return re.findall(r"^digraph .*?^}$", "\n".join(clean_lines(text)), re.S | re.M)
