@@ -21,7 +21,7 @@ deps:
 	@tools/deps.sh
 
 kernel: deps
-	@$(MAKE) --no-print-directory $(KERNEL) $(KERNEL_SYM)
+	@$(MAKE) --no-print-directory $(KERNEL) $(KERNEL_SYM) $(ARCH_IMAGES)
 
 run: kernel
 	@echo "Booting Pagoda ($(ARCH), $(MEM) RAM). Quit QEMU with Ctrl-A then X, or type 'poweroff'."

@@ -60,11 +60,14 @@ if build "build-host-tests" make --no-print-directory host; then
 	run_host_tests
 fi
 
-for toolchain in llvm gnu; do
-	if build "build-riscv64-$toolchain" make --no-print-directory kernel ARCH=riscv64 \
-		TOOLCHAIN="$toolchain"; then
-		step "shell-riscv64-$toolchain" python3 tests/shell/test_shell.py --arch riscv64
-	fi
+# Each kernel with each toolchain, warning-free, then the shell suite on it.
+for arch in riscv64 x86_64; do
+	for toolchain in llvm gnu; do
+		if build "build-$arch-$toolchain" make --no-print-directory kernel ARCH=$arch \
+			TOOLCHAIN="$toolchain"; then
+			step "shell-$arch-$toolchain" python3 tests/shell/test_shell.py --arch $arch
+		fi
+	done
 done
 
 echo "$passed passed, $failed failed"

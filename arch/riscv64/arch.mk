@@ -19,9 +19,10 @@ endif
 # No floating point: the kernel never enables the FPU. medany: the kernel
 # runs at 0x80200000, beyond the reach of the default code model.
 ARCH_CFLAGS := -march=$(ARCH_MARCH) -mabi=lp64 -mcmodel=medany -mno-relax
-ARCH_LDFLAGS := --no-relax
+ARCH_LDFLAGS := --no-relax --fatal-warnings
 
 OPENSBI := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+ARCH_IMAGES :=
 QEMU := qemu-system-riscv64
 # The arguments that boot the kernel; `make run` adds the console.
 QEMU_BOOT = -machine virt -smp 1 -m $(MEM) -bios $(OPENSBI) -kernel $(KERNEL) -no-reboot

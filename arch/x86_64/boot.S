@@ -1,0 +1,161 @@
+/*
+ * The first instructions of the x86_64 kernel.
+ *
+ * GRUB loads this ELF through multiboot2 and jumps to _start in 32-bit
+ * protected mode, paging off, eax = multiboot2 magic, ebx = boot information.
+ * Here we build just enough to reach 64-bit C code:
+ *   1. early page tables: the first 16 GiB mapped at virtual == physical
+ *      with 2 MiB pages (the course's memory model, from the first instruction);
+ *   2. PAE + EFER.LME + paging = long mode (compatibility submode);
+ *   3. a 64-bit GDT and a far jump into a 64-bit code segment.
+ */
+#define MB2_MAGIC 0xe85250d6
+#define MB2_ARCH_I386 0
+#define EARLY_MAP_GIB 16
+#define PTE_PRESENT 0x1
+#define PTE_WRITE 0x2
+#define PTE_HUGE 0x80
+#define CR4_PAE (1 << 5)
+#define CR0_PG (1 << 31)
+#define CR0_PE 1
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1 << 8)
+
+	.section .multiboot2, "a"
+	.balign 8
+mb2_header:
+	.long	MB2_MAGIC
+	.long	MB2_ARCH_I386
+	.long	mb2_header_end - mb2_header
+	.long	-(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+	/* end tag: type 0, flags 0, size 8 */
+	.word	0, 0
+	.long	8
+mb2_header_end:
+
+	.section .text.entry, "ax"
+	.code32
+	.globl _start
+_start:
+	cli
+	movl	$boot_stack_top, %esp
+	movl	%eax, %edi		/* magic: first argument of x86_start */
+	movl	%ebx, %esi		/* boot information: second argument */
+
+	/* Long mode needs CPUID leaf 0x80000001, EDX bit 29. */
+	movl	$0x80000000, %eax
+	cpuid
+	cmpl	$0x80000001, %eax
+	jb	no_long_mode
+	movl	$0x80000001, %eax
+	cpuid
+	testl	$(1 << 29), %edx
+	jz	no_long_mode
+
+	/* PML4[0] -> PDPT; PDPT[i] -> PD i; PD entries map 2 MiB each. */
+	movl	$early_pdpt, %eax
+	orl	$(PTE_PRESENT | PTE_WRITE), %eax
+	movl	%eax, early_pml4
+
+	xorl	%ecx, %ecx
+1:	movl	%ecx, %eax
+	shll	$12, %eax
+	addl	$early_pd, %eax
+	orl	$(PTE_PRESENT | PTE_WRITE), %eax
+	movl	%eax, early_pdpt(, %ecx, 8)
+	incl	%ecx
+	cmpl	$EARLY_MAP_GIB, %ecx
+	jb	1b
+
+	/* Entry k of the PDs (k = 0 .. 16*512-1) maps physical k * 2 MiB:
+	 * low word (k << 21) | flags, high word k >> 11. */
+	xorl	%ecx, %ecx
+2:	movl	%ecx, %eax
+	shll	$21, %eax
+	orl	$(PTE_PRESENT | PTE_WRITE | PTE_HUGE), %eax
+	movl	%eax, early_pd(, %ecx, 8)
+	movl	%ecx, %eax
+	shrl	$11, %eax
+	movl	%eax, early_pd + 4(, %ecx, 8)
+	incl	%ecx
+	cmpl	$(EARLY_MAP_GIB * 512), %ecx
+	jb	2b
+
+	movl	%cr4, %eax
+	orl	$CR4_PAE, %eax
+	movl	%eax, %cr4
+	movl	$early_pml4, %eax
+	movl	%eax, %cr3
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	orl	$EFER_LME, %eax
+	wrmsr
+	movl	%cr0, %eax
+	orl	$(CR0_PG | CR0_PE), %eax
+	movl	%eax, %cr0
+
+	lgdt	gdt64_pointer
+	ljmp	$0x08, $long_mode
+
+/* Without long mode, say so on the VGA screen and stop. */
+no_long_mode:
+	movl	$no_long_mode_text, %esi
+	movl	$0xb8000, %edi
+3:	lodsb
+	testb	%al, %al
+	jz	4f
+	movb	%al, (%edi)
+	movb	$0x4f, 1(%edi)
+	addl	$2, %edi
+	jmp	3b
+4:	hlt
+	jmp	4b
+
+	.code64
+long_mode:
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	xorw	%ax, %ax
+	movw	%ax, %fs
+	movw	%ax, %gs
+	/* edi, esi still hold magic and boot information (zero-extended). */
+	movl	%edi, %edi
+	movl	%esi, %esi
+	xorl	%ebp, %ebp
+	call	x86_start
+5:	hlt
+	jmp	5b
+
+	.section .rodata
+no_long_mode_text:
+	.asciz	"Pagoda needs a 64-bit (long mode) CPU."
+
+	.balign 16
+	.globl gdt64
+gdt64:
+	.quad	0			/* null */
+	.quad	0x00af9a000000ffff	/* 0x08: 64-bit code, ring 0 */
+	.quad	0x00cf92000000ffff	/* 0x10: data, ring 0 */
+gdt64_end:
+gdt64_pointer:
+	.word	gdt64_end - gdt64 - 1
+	.quad	gdt64
+
+	.section .bss.pagetables, "aw", @nobits
+	.balign 4096
+	.globl early_pml4
+early_pml4:
+	.space	4096
+early_pdpt:
+	.space	4096
+early_pd:
+	.space	4096 * EARLY_MAP_GIB
+
+	.section .bss.stack, "aw", @nobits
+	.balign 16
+	.globl boot_stack, boot_stack_top
+boot_stack:
+	.space	16384
+boot_stack_top:

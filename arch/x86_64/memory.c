@@ -1,0 +1,55 @@
+/**
+ * @file memory.c
+ * @brief Physical memory from the multiboot2 memory map.
+ *
+ * RAM is every "available" (type 1) range. Reserved inside it: the first
+ * MiB (real-mode data, BIOS, VGA), the kernel image, and the boot
+ * information; and anything past the 16 GiB that boot.S maps.
+ */
+#include "arch.h"
+#include "x86.h"
+
+#define MB2_TAG_MMAP 6
+#define MB2_MEMORY_AVAILABLE 1
+#define EARLY_MAP_END ((uintptr_t)16 << 30)
+
+struct mb2_mmap {
+	uint32_t type, size, entry_size, entry_version;
+};
+
+struct mb2_mmap_entry {
+	uint64_t addr, len;
+	uint32_t type, reserved;
+};
+
+extern char _kernel_start[], _kernel_end[];
+
+void arch_boot_memory(struct boot_memory *m)
+{
+	const struct mb2_mmap *mmap = multiboot_find(MB2_TAG_MMAP);
+	int beyond_map = 0;
+
+	m->nr_ram = 0;
+	m->nr_reserved = 0;
+	if (mmap != NULL) {
+		const uint8_t *p = (const uint8_t *)(mmap + 1);
+		const uint8_t *end = (const uint8_t *)mmap + mmap->size;
+		for (; p + sizeof(struct mb2_mmap_entry) <= end; p += mmap->entry_size) {
+			const struct mb2_mmap_entry *e = (const struct mb2_mmap_entry *)p;
+			if (e->type != MB2_MEMORY_AVAILABLE)
+				continue;
+			mem_range_add(m->ram, &m->nr_ram, e->addr, e->addr + e->len,
+				      "available (multiboot2)");
+			if (e->addr + e->len > EARLY_MAP_END)
+				beyond_map = 1;
+		}
+	}
+	mem_range_add(m->reserved, &m->nr_reserved, 0, 0x100000, "first MiB");
+	mem_range_add(m->reserved, &m->nr_reserved, (uintptr_t)_kernel_start,
+		      (uintptr_t)_kernel_end, "kernel image");
+	mem_range_add(m->reserved, &m->nr_reserved, multiboot_address(),
+		      multiboot_address() + multiboot_size(), "boot information");
+	if (beyond_map)
+		mem_range_add(m->reserved, &m->nr_reserved, EARLY_MAP_END, UINTPTR_MAX,
+			      "beyond the 16 GiB mapped at boot");
+}

@@ -1,0 +1,43 @@
+/**
+ * @file start.c
+ * @brief x86_start(): from boot.S in long mode to kmain().
+ */
+#include "arch.h"
+#include "kprintf.h"
+#include "x86.h"
+
+#define MB2_BOOTLOADER_MAGIC 0x36d76289
+
+_Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
+{
+	serial_init();
+	vga_init();
+	idt_init();
+	if (magic != MB2_BOOTLOADER_MAGIC)
+		panic("not started by a multiboot2 loader (magic 0x%x)", magic);
+	multiboot_init(boot_info);
+	kprintf("x86_64: long mode, boot information at 0x%lx (%u bytes)\n",
+		(unsigned long)boot_info, multiboot_size());
+	if (!acpi_init(multiboot_rsdp()))
+		kprintf("x86_64: no ACPI S5 found: poweroff will halt instead\n");
+	kmain();
+}
+
+const char *arch_name(void)
+{
+	return "x86_64 (multiboot2 from GRUB, long mode)";
+}
+
+uint64_t arch_cycles(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+int arch_debug_break(void)
+{
+	/* Bochs' magic breakpoint; an ordinary no-op everywhere else. */
+	__asm__ volatile("xchg %%bx, %%bx" ::: "memory");
+	return 1;
+}

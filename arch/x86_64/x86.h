@@ -1,0 +1,48 @@
+/**
+ * @file x86.h
+ * @brief Definitions shared inside arch/x86_64 only.
+ */
+#ifndef PAGODA_X86_H
+#define PAGODA_X86_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** @brief C start-up, called by boot.S in long mode. */
+_Noreturn void x86_start(uint32_t magic, uintptr_t boot_info);
+
+/** @brief COM1 at 115200 8N1. */
+void serial_init(void);
+/** @brief Send one byte on COM1. */
+void serial_putc(char c);
+/** @brief One received byte from COM1, or -1. */
+int serial_getc(void);
+
+/** @brief Clear the VGA text screen and take it over. */
+void vga_init(void);
+/** @brief Show one byte on the VGA text screen (\\r, \\n, \\b understood). */
+void vga_putc(char c);
+
+/** @brief One byte typed on the PS/2 keyboard (arrows as ESC [ A/B), or -1. */
+int keyboard_getc(void);
+
+/** @brief Install the exception handlers. */
+void idt_init(void);
+
+/** @brief Remember the multiboot2 boot information for later lookups. */
+void multiboot_init(uintptr_t boot_info);
+/** @brief Physical address of the boot information. */
+uintptr_t multiboot_address(void);
+/** @brief Size in bytes of the boot information. */
+uint32_t multiboot_size(void);
+/** @brief The first boot-information tag of @p type, or NULL. */
+const void *multiboot_find(uint32_t type);
+/** @brief The ACPI RSDP GRUB copied into the boot information, or NULL. */
+const void *multiboot_rsdp(void);
+
+/** @brief Find the ACPI S5 (soft-off) register and value. @return 1 if found */
+int acpi_init(const void *rsdp);
+/** @brief Enter ACPI S5; returns only if that did not work. */
+void acpi_poweroff(void);
+
+#endif
