@@ -5,6 +5,10 @@
 #   make test            every test: host unit tests and the shell on QEMU
 #   make snapshot CMDS='alloc 3; dot buddy'
 #                        run shell commands, render each `dot` to SVG/PNG
+#   make gdb             QEMU halted + gdb-multiarch stopped at kmain
+#   make console         the shell of the kernel that `make gdb` debugs
+#   make bochs           boot the x86_64 ISO in Bochs (BOCHS_DISPLAY=term|x)
+#   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
 #   make help            this list, with the variables
 #
 # Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
@@ -12,7 +16,8 @@
 include build.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all kernel run test snapshot host clean deps help print-run-command
+.PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
+	gdb console bochs bochs-debug
 
 all: kernel
 
@@ -31,6 +36,10 @@ run: kernel
 print-run-command:
 	@echo $(QEMU) $(QEMU_BOOT) -nographic
 
+# The same without a console, for tools that attach one of their own.
+print-boot-command:
+	@echo $(QEMU) $(QEMU_BOOT)
+
 host: deps
 	@$(MAKE) --no-print-directory $(PMM_LIB) $(HOST_TESTS)
 
@@ -40,8 +49,20 @@ test: deps
 snapshot: kernel
 	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots "$(CMDS)"
 
+gdb: kernel
+	@tools/gdb.sh $(ARCH)
+
+console:
+	@python3 tools/attach_console.py build/$(ARCH)/console.sock
+
+# Bochs emulates a PC: these always use the x86_64 kernel.
+BOCHS_DISPLAY ?= $(if $(DISPLAY),x,term)
+bochs bochs-debug: deps
+	@$(MAKE) --no-print-directory kernel ARCH=x86_64
+	@tools/bochs.sh $(if $(filter bochs,$@),run,debug) $(MEM) $(BOCHS_DISPLAY)
+
 clean:
 	rm -rf build
 
 help:
-	@sed -n '2,12s/^# \{0,1\}//p' Makefile
+	@sed -n '1,16s/^# \{0,1\}//p' Makefile

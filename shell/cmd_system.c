@@ -1,6 +1,6 @@
 /**
  * @file cmd_system.c
- * @brief help and poweroff.
+ * @brief help, poweroff and break.
  */
 #include "arch.h"
 #include "commands.h"
@@ -36,4 +36,17 @@ void cmd_poweroff(int argc, char **argv)
 	}
 	kprintf("powering off\n");
 	arch_poweroff(0);
+}
+
+void cmd_break(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_usage("break");
+		return;
+	}
+	if (arch_debug_break())
+		kprintf("break: back from the magic breakpoint (only Bochs stops there)\n");
+	else
+		kprintf("break: this machine has no magic breakpoint; use 'make gdb'\n");
 }

@@ -16,6 +16,7 @@ const struct command shell_commands[] = {
 	{ "buddy", "[-v]", "free blocks per order and segment (-v: each free list)", cmd_buddy },
 	{ "check", "", "verify every invariant of the page manager", cmd_check },
 	{ "dot", "buddy", "print a Graphviz graph of the buddy block tree", cmd_dot },
+	{ "break", "", "stop in the Bochs debugger (a magic breakpoint)", cmd_break },
 	{ "poweroff", "", "switch the machine off", cmd_poweroff },
 	{ 0, 0, 0, 0 },
 };

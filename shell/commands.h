@@ -16,5 +16,6 @@ void cmd_buddy(int argc, char **argv);    /**< buddy [-v] */
 void cmd_check(int argc, char **argv);    /**< check */
 void cmd_dot(int argc, char **argv);      /**< dot buddy */
 void cmd_poweroff(int argc, char **argv); /**< poweroff */
+void cmd_break(int argc, char **argv);    /**< break */
 
 #endif

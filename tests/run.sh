@@ -68,6 +68,11 @@ for arch in riscv64 x86_64; do
 			step "shell-$arch-$toolchain" python3 tests/shell/test_shell.py --arch $arch
 		fi
 	done
+	# The gnu build is in place now: debug it, and try what only a PC has.
+	step "gdb-$arch" python3 tests/shell/test_debug.py --arch $arch
+	if [ $arch = x86_64 ]; then
+		step "pc-and-bochs" python3 tests/shell/test_x86_64.py
+	fi
 done
 
 echo "$passed passed, $failed failed"

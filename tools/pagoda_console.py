@@ -11,6 +11,7 @@ import re
 import select
 import shlex
 import signal
+import socket
 import subprocess
 import time
 
@@ -22,31 +23,56 @@ class ConsoleError(Exception):
 
 
 class Console:
-    """A running kernel with its console on a pseudo-terminal."""
+    """A running kernel with its console on a pseudo-terminal, or (with
+    @port) on a TCP serial port the emulator serves on localhost."""
 
-    def __init__(self, argv, boot_timeout=60.0, log=None):
+    def __init__(self, argv, boot_timeout=60.0, log=None, port=None, emulator_log=None,
+                 emulator_stdin=False):
         self.argv = argv
         self.log = log
-        master, slave = pty.openpty()
-        self.fd = master
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
-                                     start_new_session=True, close_fds=True)
-        os.close(slave)
+        self.sock = None
+        self.fd = None
         self.buffer = ""
         self.transcript = ""
+        if port is None:
+            master, slave = pty.openpty()
+            self.fd = master
+            self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                                         start_new_session=True, close_fds=True)
+            os.close(slave)
+        else:
+            out = emulator_log or subprocess.DEVNULL
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE if emulator_stdin else subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.sock = self._connect(port, time.monotonic() + boot_timeout)
+            self.fd = self.sock.fileno()
         self.boot_log = self.expect_prompt(boot_timeout)
+
+    def _connect(self, port, deadline):
+        while True:
+            try:
+                return socket.create_connection(("127.0.0.1", port), timeout=1)
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.close()
+                    raise ConsoleError("no serial server on port %d (emulator %s)" % (
+                        port, "exited" if self.proc.poll() is not None else "timed out"))
+                time.sleep(0.1)
 
     # -- reading -------------------------------------------------------
     def _read(self, deadline):
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or self.fd is None:
             return False
         ready, _, _ = select.select([self.fd], [], [], min(remaining, 0.5))
         if not ready:
             return self.proc.poll() is None
         try:
-            data = os.read(self.fd, 65536)
+            data = self.sock.recv(65536) if self.sock else os.read(self.fd, 65536)
         except OSError:
+            return False
+        if not data:
             return False
         text = data.decode("utf-8", "replace")
         self.buffer += text
@@ -79,7 +105,10 @@ class Console:
     # -- typing --------------------------------------------------------
     def send(self, text):
         """Type raw bytes (no Enter), as a terminal would send them."""
-        os.write(self.fd, text.encode())
+        if self.sock:
+            self.sock.sendall(text.encode())
+        else:
+            os.write(self.fd, text.encode())
 
     def run(self, line, timeout=30.0):
         """Type @line and Enter at the prompt; return the answer's lines."""
@@ -98,7 +127,8 @@ class Console:
     def wait_exit(self, timeout=30.0):
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:
-            self._read(deadline)
+            if not self._read(deadline):
+                time.sleep(0.05)  # console closed: just wait for the process
         if self.proc.poll() is None:
             raise ConsoleError("kernel did not exit within %.0fs" % timeout)
         self.close()
@@ -115,15 +145,25 @@ class Console:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        if self.fd is not None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        elif self.fd is not None:
             os.close(self.fd)
-            self.fd = None
+        self.fd = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def free_port():
+    """A TCP port on localhost that nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def clean_lines(text):

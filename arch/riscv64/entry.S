@@ -5,6 +5,9 @@
 	.section .text.entry
 	.globl _start
 _start:
+	/* Tell debuggers this is the outermost frame: no caller to unwind to. */
+	.cfi_startproc
+	.cfi_undefined ra
 	/* No interrupts until the kernel has somewhere to take them. */
 	csrw	sie, zero
 	la	sp, boot_stack_top
@@ -19,6 +22,7 @@ _start:
 	/* riscv_start never returns; park the hart if it somehow does. */
 3:	wfi
 	j	3b
+	.cfi_endproc
 
 	.section .bss.stack
 	.balign 16

@@ -4,7 +4,9 @@
  *
  * The FADT ("FACP" table) says which I/O port is the PM1a control register;
  * the DSDT's \_S5 object says which SLP_TYP value means "soft off". Writing
- * SLP_TYP | SLP_EN there powers off QEMU and Bochs alike.
+ * SLP_TYP | SLP_EN there powers off QEMU and Bochs alike. Bochs' BIOS has
+ * no \_S5 object; its PIIX4 model (like QEMU's) takes SLP_TYP 0 as S5, so
+ * 0 is the value used when the DSDT does not say.
  */
 #include "io.h"
 #include "string.h"
@@ -95,7 +97,7 @@ static int find_s5(const struct sdt_header *dsdt)
 	return 0;
 }
 
-int acpi_init(const void *rsdp)
+int acpi_init(const void *rsdp, unsigned *port, int *from_dsdt)
 {
 	const uint8_t *r = rsdp;
 	if (r == NULL || memcmp(r, "RSD PTR ", 8) != 0)
@@ -116,7 +118,9 @@ int acpi_init(const void *rsdp)
 	const struct sdt_header *dsdt = (const struct sdt_header *)(uintptr_t)read32(f + 40);
 	pm1a_control = (uint16_t)read32(f + 64);
 	pm1b_control = (uint16_t)read32(f + 68);
-	return pm1a_control != 0 && dsdt != NULL && find_s5(dsdt);
+	*port = pm1a_control;
+	*from_dsdt = dsdt != NULL && memcmp(dsdt->signature, "DSDT", 4) == 0 && find_s5(dsdt);
+	return pm1a_control != 0;
 }
 
 void acpi_poweroff(void)

@@ -33,6 +33,9 @@ mb2_header:
 	.long	8
 mb2_header_end:
 
+	/* Unwind info for gdb, kept in .debug_frame (.eh_frame is discarded). */
+	.cfi_sections .debug_frame
+
 	.section .text.entry, "ax"
 	.code32
 	.globl _start
@@ -113,6 +116,9 @@ no_long_mode:
 
 	.code64
 long_mode:
+	/* Tell debuggers this is the outermost frame: no caller to unwind to. */
+	.cfi_startproc
+	.cfi_undefined rip
 	movw	$0x10, %ax
 	movw	%ax, %ds
 	movw	%ax, %es
@@ -127,6 +133,7 @@ long_mode:
 	call	x86_start
 5:	hlt
 	jmp	5b
+	.cfi_endproc
 
 	.section .rodata
 no_long_mode_text:

@@ -18,8 +18,13 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
 	multiboot_init(boot_info);
 	kprintf("x86_64: long mode, boot information at 0x%lx (%u bytes)\n",
 		(unsigned long)boot_info, multiboot_size());
-	if (!acpi_init(multiboot_rsdp()))
-		kprintf("x86_64: no ACPI S5 found: poweroff will halt instead\n");
+	unsigned port;
+	int from_dsdt;
+	if (acpi_init(multiboot_rsdp(), &port, &from_dsdt))
+		kprintf("x86_64: ACPI power-off through port 0x%x (S5 type %s)\n", port,
+			from_dsdt ? "from the DSDT" : "0, the DSDT has none");
+	else
+		kprintf("x86_64: no ACPI found: poweroff will halt instead\n");
 	kmain();
 }
 

@@ -40,8 +40,13 @@ const void *multiboot_find(uint32_t type);
 /** @brief The ACPI RSDP GRUB copied into the boot information, or NULL. */
 const void *multiboot_rsdp(void);
 
-/** @brief Find the ACPI S5 (soft-off) register and value. @return 1 if found */
-int acpi_init(const void *rsdp);
+/**
+ * @brief Find the ACPI PM1 control port and the S5 (soft-off) sleep type.
+ * @param port receives the PM1a control port
+ * @param from_dsdt receives 1 if the DSDT gave the sleep type, 0 if the default is used
+ * @return 1 if the port was found
+ */
+int acpi_init(const void *rsdp, unsigned *port, int *from_dsdt);
 /** @brief Enter ACPI S5; returns only if that did not work. */
 void acpi_poweroff(void);
 

@@ -13,11 +13,10 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import pagoda_console as pc  # noqa: E402
+import tap  # noqa: E402
 
 PAGE = 4096
 MAX_ORDER = 8
@@ -366,23 +365,7 @@ def main():
     parser.add_argument("--only")
     args = parser.parse_args()
     ARCH = args.arch
-    tests = [t for t in TESTS if not args.only or args.only in t.__name__]
-    print("1..%d" % len(tests))
-    failed = 0
-    for i, t in enumerate(tests, 1):
-        name = "%s: %s" % (ARCH, t.__name__)
-        try:
-            t()
-            print("ok %d - %s" % (i, name))
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for line in ("%s: %s" % (type(e).__name__, e)).splitlines()[:40]:
-                print("# " + line)
-            tb = traceback.extract_tb(e.__traceback__)[-1]
-            print("# at %s:%d" % (os.path.basename(tb.filename), tb.lineno))
-        sys.stdout.flush()
-    return 1 if failed else 0
+    return tap.run(TESTS, ARCH, args.only)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,28 @@
+"""A tiny TAP runner for the kernel tests (standard library only).
+
+A test is a function; it fails by raising. run() prints "ok N - name" or
+"not ok N - name" with the reason as "# " lines, and returns the exit status.
+"""
+import os
+import sys
+import traceback
+
+
+def run(tests, prefix, only=None):
+    tests = [t for t in tests if not only or only in t.__name__]
+    print("1..%d" % len(tests))
+    failed = 0
+    for i, t in enumerate(tests, 1):
+        name = "%s: %s" % (prefix, t.__name__)
+        try:
+            t()
+            print("ok %d - %s" % (i, name))
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            failed += 1
+            print("not ok %d - %s" % (i, name))
+            for line in ("%s: %s" % (type(e).__name__, e)).splitlines()[:40]:
+                print("# " + line)
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            print("# at %s:%d" % (os.path.basename(tb.filename), tb.lineno))
+        sys.stdout.flush()
+    return 1 if failed else 0

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""The gdb workflow a student follows: `make gdb` stops at kmain.
+
+Runs tools/gdb.sh (what `make gdb` runs) with a scripted gdb session and
+checks that gdb stopped in kmain with a backtrace through the arch's start-up
+code, and that the kernel then runs on to the shell prompt.
+
+Usage: test_debug.py --arch riscv64|x86_64   (TAP output)
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import tap  # noqa: E402
+
+ARCH = "riscv64"
+START = {"riscv64": "riscv_start", "x86_64": "x86_start"}
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def gdb(*commands):
+    proc = subprocess.run(["tools/gdb.sh", ARCH, "--batch", *commands],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    return proc.stdout + proc.stderr
+
+
+@test
+def gdb_stops_at_kmain_with_a_backtrace():
+    out = gdb("bt", "info registers %s" % ("pc" if ARCH == "riscv64" else "rip"))
+    frames = re.findall(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\w+) \(", out, re.M)
+    names = [name for _, name in frames]
+    assert names[:2] == ["kmain", START[ARCH]], "backtrace was %r:\n%s" % (names, out[-2000:])
+    assert "main.c" in out, "no source line for kmain"
+    assert re.search(r"<kmain(\+\d+)?>", out), "pc is not in kmain:\n" + out[-2000:]
+
+
+@test
+def kernel_runs_on_after_gdb_continues():
+    log = os.path.join("build", ARCH, "console.log")
+    # Continue for a moment, then interrupt and look at the console log.
+    out = gdb("delete", "continue &", "shell sleep 3", "interrupt", "shell sleep 0.5")
+    with open(log, errors="replace") as f:
+        text = f.read()
+    assert "pagoda> " in text, "no prompt after continuing:\n" + text[-1500:] + out[-1500:]
+
+
+def main():
+    global ARCH
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="riscv64")
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    ARCH = args.arch
+    return tap.run(TESTS, ARCH, args.only)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""What only the PC has: the VGA screen and PS/2 keyboard, a memory map with
+holes, and Bochs, both running the shell and in its debugger.
+
+Usage: test_x86_64.py [--only NAME]   (TAP output; needs make ARCH=x86_64)
+"""
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import pagoda_console as pc  # noqa: E402
+import tap  # noqa: E402
+import test_shell as shell  # noqa: E402
+
+B = "build/x86_64"
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Monitor:
+    """QEMU's human monitor on a Unix socket: sendkey and xp."""
+
+    def __init__(self, path):
+        deadline = time.monotonic() + 10
+        while not os.path.exists(path):
+            assert time.monotonic() < deadline, "no monitor socket"
+            time.sleep(0.05)
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(path)
+        self.sock.settimeout(10)
+        self.read_until("(qemu) ")
+
+    def read_until(self, marker):
+        data = b""
+        while marker.encode() not in data:
+            data += self.sock.recv(65536)
+        return data.decode("utf-8", "replace")
+
+    def command(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+        return self.read_until("(qemu) ")
+
+    def type_text(self, text):
+        names = {" ": "spc", "\n": "ret", "-": "minus", ".": "dot", "#": "shift-3"}
+        for ch in text:
+            self.command("sendkey " + names.get(ch, ch))
+            time.sleep(0.02)
+
+    def screen(self):
+        """The VGA text screen as 25 lines of text."""
+        out = self.command("xp /2000hx 0xb8000")
+        cells = [int(v, 16) for v in re.findall(r"0x([0-9a-f]{4})\b", out.split(":", 1)[1])]
+        chars = "".join(chr(c & 0xff) for c in cells[:2000])
+        return [chars[i:i + 80].rstrip() for i in range(0, 2000, 80)]
+
+
+@test
+def vga_screen_and_ps2_keyboard_run_the_shell():
+    mon_path = os.path.join(B, "test-monitor.sock")
+    if os.path.exists(mon_path):
+        os.unlink(mon_path)
+    argv = pc.qemu_command("x86_64", extra="-monitor unix:%s,server=on,wait=off" % mon_path)
+    with pc.Console(argv) as c:
+        mon = Monitor(mon_path)
+        try:
+            free = shell.meminfo(c)["free"]
+            # Typed on the PS/2 keyboard: the answer shows on serial and VGA.
+            mon.type_text("alloc 3\n")
+            c.expect(r"allocated 3 pages at 0x[0-9a-f]+")
+            c.expect_prompt()
+            assert shell.meminfo(c)["free"] == free - 3
+            screen = "\n".join(mon.screen())
+            assert re.search(r"pagoda> alloc 3\nallocated 3 pages at 0x[0-9a-f]+", screen), screen
+            assert "free pages: %d" % (free - 3) in screen, screen
+            # Shift, Backspace and the arrow keys arrive as the line editor wants.
+            mon.type_text("free")
+            mon.command("sendkey backspace")
+            mon.type_text("e #1\n")
+            assert c.expect_prompt().strip().endswith("error: no scattered set #1")
+            mon.command("sendkey up")
+            mon.type_text("\n")
+            assert "no scattered set #1" in c.expect_prompt()
+        finally:
+            mon.sock.close()
+
+
+@test
+def memory_map_with_holes_at_4g():
+    with pc.Console(pc.qemu_command("x86_64", "4G")) as c:
+        info = shell.meminfo(c)
+        starts = [s[1] for s in info["segments"]]
+        assert any(s >= 1 << 32 for s in starts), "no segment above 4 GiB: %r" % starts
+        assert info["total"] > 1000000, info
+        for pages in (3, 300, 5000):
+            addr = shell.alloc(c, pages)
+            assert shell.single(c.run("free 0x%x" % addr)) == "freed %d pages at 0x%x" % (
+                pages, addr)
+        assert shell.single(c.run("check")) == "check: ok"
+        assert c.poweroff() == 0
+
+
+def bochs_console(**kw):
+    port = pc.free_port()
+    log = open(os.path.join(B, "bochs-test-stdout.txt"), "w+")
+    argv = ["tools/bochs.sh", "run", "128M", "headless", "socket:%d" % port]
+    return pc.Console(argv, port=port, boot_timeout=180, emulator_log=log, **kw), log
+
+
+@test
+def bochs_boots_the_shell_and_powers_off():
+    c, log = bochs_console()
+    with c:
+        before = shell.state(c)
+        heads = shell.free_list_heads(c)
+        addr = shell.alloc(c, 3)
+        assert addr == shell.predict_contiguous(heads, len(before[0]["segments"]), 3)
+        assert shell.single(c.run("alloc 4 scattered")) == "allocated 4 pages as #1"
+        rows = shell.buddy(c)
+        assert sum(n << o for o, n in enumerate(rows["all"])) == before[0]["free"] - 7
+        assert shell.single(c.run("free 0x%x" % addr)) == "freed 3 pages at 0x%x" % addr
+        assert shell.single(c.run("free #1")) == "freed 4 pages of #1"
+        assert shell.state(c) == before
+        assert shell.single(c.run("check")) == "check: ok"
+        c.send("poweroff\r")
+        c.wait_exit(60)
+    with open(os.path.join(B, "bochs.log")) as f:
+        assert "ACPI control: soft power off" in f.read(), "Bochs was not powered off by ACPI"
+
+
+@test
+def bochs_magic_breakpoint_stops_in_the_debugger():
+    c, log = bochs_console(emulator_stdin=True)
+    with c:
+        c.send("break\r")
+        deadline = time.monotonic() + 60
+        while True:
+            log.seek(0)
+            text = log.read()
+            if "(0) Magic breakpoint" in text:
+                break
+            assert time.monotonic() < deadline, "Bochs did not stop:\n" + text[-2000:]
+            time.sleep(0.2)
+        # In the debugger: look at a register, then continue.
+        c.proc.stdin.write(b"r\nc\n")
+        c.proc.stdin.flush()
+        out = c.expect_prompt(60)
+        assert "break: back from the magic breakpoint" in out, out
+        log.seek(0)
+        text = log.read()
+        assert "(arch_debug_break+" in text, "not stopped in arch_debug_break:\n" + text[-2000:]
+        assert re.search(r"rip: 00000000_00[0-9a-f]{6}", text), "no registers printed"
+        c.send("poweroff\r")
+        c.wait_exit(60)
+
+
+@test
+def bochs_debugger_stops_at_kmain_with_symbols():
+    with open(os.path.join(B, "kernel.sym")) as f:
+        kmain = [line.split()[0] for line in f if line.split()[1:] == ["kmain"]][0]
+    proc = subprocess.run(["tools/bochs.sh", "debug", "128M", "headless",
+                           "file:" + os.path.join(B, "bochs-debug-com1.txt"),
+                           "r\nsreg\ninfo gdt\nq"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
+    out = proc.stdout + proc.stderr
+    assert "Breakpoint 1, 0x%016x" % int(kmain, 16) in out, out[-3000:]
+    assert "(kmain+0)" in out, "symbols not loaded:\n" + out[-3000:]
+    assert re.search(r"rip: 00000000_%08x" % int(kmain, 16), out), out[-3000:]
+    assert "64-bit" in out and "GDT[0x0008]" in out, "no long-mode GDT shown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    shell.ARCH = "x86_64"
+    return tap.run(TESTS, "x86_64", args.only)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
