@@ -7,8 +7,9 @@
 #                        run shell commands, render each `dot` to SVG/PNG
 #   make gdb             QEMU halted + gdb-multiarch stopped at kmain
 #   make console         the shell of the kernel that `make gdb` debugs
-#   make bochs           boot the x86_64 ISO in Bochs (BOCHS_DISPLAY=term|x)
+#   make bochs           boot the x86_64 ISO in Bochs (BOCHS_DISPLAY=x|headless)
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
+#                        (or at another symbol: STOP=_start)
 #   make help            this list, with the variables
 #
 # Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
@@ -56,7 +57,7 @@ console:
 	@python3 tools/attach_console.py build/$(ARCH)/console.sock
 
 # Bochs emulates a PC: these always use the x86_64 kernel.
-BOCHS_DISPLAY ?= $(if $(DISPLAY),x,term)
+BOCHS_DISPLAY ?= $(if $(DISPLAY),x,headless)
 bochs bochs-debug: deps
 	@$(MAKE) --no-print-directory kernel ARCH=x86_64
 	@tools/bochs.sh $(if $(filter bochs,$@),run,debug) $(MEM) $(BOCHS_DISPLAY)
@@ -65,4 +66,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,16s/^# \{0,1\}//p' Makefile
+	@sed -n '1,17s/^# \{0,1\}//p' Makefile

@@ -3,11 +3,15 @@
 #
 # Usage: tools/bochs.sh run|debug [MEM [DISPLAY [COM1 [COMMANDS]]]]
 #   run       boot and go (the shell's 'break' still stops in the debugger)
-#   debug     load the kernel's symbols, stop at kmain (the C entry)
+#   debug     load the kernel's symbols, stop at kmain (the C entry), or
+#             at the symbol named by $STOP (e.g. STOP=_start)
 #   MEM       128M (default), 1G, ...
-#   DISPLAY   term, x or headless (see tools/bochsrc.sh); default x when
-#             $DISPLAY is set, else term
-#   COM1      file:PATH (default build/x86_64/com1.txt) or socket:PORT
+#   DISPLAY   x (a window: VGA screen and PS/2 keyboard), headless or term
+#             (see tools/bochsrc.sh); default x when $DISPLAY is set,
+#             else headless
+#   COM1      file:PATH, socket:PORT or term:TTY; default: this terminal
+#             when headless (the shell is on the serial port), else the
+#             file build/x86_64/com1.txt
 #   COMMANDS  debugger commands to run after stopping at kmain, one per
 #             line (debug only; scripted sessions end theirs with q)
 set -eu
@@ -15,10 +19,12 @@ set -eu
 mode=$1
 B=build/x86_64
 mem=${2:-128M}
-default_display=term
+default_display=headless
 [ -n "${DISPLAY:-}" ] && default_display=x
 display=${3:-$default_display}
-com1=${4:-file:$B/com1.txt}
+default_com1=file:$B/com1.txt
+[ "$display" = headless ] && tty -s && default_com1=term:$(tty)
+com1=${4:-$default_com1}
 commands=${5:-}
 
 [ -f "$B/pagoda.iso" ] || { echo "error: $B/pagoda.iso is missing: run make ARCH=x86_64" >&2; exit 1; }
@@ -30,15 +36,16 @@ run)
 	printf 'ldsym global "%s"\nc\n' "$B/kernel.sym" >"$rc"
 	;;
 debug)
-	kmain=$(awk '$2 == "kmain" { print $1 }' "$B/kernel.sym")
-	[ -n "$kmain" ] || { echo "error: no kmain in $B/kernel.sym" >&2; exit 1; }
+	stop=${STOP:-kmain}
+	addr=$(awk -v s="$stop" '$2 == s { print $1 }' "$B/kernel.sym")
+	[ -n "$addr" ] || { echo "error: no symbol '$stop' in $B/kernel.sym" >&2; exit 1; }
 	{
 		echo "ldsym global \"$B/kernel.sym\""
-		echo "lb $kmain"
+		echo "lb $addr"
 		echo "c"
 		[ -n "$commands" ] && printf '%s\n' "$commands"
 	} >"$rc"
-	echo "Bochs debugger: stopping at kmain ($kmain). Try: r, s, n, u /10, info gdt," \
+	echo "Bochs debugger: stopping at $stop ($addr). Try: r, s, n, u /10, info gdt," \
 		"info idt, info tab, x /4gx 0x200000, c, q" >&2
 	;;
 *)
@@ -47,4 +54,10 @@ debug)
 	;;
 esac
 echo "Bochs $mode: $display display, COM1 -> ${com1}, log in $B/bochs.log" >&2
-exec bochs -q -f "$B/bochsrc" -rc "$rc"
+echo "In the shell, 'break' stops in the debugger; 'c' there continues." >&2
+# Bochs puts a serial terminal in raw mode: give it back afterwards.
+saved=$(stty -g 2>/dev/null || true)
+status=0
+bochs -q -f "$B/bochsrc" -rc "$rc" || status=$?
+[ -n "$saved" ] && stty "$saved" 2>/dev/null
+exit $status

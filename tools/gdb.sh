@@ -40,7 +40,9 @@ $boot -S -display none \
 	-chardev socket,id=con0,path="$B/console.sock",server=on,wait=off,logfile="$B/console.log" \
 	-serial chardev:con0 &
 qemu=$!
-trap 'kill $qemu 2>/dev/null || true' EXIT INT TERM
+# Wait for QEMU to go: it removes its sockets on exit, which must not
+# happen after the next session has made new ones.
+trap 'kill $qemu 2>/dev/null; wait $qemu 2>/dev/null || true' EXIT INT TERM
 i=0
 while [ ! -S "$B/gdb.sock" ]; do
 	i=$((i + 1))
