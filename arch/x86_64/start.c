@@ -40,9 +40,19 @@ uint64_t arch_cycles(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+/**
+ * @brief Bochs' magic breakpoint: with `magic_break: enabled=1` Bochs stops
+ *        in its debugger at this instruction; on any other x86 CPU it is a
+ *        harmless exchange of bx with itself. Call it from code you want
+ *        to inspect.
+ */
+void bochs_break(void)
+{
+	__asm__ volatile("xchg %%bx, %%bx" ::: "memory");
+}
+
 int arch_debug_break(void)
 {
-	/* Bochs' magic breakpoint; an ordinary no-op everywhere else. */
-	__asm__ volatile("xchg %%bx, %%bx" ::: "memory");
+	bochs_break();
 	return 1;
 }

@@ -26,6 +26,9 @@ void vga_putc(char c);
 /** @brief One byte typed on the PS/2 keyboard (arrows as ESC [ A/B), or -1. */
 int keyboard_getc(void);
 
+/** @brief Stop in the Bochs debugger (xchg bx, bx); a no-op elsewhere. */
+void bochs_break(void);
+
 /** @brief Install the exception handlers. */
 void idt_init(void);
 

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import tap  # noqa: E402
@@ -50,6 +51,45 @@ def kernel_runs_on_after_gdb_continues():
     with open(log, errors="replace") as f:
         text = f.read()
     assert "pagoda> " in text, "no prompt after continuing:\n" + text[-1500:] + out[-1500:]
+
+
+@test
+def panic_prints_its_reason_and_exits_qemu_nonzero():
+    """No input can make the kernel panic, so gdb makes boot find no memory:
+    it empties the page manager just before kmain checks it."""
+    b = os.path.join("build", ARCH)
+    sock, serial = os.path.join(b, "panic-gdb.sock"), os.path.join(b, "panic-serial.txt")
+    for path in (sock, serial):
+        if os.path.exists(path):
+            os.unlink(path)
+    boot = subprocess.run(["make", "-s", "--no-print-directory", "print-boot-command",
+                           "ARCH=" + ARCH], capture_output=True, text=True,
+                          check=True).stdout.split()
+    qemu = subprocess.Popen(boot + ["-S", "-display", "none", "-serial", "file:" + serial,
+                                    "-chardev", "socket,id=g,path=%s,server=on,wait=off" % sock,
+                                    "-gdb", "chardev:g"], stdin=subprocess.DEVNULL)
+    try:
+        while not os.path.exists(sock):
+            assert qemu.poll() is None, "QEMU exited early"
+            time.sleep(0.05)
+        with open("os/kernel/main.c") as f:
+            line = [n for n, text in enumerate(f, 1) if "if (pmm_segment_count() == 0)" in text][0]
+        setup = ["set architecture i386:x86-64"] if ARCH == "x86_64" else []
+        brk = "hbreak" if ARCH == "x86_64" else "break"
+        commands = setup + ["target remote " + sock, "%s main.c:%d" % (brk, line), "continue",
+                            "set var pmm.nr_segments = 0", "continue"]
+        subprocess.run(["gdb-multiarch", "-q", "-nx", "-batch"] +
+                       [a for c in commands for a in ("-ex", c)] + [os.path.join(b, "kernel.elf")],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        status = qemu.wait(30)
+    finally:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
+    with open(serial, errors="replace") as f:
+        text = f.read()
+    assert "panic: no usable memory" in text, text[-1000:]
+    assert status != 0, "QEMU exited with status 0 after a panic"
 
 
 def main():

@@ -156,7 +156,7 @@ def bochs_magic_breakpoint_stops_in_the_debugger():
         assert "break: back from the magic breakpoint" in out, out
         log.seek(0)
         text = log.read()
-        assert "(arch_debug_break+" in text, "not stopped in arch_debug_break:\n" + text[-2000:]
+        assert "(bochs_break+" in text, "not stopped in bochs_break():\n" + text[-2000:]
         assert re.search(r"rip: 00000000_00[0-9a-f]{6}", text), "no registers printed"
         c.send("poweroff\r")
         c.wait_exit(60)
