@@ -6,6 +6,7 @@
 #include "kprintf.h"
 #include "pmm.h"
 #include "string.h"
+#include "vm.h"
 
 void cmd_meminfo(int argc, char **argv)
 {
@@ -18,6 +19,12 @@ void cmd_meminfo(int argc, char **argv)
 	kprintf("total pages: %lu\n", (unsigned long)total);
 	kprintf("free pages: %lu\n", (unsigned long)free);
 	kprintf("used pages: %lu\n", (unsigned long)(total - free));
+	struct vm_stats vm;
+	vm_get_stats(&vm);
+	kprintf("page-table pages: %lu\n", (unsigned long)vm.table_pages);
+	kprintf("mapped 4K pages: %lu\n", (unsigned long)vm.leaves_4k);
+	kprintf("mapped 2M pages: %lu\n", (unsigned long)vm.leaves_2m);
+	kprintf("mapped 1G pages: %lu\n", (unsigned long)vm.leaves_1g);
 	for (unsigned i = 0; i < pmm_segment_count(); i++) {
 		struct pmm_segment_info info;
 		pmm_segment_info(i, &info);

@@ -24,9 +24,13 @@ _start:
 	j	3b
 	.cfi_endproc
 
-	.section .bss.stack
-	.balign 16
-	.globl boot_stack, boot_stack_top
+	/* The boot stack, with an unmapped guard page below it: running off
+	 * its end faults instead of silently overwriting other data. */
+	.section .bss.stack, "aw", @nobits
+	.balign 4096
+	.globl boot_stack_guard, boot_stack, boot_stack_top
+boot_stack_guard:
+	.space	4096
 boot_stack:
 	.space	16384
 boot_stack_top:

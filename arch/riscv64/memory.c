@@ -14,6 +14,13 @@
 extern char _kernel_start[], _kernel_end[];
 
 static const void *boot_dtb;
+static struct mem_range devices[BOOT_MEMORY_MAX];
+static size_t nr_devices;
+
+void boot_device_add(uintptr_t addr, uintptr_t size, const char *what)
+{
+	mem_range_add(devices, &nr_devices, addr, addr + size, what);
+}
 
 void boot_memory_init(const void *dtb)
 {
@@ -50,6 +57,9 @@ void arch_boot_memory(struct boot_memory *m)
 
 	m->nr_ram = 0;
 	m->nr_reserved = 0;
+	m->nr_devices = 0;
+	for (size_t i = 0; i < nr_devices; i++)
+		m->devices[m->nr_devices++] = devices[i];
 	fdt_walk(boot_dtb, add_node, m);
 	fdt_memreserve(boot_dtb, add_memreserve, m);
 	mem_range_add(m->reserved, &m->nr_reserved, (uintptr_t)_kernel_start,

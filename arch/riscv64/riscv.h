@@ -19,6 +19,9 @@ void power_init(uintptr_t base);
 /** @brief Point stvec at the kernel's trap handler. */
 void trap_init(void);
 
+/** @brief Note device registers the kernel uses, to map them as devices. */
+void boot_device_add(uintptr_t addr, uintptr_t size, const char *what);
+
 /** @brief Remember the device tree's address and size for arch_boot_memory(). */
 void boot_memory_init(const void *dtb);
 

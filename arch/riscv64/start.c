@@ -14,10 +14,13 @@ static void find_devices(const struct fdt_node *node, void *ctx)
 	(void)ctx;
 	if (!fdt_reg(node, 0, &addr, &size))
 		return;
-	if (fdt_compatible(node, "ns16550a"))
+	if (fdt_compatible(node, "ns16550a")) {
 		uart_init((uintptr_t)addr, 0);
-	else if (fdt_compatible(node, "sifive,test0"))
+		boot_device_add((uintptr_t)addr, (uintptr_t)size, "uart");
+	} else if (fdt_compatible(node, "sifive,test0")) {
 		power_init((uintptr_t)addr);
+		boot_device_add((uintptr_t)addr, (uintptr_t)size, "test device");
+	}
 }
 
 /**

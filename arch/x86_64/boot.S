@@ -139,6 +139,8 @@ long_mode:
 no_long_mode_text:
 	.asciz	"Pagoda needs a 64-bit (long mode) CPU."
 
+	/* In .data, not .rodata: the CPU writes the descriptors' accessed bits. */
+	.section .data
 	.balign 16
 	.globl gdt64
 gdt64:
@@ -160,9 +162,13 @@ early_pdpt:
 early_pd:
 	.space	4096 * EARLY_MAP_GIB
 
+	/* The boot stack, with an unmapped guard page below it: running off
+	 * its end faults instead of silently overwriting other data. */
 	.section .bss.stack, "aw", @nobits
-	.balign 16
-	.globl boot_stack, boot_stack_top
+	.balign 4096
+	.globl boot_stack_guard, boot_stack, boot_stack_top
+boot_stack_guard:
+	.space	4096
 boot_stack:
 	.space	16384
 boot_stack_top:

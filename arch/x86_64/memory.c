@@ -31,6 +31,8 @@ void arch_boot_memory(struct boot_memory *m)
 
 	m->nr_ram = 0;
 	m->nr_reserved = 0;
+	m->nr_devices = 0;
+	mem_range_add(m->devices, &m->nr_devices, 0xb8000, 0xc0000, "VGA text screen");
 	if (mmap != NULL) {
 		const uint8_t *p = (const uint8_t *)(mmap + 1);
 		const uint8_t *end = (const uint8_t *)mmap + mmap->size;

@@ -16,6 +16,7 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
 	if (magic != MB2_BOOTLOADER_MAGIC)
 		panic("not started by a multiboot2 loader (magic 0x%x)", magic);
 	multiboot_init(boot_info);
+	x86_paging_init();
 	kprintf("x86_64: long mode, boot information at 0x%lx (%u bytes)\n",
 		(unsigned long)boot_info, multiboot_size());
 	unsigned port;

@@ -29,6 +29,9 @@ int keyboard_getc(void);
 /** @brief Stop in the Bochs debugger (xchg bx, bx); a no-op elsewhere. */
 void bochs_break(void);
 
+/** @brief Turn on NX and CR0.WP; find out whether 1 GiB pages exist. */
+void x86_paging_init(void);
+
 /** @brief Install the exception handlers. */
 void idt_init(void);
 

@@ -23,6 +23,8 @@ struct boot_memory {
 	size_t nr_ram;                              /**< how many */
 	struct mem_range reserved[BOOT_MEMORY_MAX]; /**< not to be handed out */
 	size_t nr_reserved;                         /**< how many */
+	struct mem_range devices[BOOT_MEMORY_MAX];  /**< device registers the kernel uses */
+	size_t nr_devices;                          /**< how many */
 };
 
 /** @brief Add a range to a list of at most BOOT_MEMORY_MAX; 0 if it was full. */

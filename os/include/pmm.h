@@ -63,6 +63,18 @@ enum pmm_error {
 	PMM_ERR_TOO_MANY = -10,     /**< no room for another segment */
 	PMM_ERR_TOO_SMALL = -11,    /**< segment too small to hold its page array and a page */
 	PMM_ERR_OVERLAP = -12,      /**< segment overlaps one already added */
+	PMM_ERR_OWNED = -13,        /**< allocation belongs to another owner (see ::pmm_owner) */
+};
+
+/**
+ * @brief Who an allocation belongs to. Only its owner may free it, so that
+ *        (for example) a page table cannot be freed from the shell.
+ */
+enum pmm_owner {
+	PMM_OWNER_ANYONE = 0, /**< ordinary allocations: pmm_free() frees them */
+	PMM_OWNER_PAGE_TABLE, /**< a page-table page of the vm layer */
+	PMM_OWNER_MAPPING,    /**< a page that a demonstration mapping owns */
+	PMM_OWNER_ALLOCATOR,  /**< the pages under an allocator object (memm) */
 };
 
 /** @brief What a page descriptor says about its page. */
@@ -85,7 +97,7 @@ struct pmm_page {
 	uint32_t count;        /**< pages in the allocation (allocated heads) */
 	uint8_t state;         /**< an enum ::pmm_page_state */
 	uint8_t order;         /**< block order (free heads) */
-	uint16_t reserved;     /**< unused; keeps the size a multiple of 8 */
+	uint16_t owner;        /**< allocated heads: an enum ::pmm_owner */
 };
 
 /** @brief A scattered allocation: single pages linked through their descriptors. */
@@ -101,6 +113,7 @@ struct pmm_block {
 	unsigned state;    /**< PMM_PAGE_FREE, PMM_PAGE_ALLOCATED or PMM_PAGE_SCATTERED */
 	unsigned order;    /**< order of a free block */
 	unsigned segment;  /**< index of the segment holding it */
+	unsigned owner;    /**< allocations: an enum ::pmm_owner */
 };
 
 /** @brief A summary of one segment, for meminfo and buddy. */
@@ -185,6 +198,16 @@ int pmm_alloc_scattered(size_t pages, struct pmm_set *set);
  * @return PMM_OK or a negative ::pmm_error; on error nothing changes
  */
 int pmm_free(uintptr_t addr, size_t *pages);
+
+/**
+ * @brief Hand the allocation that starts at @p addr to @p owner: from then
+ *        on only pmm_free_owned() with that owner frees it.
+ * @return PMM_OK, or the error pmm_free() would give for @p addr
+ */
+int pmm_set_owner(uintptr_t addr, enum pmm_owner owner);
+
+/** @brief pmm_free() for an allocation that belongs to @p owner. */
+int pmm_free_owned(uintptr_t addr, enum pmm_owner owner, size_t *pages);
 
 /** @brief Free a one-page allocation; PMM_ERR_NOT_SINGLE for a longer one. */
 int pmm_free_page(uintptr_t addr);

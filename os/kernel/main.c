@@ -7,6 +7,8 @@
 #include "memory.h"
 #include "pmm.h"
 #include "shell.h"
+#include "vm.h"
+#include "vm_kernel.h"
 
 static struct boot_memory boot_memory;
 static struct mem_range usable[BOOT_MEMORY_MAX];
@@ -27,6 +29,8 @@ static void memory_init(void)
 		print_range("ram", &boot_memory.ram[i]);
 	for (size_t i = 0; i < boot_memory.nr_reserved; i++)
 		print_range("reserved", &boot_memory.reserved[i]);
+	for (size_t i = 0; i < boot_memory.nr_devices; i++)
+		print_range("device", &boot_memory.devices[i]);
 
 	size_t count = memory_usable(&boot_memory, usable, BOOT_MEMORY_MAX);
 	pmm_init();
@@ -50,9 +54,24 @@ static void memory_init(void)
 		pmm_segment_count());
 }
 
+/* Switch to the kernel's own page tables (W^X, guard page, devices). */
+static void paging_init(void)
+{
+	struct vm_stats st;
+	int err = vm_kernel_init(&boot_memory);
+	if (err != VM_OK)
+		panic("cannot build the kernel page tables: %s", vm_strerror(err));
+	vm_get_stats(&st);
+	kprintf("paging: %s, %lu table pages; mapped %lu 4K, %lu 2M, %lu 1G pages\n",
+		arch_pt_format()->name, (unsigned long)st.table_pages,
+		(unsigned long)st.leaves_4k, (unsigned long)st.leaves_2m,
+		(unsigned long)st.leaves_1g);
+}
+
 _Noreturn void kmain(void)
 {
 	kprintf("\nPagoda on %s\n", arch_name());
 	memory_init();
+	paging_init();
 	shell_run();
 }

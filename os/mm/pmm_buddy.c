@@ -185,6 +185,7 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 		return err;
 	seg->page_array[index].state = PMM_PAGE_ALLOCATED;
 	seg->page_array[index].count = (uint32_t)pages;
+	seg->page_array[index].owner = PMM_OWNER_ANYONE;
 	*addr = pmm_addr(seg, index);
 	return PMM_OK;
 }
@@ -218,7 +219,16 @@ static int check_free(uintptr_t addr, struct pmm_segment **segp)
 	return block.state == PMM_PAGE_FREE ? PMM_ERR_NOT_ALLOCATED : PMM_ERR_INTERIOR;
 }
 
-int pmm_free(uintptr_t addr, size_t *pages)
+int pmm_set_owner(uintptr_t addr, enum pmm_owner owner)
+{
+	struct pmm_segment *seg;
+	int err = check_free(addr, &seg);
+	if (err == PMM_OK)
+		seg->page_array[pmm_index(seg, addr)].owner = (uint16_t)owner;
+	return err;
+}
+
+int pmm_free_owned(uintptr_t addr, enum pmm_owner owner, size_t *pages)
 {
 	struct pmm_segment *seg;
 	int err = check_free(addr, &seg);
@@ -226,13 +236,21 @@ int pmm_free(uintptr_t addr, size_t *pages)
 		return err;
 
 	size_t index = pmm_index(seg, addr);
+	if (seg->page_array[index].owner != owner)
+		return PMM_ERR_OWNED;
 	size_t count = seg->page_array[index].count;
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	seg->page_array[index].count = 0;
+	seg->page_array[index].owner = PMM_OWNER_ANYONE;
 	pmm_free_range(seg, index, index + count);
 	if (pages)
 		*pages = count;
 	return PMM_OK;
+}
+
+int pmm_free(uintptr_t addr, size_t *pages)
+{
+	return pmm_free_owned(addr, PMM_OWNER_ANYONE, pages);
 }
 
 int pmm_free_page(uintptr_t addr)

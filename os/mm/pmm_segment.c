@@ -69,7 +69,7 @@ int pmm_add_segment(uintptr_t start, uintptr_t end)
 		page->count = 0;
 		page->state = PMM_PAGE_INSIDE;
 		page->order = 0;
-		page->reserved = 0;
+		page->owner = PMM_OWNER_ANYONE;
 	}
 	pmm_fill_segment(seg);
 	return (int)pmm.nr_segments++;
@@ -128,6 +128,7 @@ const char *pmm_strerror(int error)
 	case PMM_ERR_TOO_MANY: return "too many segments";
 	case PMM_ERR_TOO_SMALL: return "segment too small";
 	case PMM_ERR_OVERLAP: return "segment overlaps another";
+	case PMM_ERR_OWNED: return "allocation belongs to the kernel (a page table, mapping or allocator)";
 	}
 	return "unknown error";
 }

@@ -49,7 +49,7 @@ void pmm_tree_walk(unsigned segment, void (*fn)(const struct pmm_tree_node *node
 	if (segment >= pmm.nr_segments)
 		return;
 	const struct pmm_segment *seg = &pmm.segments[segment];
-	struct tree_walk w = { segment, 0, { 0, 0, 0, 0, 0 }, 0, fn, ctx };
+	struct tree_walk w = { segment, 0, { 0 }, 0, fn, ctx };
 
 	pmm_walk(segment, &w.cursor, &w.block);
 	for (size_t index = 0; index < seg->pages;) {

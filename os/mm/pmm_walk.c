@@ -15,6 +15,7 @@ static void describe(const struct pmm_segment *seg, size_t index, struct pmm_blo
 	block->state = page->state;
 	block->order = page->state == PMM_PAGE_FREE ? page->order : 0;
 	block->segment = (unsigned)(seg - pmm.segments);
+	block->owner = page->state == PMM_PAGE_ALLOCATED ? page->owner : PMM_OWNER_ANYONE;
 }
 
 int pmm_walk(unsigned segment, size_t *cursor, struct pmm_block *block)

@@ -1,0 +1,162 @@
+/**
+ * @file vm.h
+ * @brief Address spaces: one page-table walker for every architecture.
+ *
+ * A page table is a tree of 4 KiB tables of 512 entries. Level 0 is the
+ * root; an entry either points to the next level's table, or is a *leaf*
+ * that maps a whole aligned block (4 KiB at the last level, 2 MiB or 1 GiB
+ * higher up). Sv39 (riscv64) has 3 levels, x86_64 has 4. Everything that
+ * differs between the two (how many levels, how an entry is encoded, which
+ * levels may hold leaves) is in a struct pt_format that the architecture
+ * provides; the walk itself is written once, in os/mm/vm.c.
+ *
+ * Table pages come from the page manager (owner PMM_OWNER_PAGE_TABLE) and
+ * go back to it as soon as they hold no entry.
+ */
+#ifndef PAGODA_VM_H
+#define PAGODA_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_READ 0x01   /**< readable */
+#define VM_WRITE 0x02  /**< writable */
+#define VM_EXEC 0x04   /**< executable */
+#define VM_USER 0x08   /**< reachable from user mode */
+#define VM_GLOBAL 0x10 /**< global: kept in the TLB across address-space switches */
+#define VM_DEVICE 0x20 /**< device memory: uncached where the architecture can say so */
+
+#define VM_MAX_LEVELS 4       /**< deepest table tree of any architecture */
+#define VM_ENTRIES 512        /**< entries per table */
+#define VM_SIZE_4K ((uintptr_t)1 << 12) /**< a page */
+#define VM_SIZE_2M ((uintptr_t)1 << 21) /**< a large page */
+#define VM_SIZE_1G ((uintptr_t)1 << 30) /**< a huge page */
+
+/** @brief Results of vm calls: 0 for success, a negative value otherwise. */
+enum vm_error {
+	VM_OK = 0,
+	VM_ERR_NO_MEMORY = -1,   /**< no page for a table (nothing was changed) */
+	VM_ERR_MAPPED = -2,      /**< part of the range is mapped already */
+	VM_ERR_NOT_MAPPED = -3,  /**< part of the range is not mapped */
+	VM_ERR_UNALIGNED = -4,   /**< address or size not aligned to the page size */
+	VM_ERR_RANGE = -5,       /**< outside the architecture's virtual addresses */
+	VM_ERR_LARGE_PAGE = -6,  /**< would cut through a 2 MiB / 1 GiB page */
+	VM_ERR_FLAGS = -7,       /**< flags the architecture cannot express */
+};
+
+/**
+ * @brief How one architecture lays out its page tables.
+ *
+ * Level i (0 = root) indexes the virtual address with the 9 bits above
+ * shift(i) = 12 + 9 * (levels - 1 - i).
+ */
+struct pt_format {
+	const char *name;         /**< "Sv39", "x86_64 4-level" */
+	unsigned levels;          /**< 3 or 4 */
+	unsigned va_bits;         /**< significant virtual-address bits: 39 or 48 */
+	unsigned leaf_sizes;      /**< VM_SIZE_* that may be leaves, as a mask of shifts (1 << 12 | ...) */
+	/** Encode a leaf mapping @p pa with VM_* @p flags, of size 1 << @p shift. */
+	uint64_t (*make_leaf)(uintptr_t pa, unsigned flags, unsigned shift);
+	/** Encode an entry pointing to the table at @p pa. */
+	uint64_t (*make_table)(uintptr_t pa);
+	/** Is the entry valid (present)? */
+	int (*is_present)(uint64_t entry);
+	/** Is a present entry at a level of this @p shift a leaf? */
+	int (*is_leaf)(uint64_t entry, unsigned shift);
+	/** Physical address an entry points to (table or leaf). */
+	uintptr_t (*address)(uint64_t entry);
+	/** VM_* flags of a leaf. */
+	unsigned (*flags)(uint64_t entry);
+};
+
+/** @brief An address space: the physical address of its root table. */
+struct vm_space {
+	uintptr_t root; /**< root table; 0 until vm_space_init() */
+};
+
+/** @brief What a walk found at one level. */
+struct vm_step {
+	unsigned level;     /**< 0 = root */
+	unsigned index;     /**< entry index in that table */
+	uintptr_t table;    /**< physical address of the table */
+	uint64_t entry;     /**< the raw entry */
+};
+
+/** @brief A whole walk of one virtual address (vm_translate()). */
+struct vm_walk {
+	struct vm_step steps[VM_MAX_LEVELS]; /**< root first */
+	unsigned nr_steps;                   /**< levels visited */
+	int mapped;                          /**< 1 if a leaf was found */
+	uintptr_t pa;                        /**< the physical address of va */
+	uintptr_t size;                      /**< size of the leaf */
+	unsigned flags;                      /**< VM_* flags of the leaf */
+};
+
+/** @brief Counters over every address space (for meminfo). */
+struct vm_stats {
+	size_t table_pages; /**< page-table pages taken from the page manager */
+	size_t leaves_4k;   /**< 4 KiB leaves */
+	size_t leaves_2m;   /**< 2 MiB leaves */
+	size_t leaves_1g;   /**< 1 GiB leaves */
+};
+
+/** @brief The architecture's page-table layout (implemented in arch/). */
+const struct pt_format *arch_pt_format(void);
+
+/** @brief Make @p space the one the CPU translates with, and flush the TLB. */
+void arch_vm_activate(const struct vm_space *space);
+
+/** @brief Forget any cached translation of @p va. */
+void arch_tlb_flush(uintptr_t va);
+
+/** @brief Give @p space an empty root table. */
+int vm_space_init(struct vm_space *space);
+
+/**
+ * @brief Map [va, va + size) to [pa, pa + size) with pages of @p page_size
+ *        (VM_SIZE_4K, _2M or _1G). All or nothing: on error nothing changed.
+ */
+int vm_map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
+	   unsigned flags, uintptr_t page_size);
+
+/**
+ * @brief Map with the largest pages that alignment and the architecture
+ *        allow (as the kernel's direct map does). All or nothing.
+ */
+int vm_map_largest(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
+		   unsigned flags);
+
+/**
+ * @brief Remove every mapping in [va, va + size), which must all be mapped
+ *        and not cut a large page. Emptied tables go back to the page
+ *        manager. All or nothing.
+ */
+int vm_unmap(struct vm_space *space, uintptr_t va, uintptr_t size);
+
+/** @brief Change the flags of every (mapped) page in [va, va + size). */
+int vm_protect(struct vm_space *space, uintptr_t va, uintptr_t size, unsigned flags);
+
+/** @brief Walk @p va; fills @p walk even when unmapped (mapped = 0). */
+int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *walk);
+
+/**
+ * @brief Visit the table tree: every present entry, parents first, in
+ *        address order, for entries whose range meets [start, end).
+ * @param fn called with the level, the entry's virtual base, its size and
+ *        the raw entry; a table's children follow it
+ */
+void vm_visit(const struct vm_space *space, uintptr_t start, uintptr_t end,
+	      void (*fn)(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry,
+			 int leaf, void *ctx),
+	      void *ctx);
+
+/** @brief Current counters. */
+void vm_get_stats(struct vm_stats *stats);
+
+/** @brief A short English description of a ::vm_error. */
+const char *vm_strerror(int error);
+
+/** @brief Size in bytes covered by one entry at @p level. */
+uintptr_t vm_level_size(unsigned level);
+
+#endif

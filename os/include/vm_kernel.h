@@ -1,0 +1,20 @@
+/**
+ * @file vm_kernel.h
+ * @brief The kernel's address space (see os/mm/vm_kernel.c).
+ */
+#ifndef PAGODA_VM_KERNEL_H
+#define PAGODA_VM_KERNEL_H
+
+#include "memory.h"
+#include "vm.h"
+
+/** @brief The address space the kernel runs in once vm_kernel_init() is done. */
+extern struct vm_space kernel_space;
+
+/** @brief Build the kernel's page tables from @p memory and switch to them. */
+int vm_kernel_init(const struct boot_memory *memory);
+
+/** @brief True if @p addr lies in the guard page below a kernel stack. */
+int vm_is_stack_guard(uintptr_t addr);
+
+#endif

@@ -1,0 +1,375 @@
+/**
+ * @file vm.c
+ * @brief The page-table walker, written once for every architecture.
+ *
+ * Tables are reached through the direct map (kernel address == physical
+ * address), so a table's physical address is also a pointer to it.
+ *
+ * Every operation that takes a range first checks the whole range and only
+ * then changes anything, so a refused request leaves the tables as they
+ * were. Only running out of pages for tables can stop a map half-way, and
+ * then what was mapped is unmapped again.
+ */
+#include "vm.h"
+#include "pmm.h"
+#include "string.h"
+
+static struct vm_stats stats;
+
+static const struct pt_format *format(void)
+{
+	return arch_pt_format();
+}
+
+/* Bit where the index of @level starts: the root's is the highest. */
+static unsigned shift_of(unsigned level)
+{
+	return 12 + 9 * (format()->levels - 1 - level);
+}
+
+uintptr_t vm_level_size(unsigned level)
+{
+	return (uintptr_t)1 << shift_of(level);
+}
+
+static unsigned index_of(uintptr_t va, unsigned level)
+{
+	return (unsigned)(va >> shift_of(level)) & (VM_ENTRIES - 1);
+}
+
+static uint64_t *table_at(uintptr_t pa)
+{
+	return (uint64_t *)pa;
+}
+
+/* Only the lower half of the address space is used: no sign extension. */
+static int in_range(uintptr_t va, uintptr_t size)
+{
+	uintptr_t limit = (uintptr_t)1 << (format()->va_bits - 1);
+	return va < limit && size <= limit - va;
+}
+
+static void count_leaf(unsigned level, long delta)
+{
+	switch (shift_of(level)) {
+	case 12: stats.leaves_4k += (size_t)delta; break;
+	case 21: stats.leaves_2m += (size_t)delta; break;
+	case 30: stats.leaves_1g += (size_t)delta; break;
+	}
+}
+
+static int alloc_table(uintptr_t *pa)
+{
+	if (pmm_alloc_page(pa) != PMM_OK)
+		return VM_ERR_NO_MEMORY;
+	pmm_set_owner(*pa, PMM_OWNER_PAGE_TABLE);
+	memset(table_at(*pa), 0, VM_SIZE_4K);
+	stats.table_pages++;
+	return VM_OK;
+}
+
+static void free_table(uintptr_t pa)
+{
+	pmm_free_owned(pa, PMM_OWNER_PAGE_TABLE, NULL);
+	stats.table_pages--;
+}
+
+int vm_space_init(struct vm_space *space)
+{
+	return alloc_table(&space->root);
+}
+
+/*
+ * The entry that maps @va at @level. With @create, missing tables on the
+ * way are allocated. NULL when a leaf above @level covers @va (*err =
+ * VM_ERR_MAPPED), a table is missing and not to be made, or no page is left.
+ */
+static uint64_t *entry_for(const struct vm_space *space, uintptr_t va, unsigned level,
+			   int create, int *err)
+{
+	const struct pt_format *f = format();
+	uint64_t *table = table_at(space->root);
+
+	for (unsigned l = 0; l < level; l++) {
+		uint64_t *entry = &table[index_of(va, l)];
+		if (!f->is_present(*entry)) {
+			uintptr_t pa;
+			if (!create) {
+				*err = VM_ERR_NOT_MAPPED;
+				return NULL;
+			}
+			if ((*err = alloc_table(&pa)) != VM_OK)
+				return NULL;
+			*entry = f->make_table(pa);
+		} else if (f->is_leaf(*entry, shift_of(l))) {
+			*err = VM_ERR_MAPPED;
+			return NULL;
+		}
+		table = table_at(f->address(*entry));
+	}
+	return &table[index_of(va, level)];
+}
+
+/* The leaf that maps @va, and its level; NULL if @va is not mapped. */
+static uint64_t *leaf_for(const struct vm_space *space, uintptr_t va, unsigned *level)
+{
+	const struct pt_format *f = format();
+	uint64_t *table = table_at(space->root);
+
+	for (unsigned l = 0; l < f->levels; l++) {
+		uint64_t *entry = &table[index_of(va, l)];
+		if (!f->is_present(*entry))
+			return NULL;
+		if (f->is_leaf(*entry, shift_of(l)) || l == f->levels - 1) {
+			*level = l;
+			return entry;
+		}
+		table = table_at(f->address(*entry));
+	}
+	return NULL;
+}
+
+/* Give back the tables on @va's path that no longer hold any entry. */
+static void prune(const struct vm_space *space, uintptr_t va)
+{
+	const struct pt_format *f = format();
+	uint64_t *path[VM_MAX_LEVELS];
+	uint64_t *table = table_at(space->root);
+	unsigned depth = 0;
+
+	/* path[l] = the entry at level l that points to the level l+1 table. */
+	for (unsigned l = 0; l + 1 < f->levels; l++) {
+		uint64_t *entry = &table[index_of(va, l)];
+		if (!f->is_present(*entry) || f->is_leaf(*entry, shift_of(l)))
+			break;
+		path[depth++] = entry;
+		table = table_at(f->address(*entry));
+	}
+	while (depth > 0) {
+		uint64_t *parent = path[--depth];
+		uint64_t *child = table_at(f->address(*parent));
+		for (unsigned i = 0; i < VM_ENTRIES; i++)
+			if (f->is_present(child[i]))
+				return;
+		free_table(f->address(*parent));
+		*parent = 0;
+	}
+}
+
+/* The level whose entries map @page_size bytes, or -1 if none may. */
+static int level_of_size(uintptr_t page_size)
+{
+	const struct pt_format *f = format();
+	for (unsigned l = 0; l < f->levels; l++)
+		if (vm_level_size(l) == page_size && (f->leaf_sizes & page_size))
+			return (int)l;
+	return -1;
+}
+
+/* The largest leaf size that fits at (va, pa) with @left bytes to go. */
+static uintptr_t largest_fit(uintptr_t va, uintptr_t pa, uintptr_t left)
+{
+	const struct pt_format *f = format();
+	for (unsigned l = 0; l < f->levels; l++) {
+		uintptr_t size = vm_level_size(l);
+		if ((f->leaf_sizes & size) && ((va | pa) & (size - 1)) == 0 && size <= left)
+			return size;
+	}
+	return VM_SIZE_4K;
+}
+
+/*
+ * Map [va, va + size) in leaves of @page_size, or of the largest size that
+ * fits when @page_size is 0. With @check, only report whether it could be
+ * done; otherwise do it (after a successful check).
+ */
+static int map_pass(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
+		    unsigned flags, uintptr_t page_size, int check, uintptr_t *done)
+{
+	const struct pt_format *f = format();
+	int err = VM_OK;
+
+	for (*done = 0; *done < size;) {
+		uintptr_t step = page_size ? page_size : largest_fit(va + *done, pa + *done,
+								       size - *done);
+		int level = level_of_size(step);
+		uint64_t *entry = entry_for(space, va + *done, (unsigned)level, !check, &err);
+		if (entry == NULL) {
+			if (check && err == VM_ERR_NOT_MAPPED) {
+				*done += step; /* the tables are missing: nothing there */
+				continue;
+			}
+			return err;
+		}
+		if (f->is_present(*entry))
+			return VM_ERR_MAPPED;
+		if (!check) {
+			*entry = f->make_leaf(pa + *done, flags, shift_of((unsigned)level));
+			count_leaf((unsigned)level, 1);
+		}
+		*done += step;
+	}
+	return VM_OK;
+}
+
+static int map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
+	       unsigned flags, uintptr_t page_size)
+{
+	uintptr_t align = page_size ? page_size : VM_SIZE_4K, done;
+	int err;
+
+	if (size == 0 || ((va | pa | size) & (align - 1)))
+		return VM_ERR_UNALIGNED;
+	if (!in_range(va, size))
+		return VM_ERR_RANGE;
+	if (page_size && level_of_size(page_size) < 0)
+		return VM_ERR_FLAGS;
+	if ((err = map_pass(space, va, pa, size, flags, page_size, 1, &done)) != VM_OK)
+		return err;
+	err = map_pass(space, va, pa, size, flags, page_size, 0, &done);
+	if (err != VM_OK && done > 0)
+		vm_unmap(space, va, done); /* out of table pages: undo */
+	return err;
+}
+
+int vm_map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size, unsigned flags,
+	   uintptr_t page_size)
+{
+	return map(space, va, pa, size, flags, page_size);
+}
+
+int vm_map_largest(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
+		   unsigned flags)
+{
+	return map(space, va, pa, size, flags, 0);
+}
+
+/*
+ * Check that every page of [va, va + size) is mapped by leaves that lie
+ * wholly inside the range.
+ */
+static int check_mapped(const struct vm_space *space, uintptr_t va, uintptr_t size)
+{
+	if (size == 0 || ((va | size) & (VM_SIZE_4K - 1)))
+		return VM_ERR_UNALIGNED;
+	if (!in_range(va, size))
+		return VM_ERR_RANGE;
+	for (uintptr_t p = va; p < va + size;) {
+		unsigned level;
+		if (leaf_for(space, p, &level) == NULL)
+			return VM_ERR_NOT_MAPPED;
+		uintptr_t leaf = vm_level_size(level);
+		if ((p & (leaf - 1)) != 0 || p + leaf > va + size)
+			return VM_ERR_LARGE_PAGE;
+		p += leaf;
+	}
+	return VM_OK;
+}
+
+int vm_unmap(struct vm_space *space, uintptr_t va, uintptr_t size)
+{
+	int err = check_mapped(space, va, size);
+	if (err != VM_OK)
+		return err;
+	for (uintptr_t p = va; p < va + size;) {
+		unsigned level;
+		uint64_t *entry = leaf_for(space, p, &level);
+		*entry = 0;
+		count_leaf(level, -1);
+		arch_tlb_flush(p);
+		prune(space, p);
+		p += vm_level_size(level);
+	}
+	return VM_OK;
+}
+
+int vm_protect(struct vm_space *space, uintptr_t va, uintptr_t size, unsigned flags)
+{
+	const struct pt_format *f = format();
+	int err = check_mapped(space, va, size);
+	if (err != VM_OK)
+		return err;
+	for (uintptr_t p = va; p < va + size;) {
+		unsigned level;
+		uint64_t *entry = leaf_for(space, p, &level);
+		*entry = f->make_leaf(f->address(*entry), flags, shift_of(level));
+		arch_tlb_flush(p);
+		p += vm_level_size(level);
+	}
+	return VM_OK;
+}
+
+int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *walk)
+{
+	const struct pt_format *f = format();
+	uintptr_t table = space->root;
+
+	memset(walk, 0, sizeof(*walk));
+	if (!in_range(va, 1))
+		return VM_ERR_RANGE;
+	for (unsigned l = 0; l < f->levels; l++) {
+		struct vm_step *step = &walk->steps[walk->nr_steps++];
+		step->level = l;
+		step->index = index_of(va, l);
+		step->table = table;
+		step->entry = table_at(table)[step->index];
+		if (!f->is_present(step->entry))
+			return VM_ERR_NOT_MAPPED;
+		if (f->is_leaf(step->entry, shift_of(l)) || l == f->levels - 1) {
+			walk->mapped = 1;
+			walk->size = vm_level_size(l);
+			walk->pa = f->address(step->entry) + (va & (walk->size - 1));
+			walk->flags = f->flags(step->entry);
+			return VM_OK;
+		}
+		table = f->address(step->entry);
+	}
+	return VM_ERR_NOT_MAPPED;
+}
+
+static void visit(unsigned level, uintptr_t table, uintptr_t base, uintptr_t start, uintptr_t end,
+		  void (*fn)(unsigned, uintptr_t, uintptr_t, uint64_t, int, void *), void *ctx)
+{
+	const struct pt_format *f = format();
+	uintptr_t size = vm_level_size(level);
+
+	for (unsigned i = 0; i < VM_ENTRIES; i++) {
+		uint64_t entry = table_at(table)[i];
+		uintptr_t va = base + i * size;
+		if (!f->is_present(entry) || va + size <= start || va >= end)
+			continue;
+		int leaf = f->is_leaf(entry, shift_of(level)) || level == f->levels - 1;
+		fn(level, va, size, entry, leaf, ctx);
+		if (!leaf)
+			visit(level + 1, f->address(entry), va, start, end, fn, ctx);
+	}
+}
+
+void vm_visit(const struct vm_space *space, uintptr_t start, uintptr_t end,
+	      void (*fn)(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry, int leaf,
+			 void *ctx),
+	      void *ctx)
+{
+	/* Only the lower half is used: the root's upper entries are empty. */
+	visit(0, space->root, 0, start, end, fn, ctx);
+}
+
+void vm_get_stats(struct vm_stats *out)
+{
+	*out = stats;
+}
+
+const char *vm_strerror(int error)
+{
+	switch (error) {
+	case VM_OK: return "success";
+	case VM_ERR_NO_MEMORY: return "no free page for a page table";
+	case VM_ERR_MAPPED: return "already mapped";
+	case VM_ERR_NOT_MAPPED: return "not mapped";
+	case VM_ERR_UNALIGNED: return "not page aligned";
+	case VM_ERR_RANGE: return "outside the virtual address space";
+	case VM_ERR_LARGE_PAGE: return "would cut through a large page";
+	case VM_ERR_FLAGS: return "page size not supported here";
+	}
+	return "unknown error";
+}

@@ -1,0 +1,86 @@
+/**
+ * @file vm_kernel.c
+ * @brief The kernel's own address space, built at boot.
+ *
+ * - all RAM at virtual == physical address, with the largest pages that
+ *   fit, read/write and never executable;
+ * - the kernel image W^X: text read+execute, rodata read-only, data and
+ *   bss read/write;
+ * - the null page unmapped, so a null pointer faults;
+ * - the page below the boot stack unmapped: a stack overflow faults there;
+ * - device registers mapped as devices.
+ * Demonstration mappings from the shell go elsewhere: see vm_demo.c.
+ */
+#include "kprintf.h"
+#include "memory.h"
+#include "vm.h"
+#include "vm_kernel.h"
+
+extern char _kernel_start[], _etext[], _erodata[], _kernel_end[];
+extern char boot_stack_guard[];
+
+struct vm_space kernel_space;
+
+#define PAGE_DOWN(x) ((x) & ~(VM_SIZE_4K - 1))
+#define PAGE_UP(x) PAGE_DOWN((x) + VM_SIZE_4K - 1)
+
+static int map_region(uintptr_t start, uintptr_t end, unsigned flags, const char *what)
+{
+	start = PAGE_UP(start);
+	end = PAGE_DOWN(end);
+	if (end <= start)
+		return VM_OK;
+	int err = vm_map_largest(&kernel_space, start, start, end - start, flags | VM_GLOBAL);
+	if (err != VM_OK)
+		kprintf("vm: cannot map %s 0x%lx-0x%lx: %s\n", what, (unsigned long)start,
+			(unsigned long)end, vm_strerror(err));
+	return err;
+}
+
+/* RAM except the null page and the kernel image (which is mapped by part). */
+static int map_ram(const struct mem_range *r)
+{
+	uintptr_t start = r->start < VM_SIZE_4K ? VM_SIZE_4K : r->start;
+	uintptr_t kstart = (uintptr_t)_kernel_start, kend = (uintptr_t)_kernel_end;
+	int err = VM_OK;
+
+	if (kend <= start || kstart >= r->end)
+		return map_region(start, r->end, VM_READ | VM_WRITE, "RAM");
+	if (start < kstart)
+		err = map_region(start, kstart, VM_READ | VM_WRITE, "RAM");
+	if (err == VM_OK && kend < r->end)
+		err = map_region(kend, r->end, VM_READ | VM_WRITE, "RAM");
+	return err;
+}
+
+int vm_kernel_init(const struct boot_memory *m)
+{
+	uintptr_t guard = (uintptr_t)boot_stack_guard;
+	int err = vm_space_init(&kernel_space);
+
+	for (size_t i = 0; err == VM_OK && i < m->nr_ram; i++)
+		err = map_ram(&m->ram[i]);
+	if (err == VM_OK)
+		err = map_region((uintptr_t)_kernel_start, (uintptr_t)_etext, VM_READ | VM_EXEC,
+				 "kernel text");
+	if (err == VM_OK)
+		err = map_region((uintptr_t)_etext, (uintptr_t)_erodata, VM_READ, "kernel rodata");
+	if (err == VM_OK)
+		err = map_region((uintptr_t)_erodata, guard, VM_READ | VM_WRITE, "kernel data");
+	if (err == VM_OK)
+		err = map_region(guard + VM_SIZE_4K, (uintptr_t)_kernel_end, VM_READ | VM_WRITE,
+				 "kernel stack and bss");
+	/* Device registers: the whole pages around them (RAM: only whole pages inside). */
+	for (size_t i = 0; err == VM_OK && i < m->nr_devices; i++)
+		err = map_region(PAGE_DOWN(m->devices[i].start), PAGE_UP(m->devices[i].end),
+				 VM_READ | VM_WRITE | VM_DEVICE, m->devices[i].what);
+	if (err != VM_OK)
+		return err;
+	arch_vm_activate(&kernel_space);
+	return VM_OK;
+}
+
+int vm_is_stack_guard(uintptr_t addr)
+{
+	return PAGE_DOWN(addr) == (uintptr_t)boot_stack_guard;
+}
