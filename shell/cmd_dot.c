@@ -6,11 +6,17 @@
  * (salmon) and scattered pages (gold). Runs of free top-order roots, which
  * is most of memory on a fresh boot, are folded into one node so the graph
  * stays readable at any memory size. Render it with `make snapshot`.
+ *
+ * dot pt: the page-table tree: tables as boxes, runs of like leaves as one
+ * node each (4K green, 2M blue, 1G violet).
  */
 #include "commands.h"
 #include "kprintf.h"
 #include "pmm.h"
+#include "pt_fold.h"
 #include "string.h"
+#include "vm.h"
+#include "vm_kernel.h"
 
 struct dot_state {
 	unsigned segment;
@@ -91,8 +97,74 @@ static void print_node(const struct pmm_tree_node *n, void *ctx)
 	print_block(d, n);
 }
 
+/* Node name of the table at @level that holds the entry for @va. */
+static void print_table_id(unsigned level, uintptr_t va)
+{
+	if (level == 0)
+		kprintf("root");
+	else
+		kprintf("t%u_%lx", level, (unsigned long)(va & ~(vm_level_size(level - 1) - 1)));
+}
+
+static void dot_table(unsigned level, unsigned index, uintptr_t va, uintptr_t size,
+		      uintptr_t table_pa, void *ctx)
+{
+	(void)ctx;
+	kprintf("  ");
+	print_table_id(level + 1, va);
+	kprintf(" [fillcolor=lightgray, label=\"L%u table 0x%lx\\nva 0x%lx-0x%lx\"];\n  ",
+		level + 1, (unsigned long)table_pa, (unsigned long)va, (unsigned long)(va + size));
+	print_table_id(level, va);
+	kprintf(" -> ");
+	print_table_id(level + 1, va);
+	kprintf(" [label=\"[%u]\"];\n", index);
+}
+
+static void dot_run(const struct pt_run *r, void *ctx)
+{
+	char flags[8];
+	(void)ctx;
+	pt_flags_text(r->flags, flags);
+	const char *color = r->size == VM_SIZE_4K ? "palegreen"
+			    : r->size == VM_SIZE_2M ? "lightblue" : "plum";
+	kprintf("  r%u_%lx [fillcolor=%s, label=\"%lu x %s %s\\nva 0x%lx-0x%lx\\npa 0x%lx\"];\n  ",
+		r->level, (unsigned long)r->va, color, (unsigned long)r->count,
+		pt_size_text(r->size), flags, (unsigned long)r->va,
+		(unsigned long)(r->va + r->count * r->size), (unsigned long)r->pa);
+	print_table_id(r->level, r->va);
+	kprintf(" -> r%u_%lx [label=\"[%u..%lu]\"];\n", r->level, (unsigned long)r->va, r->index,
+		(unsigned long)(r->index + r->count - 1));
+}
+
+static void dot_pt(int argc, char **argv)
+{
+	uintptr_t start = 0, end = UINTPTR_MAX;
+	struct pt_fold fold = { .table = dot_table, .run = dot_run };
+
+	if (argc == 3) {
+		uint64_t va;
+		if (!parse_number(argv[2], &va) || va > UINTPTR_MAX) {
+			shell_error("'%s' is not an address like 0x80200000", argv[2]);
+			return;
+		}
+		/* Around an address: the 2 MiB that hold it, and the path there. */
+		start = (uintptr_t)va & ~(VM_SIZE_2M - 1);
+		end = start + VM_SIZE_2M;
+	}
+	kprintf("digraph pt {\n");
+	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
+	kprintf("  root [fillcolor=lightyellow, label=\"%s root table\\n0x%lx\"];\n",
+		arch_pt_format()->name, (unsigned long)kernel_space.root);
+	pt_fold_visit(&fold, start, end);
+	kprintf("}\n");
+}
+
 void cmd_dot(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "pt") == 0 && argc <= 3) {
+		dot_pt(argc, argv);
+		return;
+	}
 	if (argc != 2 || strcmp(argv[1], "buddy") != 0) {
 		shell_usage("dot");
 		return;

@@ -42,7 +42,13 @@ enum vm_error {
 	VM_ERR_RANGE = -5,       /**< outside the architecture's virtual addresses */
 	VM_ERR_LARGE_PAGE = -6,  /**< would cut through a 2 MiB / 1 GiB page */
 	VM_ERR_FLAGS = -7,       /**< flags the architecture cannot express */
+	VM_ERR_WINDOW = -8,      /**< outside the demonstration window */
+	VM_ERR_MANAGED = -9,     /**< physical range belongs to the page manager */
 };
+
+/** @brief Where the shell's `map` may put mappings: [start, end). */
+#define VM_DEMO_START ((uintptr_t)0x2000000000) /* 128 GiB, above any RAM we map */
+#define VM_DEMO_END ((uintptr_t)0x3000000000)   /* 192 GiB */
 
 /**
  * @brief How one architecture lays out its page tables.
@@ -149,6 +155,18 @@ void vm_visit(const struct vm_space *space, uintptr_t start, uintptr_t end,
 	      void (*fn)(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry,
 			 int leaf, void *ctx),
 	      void *ctx);
+
+/**
+ * @brief Map @p pages pages at @p va in the kernel space, inside the
+ *        demonstration window. With @p auto_pages, fresh pages from the page
+ *        manager (owned by the mapping, freed by vm_demo_unmap()); otherwise
+ *        [pa, ...), which must not be memory the page manager manages. All
+ *        or nothing.
+ */
+int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags);
+
+/** @brief Unmap @p pages pages at @p va in the window, freeing owned pages. */
+int vm_demo_unmap(uintptr_t va, size_t pages);
 
 /** @brief Current counters. */
 void vm_get_stats(struct vm_stats *stats);

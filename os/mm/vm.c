@@ -370,6 +370,8 @@ const char *vm_strerror(int error)
 	case VM_ERR_RANGE: return "outside the virtual address space";
 	case VM_ERR_LARGE_PAGE: return "would cut through a large page";
 	case VM_ERR_FLAGS: return "page size not supported here";
+	case VM_ERR_WINDOW: return "outside the demonstration window 0x2000000000-0x3000000000";
+	case VM_ERR_MANAGED: return "physical pages belong to the page manager (use auto)";
 	}
 	return "unknown error";
 }

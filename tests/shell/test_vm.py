@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""The kernel's page tables, checked through the shell on either architecture.
+
+Addresses of the kernel's sections come from build/ARCH/kernel.sym (the
+linker's own answer), and every claim is checked with `vtop`, `meminfo`
+and Graphviz.
+
+Usage: test_vm.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
+"""
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import pagoda_console as pc  # noqa: E402
+import tap  # noqa: E402
+import test_shell as shell  # noqa: E402
+
+PAGE = 4096
+WINDOW = 0x2000000000
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def symbols():
+    table = {}
+    with open(os.path.join("build", shell.ARCH, "kernel.sym")) as f:
+        for line in f:
+            addr, name = line.split()
+            table[name] = int(addr, 16)
+    return table
+
+
+def vtop(c, va):
+    lines = c.run("vtop 0x%x" % va)
+    m = re.fullmatch(r"0x([0-9a-f]+) -> 0x([0-9a-f]+) (4K|2M|1G) ([r-][w-][x-]u?g?)", lines[0])
+    assert m, "bad vtop answer %r" % lines
+    assert int(m.group(1), 16) == va
+    levels = 3 if shell.ARCH == "riscv64" else 4
+    assert len(lines) >= 2 and all(re.match(r"\s+L\d\[\d+\] entry 0x[0-9a-f]{16}", x)
+                                   for x in lines[1:]), lines
+    assert len(lines) - 1 <= levels
+    return int(m.group(2), 16), m.group(3), m.group(4)
+
+
+def unmapped(c, va):
+    line = shell.expect_error(c, "vtop 0x%x" % va)
+    assert "not mapped" in line, line
+
+
+@test
+def kernel_image_is_w_xor_x():
+    sym = symbols()
+    with shell.boot() as c:
+        pa, size, flags = vtop(c, sym["kmain"])
+        assert (pa, size, flags) == (sym["kmain"], "4K", "r-xg"), (hex(pa), size, flags)
+        assert vtop(c, sym["_etext"])[2] == "r--g", "rodata must be read-only"
+        assert vtop(c, sym["_erodata"])[2] == "rw-g", "data must be read/write, no execute"
+        assert vtop(c, sym["shell_commands"])[2] == "r--g", "the command table is const"
+        # Nothing is both writable and executable anywhere in the tree.
+        for line in c.run("pt"):
+            m = re.search(r" x (4K|2M|1G) (\S+) ->", line)
+            if m:
+                assert not ("w" in m.group(2) and "x" in m.group(2)), line
+
+
+@test
+def null_page_and_stack_guard_are_unmapped():
+    sym = symbols()
+    with shell.boot() as c:
+        unmapped(c, 0)
+        unmapped(c, sym["boot_stack_guard"])
+        unmapped(c, sym["boot_stack_guard"] + PAGE - 8)
+        assert vtop(c, sym["boot_stack"])[2] == "rw-g"
+        assert vtop(c, sym["boot_stack_guard"] - PAGE)[2] == "rw-g"
+
+
+@test
+def ram_is_direct_mapped_with_large_pages():
+    with shell.boot() as c:
+        info = shell.meminfo(c)
+        assert info["mapped 2M pages"] > 0, info
+        big = [s for s in info["segments"] if s[2] - s[1] >= 8 << 20][0]
+        va = (big[1] + (4 << 20)) & ~((2 << 20) - 1)
+        assert vtop(c, va) == (va, "2M", "rw-g")
+        assert vtop(c, va + 0x1234)[0] == va + 0x1234
+        # Every segment's pages and page array are reachable at va == pa.
+        for _, start, end, *_ in info["segments"]:
+            for addr in (start, end - PAGE):
+                assert vtop(c, addr)[0] == addr
+
+
+@test
+def huge_pages_with_more_memory():
+    with shell.boot(mem="4G") as c:
+        info = shell.meminfo(c)
+        if shell.ARCH == "riscv64":
+            # Sv39 always has 1 GiB pages: RAM 0x80000000-0x180000000.
+            assert info["mapped 1G pages"] >= 2, info
+            assert vtop(c, 0x100000000) == (0x100000000, "1G", "rw-g")
+        else:
+            assert info["mapped 2M pages"] > 1000, info
+        assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
+def map_vtop_unmap_round_trip_returns_every_page():
+    with shell.boot() as c:
+        before = shell.meminfo(c)
+        assert shell.single(c.run("map 0x%x 3" % WINDOW)) == "mapped 3 pages at 0x%x" % WINDOW
+        after = shell.meminfo(c)
+        tables = after["page-table pages"] - before["page-table pages"]
+        # Sv39: a new L1 and L2 under root[128]; x86_64: root[0] exists (the
+        # direct map), so a new PD and PT under it. Two table pages either way.
+        assert tables == 2, (before, after)
+        assert after["free"] == before["free"] - 3 - tables
+        assert after["mapped 4K pages"] == before["mapped 4K pages"] + 3
+        pas = set()
+        for i in range(3):
+            pa, size, flags = vtop(c, WINDOW + i * PAGE + 8)
+            assert size == "4K" and flags == "rw-", flags
+            pas.add(pa - 8)
+        assert len(pas) == 3
+        # The pages belong to the mapping: free refuses them.
+        err = shell.expect_error(c, "free 0x%x" % min(pas))
+        assert "mapping" in err or "kernel" in err, err
+        # Read-only and executable variants.
+        assert shell.single(c.run("map 0x%x 1 auto r" % (WINDOW + 0x10000))).startswith("mapped")
+        assert vtop(c, WINDOW + 0x10000)[2] == "r--"
+        assert shell.single(c.run("map 0x%x 1 auto rx" % (WINDOW + 0x11000))).startswith("mapped")
+        assert vtop(c, WINDOW + 0x11000)[2] == "r-x"
+        for va, n in ((WINDOW, 3), (WINDOW + 0x10000, 2)):
+            assert shell.single(c.run("unmap 0x%x %d" % (va, n))) == \
+                "unmapped %d pages at 0x%x" % (n, va)
+        unmapped(c, WINDOW)
+        assert shell.meminfo(c) == before, "page-table pages were not all returned"
+        assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
+def map_errors_change_nothing():
+    sym = symbols()
+    with shell.boot() as c:
+        c.run("map 0x%x 2" % WINDOW)
+        before = shell.meminfo(c), c.run("pt")
+        for line in [
+            "map", "map 0x%x" % WINDOW, "map 0x%x 0" % WINDOW,
+            "map 0x%x 2" % WINDOW,                    # over an existing mapping
+            "map 0x%x 4" % (WINDOW - PAGE),           # starts outside the window
+            "map 0x%x 1" % (WINDOW + 1),              # unaligned
+            "map 0x%x 1" % sym["kmain"],              # the kernel's own mappings
+            "map 0x%x 1 auto wx" % (WINDOW + PAGE * 8),
+            "map 0x%x 1 0x1001" % (WINDOW + PAGE * 8),
+            "map 0x%x 1 0x%x" % (WINDOW + PAGE * 8, shell.meminfo(c)["segments"][0][1]),
+            "map 0x3000000000 1", "map 0x%x 99999999999" % WINDOW, "map zz 1",
+            "unmap", "unmap 0x%x 3" % WINDOW,         # third page not mapped
+            "unmap 0x%x 1" % (WINDOW + PAGE * 9),
+            "unmap 0x%x 1" % sym["kmain"], "unmap 0x0 1",
+            "vtop", "vtop zz", "vtop 0xffffffffffffffff", "pt 1 2",
+        ]:
+            shell.expect_error(c, line)
+        assert (shell.meminfo(c), c.run("pt")) == before
+        assert shell.single(c.run("unmap 0x%x 2" % WINDOW)) == "unmapped 2 pages at 0x%x" % WINDOW
+
+
+@test
+def device_and_physical_mappings():
+    with shell.boot() as c:
+        info = shell.meminfo(c)
+        # Memory the page manager does not manage: the kernel image itself.
+        kmain = symbols()["kmain"] & ~(PAGE - 1)
+        assert shell.single(c.run("map 0x%x 1 0x%x r" % (WINDOW, kmain))).startswith("mapped")
+        assert vtop(c, WINDOW) == (kmain, "4K", "r--")
+        assert shell.single(c.run("unmap 0x%x 1" % WINDOW)) == "unmapped 1 pages at 0x%x" % WINDOW
+        assert shell.meminfo(c) == info, "unmapping must not free pages it does not own"
+
+
+@test
+def dot_pt_is_valid_graphviz():
+    with shell.boot() as c:
+        c.run("map 0x%x 3" % WINDOW)
+        for cmd in ("dot pt", "dot pt 0x%x" % WINDOW):
+            text = c.run_text(cmd)
+            graphs = pc.dot_blocks(text)
+            assert len(graphs) == 1 and graphs[0] == text, cmd
+            assert shell.render(graphs[0]) == "", cmd
+        assert "3 x 4K rw-" in text or "1 x 4K rw-" in text, text
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="riscv64")
+    parser.add_argument("--only")
+    args = parser.parse_args()
+    shell.ARCH = args.arch
+    return tap.run(TESTS, args.arch, args.only)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
