@@ -21,5 +21,8 @@ void cmd_map(int argc, char **argv);      /**< map 0x<va> <pages> [0x<pa>|auto] 
 void cmd_unmap(int argc, char **argv);    /**< unmap 0x<va> <pages> */
 void cmd_vtop(int argc, char **argv);     /**< vtop 0x<va> */
 void cmd_pt(int argc, char **argv);       /**< pt [0x<va>] */
+void cmd_peek(int argc, char **argv);     /**< peek 0x<va> */
+void cmd_poke(int argc, char **argv);     /**< poke 0x<va> <value> */
+void cmd_exec(int argc, char **argv);     /**< exec 0x<va> */
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 
+#include "fault.h"
 #include "kprintf.h"
 #include "shell.h"
 #include "string.h"
@@ -76,7 +77,13 @@ static void run_line(char *line)
 		shell_error("unknown command '%s' (type 'help' for the list)", argv[0]);
 		return;
 	}
-	cmd->run(argc, argv);
+	/* A fault inside the command prints one line and lands back here. */
+	static struct arch_jmp_buf recovery;
+	if (arch_setjmp(&recovery) == 0) {
+		fault_set_recovery(&recovery);
+		cmd->run(argc, argv);
+	}
+	fault_set_recovery(NULL);
 }
 
 _Noreturn void shell_run(void)

@@ -1,9 +1,11 @@
 /**
  * @file trap.c
- * @brief Supervisor traps. For now every trap is fatal: the kernel takes no
- *        interrupts, so a trap means a bug, and panic() ends QEMU with a
- *        non-zero status instead of hanging.
+ * @brief Supervisor traps. The kernel takes no interrupts, so a trap is an
+ *        exception: page and access faults go to fault_handle() (which
+ *        abandons the shell command), anything else is a bug and panics,
+ *        which ends QEMU with a non-zero status instead of hanging.
  */
+#include "fault.h"
 #include "kprintf.h"
 #include "riscv.h"
 
@@ -38,6 +40,16 @@ void trap_init(void)
 void trap_handler(struct trap_frame *frame)
 {
 	uint64_t cause = csr_read(scause);
+	uintptr_t addr = csr_read(stval), pc = csr_read(sepc);
+
+	switch (cause) {
+	case 12: fault_handle(FAULT_EXECUTE, addr, pc, 0);      /* instruction page fault */
+	case 13: fault_handle(FAULT_READ, addr, pc, 0);         /* load page fault */
+	case 15: fault_handle(FAULT_WRITE, addr, pc, 0);        /* store page fault */
+	case 1: fault_handle(FAULT_EXECUTE, addr, pc, 1);       /* instruction access fault */
+	case 5: fault_handle(FAULT_READ, addr, pc, 1);          /* load access fault */
+	case 7: fault_handle(FAULT_WRITE, addr, pc, 1);         /* store access fault */
+	}
 	panic("trap: %s (scause 0x%lx) at 0x%lx (pc 0x%lx, sp 0x%lx)", cause_name(cause),
 	      (unsigned long)cause, (unsigned long)csr_read(stval),
 	      (unsigned long)csr_read(sepc), (unsigned long)frame->regs[2]);

@@ -1,11 +1,15 @@
 /*
- * Trap entry: save every general register on the stack as a struct
- * trap_frame (see trap.c), call trap_handler(frame), restore, sret.
+ * Trap entry: switch to the trap stack, save every general register there
+ * as a struct trap_frame (see trap.c), call trap_handler(frame), restore,
+ * sret. Its own stack lets a trap report a fault on the boot stack's guard
+ * page, where the interrupted code's stack is unusable.
  */
 	.section .text
 	.globl trap_entry
 	.balign 4
 trap_entry:
+	csrw	sscratch, sp		/* the interrupted stack pointer */
+	la	sp, trap_stack_top
 	addi	sp, sp, -32*8
 	sd	ra, 1*8(sp)
 	sd	gp, 3*8(sp)
@@ -37,7 +41,7 @@ trap_entry:
 	sd	t4, 29*8(sp)
 	sd	t5, 30*8(sp)
 	sd	t6, 31*8(sp)
-	addi	t0, sp, 32*8
+	csrr	t0, sscratch
 	sd	t0, 2*8(sp)	/* the stack pointer before the trap */
 	mv	a0, sp
 	call	trap_handler
@@ -71,5 +75,11 @@ trap_entry:
 	ld	t4, 29*8(sp)
 	ld	t5, 30*8(sp)
 	ld	t6, 31*8(sp)
-	addi	sp, sp, 32*8
+	ld	sp, 2*8(sp)
 	sret
+
+	.section .bss.stack, "aw", @nobits
+	.balign 16
+trap_stack:
+	.space	8192
+trap_stack_top:

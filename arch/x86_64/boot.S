@@ -147,6 +147,9 @@ gdt64:
 	.quad	0			/* null */
 	.quad	0x00af9a000000ffff	/* 0x08: 64-bit code, ring 0 */
 	.quad	0x00cf92000000ffff	/* 0x10: data, ring 0 */
+	.globl gdt64_tss
+gdt64_tss:
+	.quad	0, 0			/* 0x18: the TSS, filled in by trap.c */
 gdt64_end:
 gdt64_pointer:
 	.word	gdt64_end - gdt64 - 1

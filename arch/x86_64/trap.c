@@ -3,10 +3,15 @@
  * @brief The interrupt descriptor table and the exception handler.
  *
  * Interrupts stay disabled (the kernel polls its devices), so anything that
- * arrives here is a CPU exception: a bug. For now each is fatal: panic()
- * prints the reason and exits QEMU with a non-zero status instead of letting
- * a triple fault reboot the machine.
+ * arrives here is a CPU exception. A page fault goes to fault_handle(),
+ * which abandons the shell command; anything else is a bug: panic() prints
+ * the reason and exits QEMU with a non-zero status instead of letting a
+ * triple fault reboot the machine.
+ *
+ * Every exception runs on its own stack (IST1 of the TSS), so a fault on
+ * the boot stack's guard page can still be reported.
  */
+#include "fault.h"
 #include "io.h"
 #include "kprintf.h"
 #include "x86.h"
@@ -31,10 +36,39 @@ struct idt_gate {
 } __attribute__((packed));
 
 #define KERNEL_CODE 0x08
+#define TSS_SELECTOR 0x18
 #define GATE_INTERRUPT 0x8e /* present, ring 0, 64-bit interrupt gate */
+#define PF_WRITE (1u << 1)
+#define PF_FETCH (1u << 4)
+
+/** @brief The 64-bit task-state segment: only its stack pointers matter here. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
 
 extern const uint64_t isr_table[32];
+extern uint64_t gdt64_tss[2];
 static struct idt_gate idt[32];
+static struct tss tss;
+static uint8_t exception_stack[8192] __attribute__((aligned(16)));
+
+/* Point GDT entry 0x18 at the TSS and load it: IST1 = the exception stack. */
+static void tss_init(void)
+{
+	uint64_t base = (uintptr_t)&tss, limit = sizeof(tss) - 1;
+	tss.ist[0] = (uintptr_t)(exception_stack + sizeof(exception_stack));
+	tss.iomap_base = sizeof(tss);
+	gdt64_tss[0] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 /* present, available 64-bit TSS */
+		       | ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	gdt64_tss[1] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(TSS_SELECTOR));
+}
 
 void x86_trap(struct trap_frame *frame);
 
@@ -55,9 +89,10 @@ void idt_init(void)
 
 	for (int i = 0; i < 32; i++) {
 		uint64_t addr = isr_table[i];
-		idt[i] = (struct idt_gate){ (uint16_t)addr, KERNEL_CODE, 0, GATE_INTERRUPT,
+		idt[i] = (struct idt_gate){ (uint16_t)addr, KERNEL_CODE, 1 /* IST1 */, GATE_INTERRUPT,
 					    (uint16_t)(addr >> 16), (uint32_t)(addr >> 32), 0 };
 	}
+	tss_init();
 	__asm__ volatile("lidt %0" : : "m"(pointer));
 	/* Mask both 8259 PICs: nothing should ever raise an IRQ. */
 	outb(0x21, 0xff);
@@ -66,6 +101,12 @@ void idt_init(void)
 
 void x86_trap(struct trap_frame *frame)
 {
+	if (frame->vector == 14) {
+		enum fault_access access = (frame->error & PF_FETCH)   ? FAULT_EXECUTE
+					   : (frame->error & PF_WRITE) ? FAULT_WRITE
+								       : FAULT_READ;
+		fault_handle(access, read_cr2(), frame->rip, 0);
+	}
 	const char *name = names[frame->vector & 31] ? names[frame->vector & 31] : "reserved";
 	panic("exception %lu: %s (error 0x%lx) at 0x%lx (pc 0x%lx, rsp 0x%lx)",
 	      (unsigned long)frame->vector, name, (unsigned long)frame->error,

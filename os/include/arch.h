@@ -45,6 +45,20 @@ uint64_t arch_cycles(void);
  */
 int arch_debug_break(void);
 
+/** @brief Registers a function keeps across calls, saved by arch_setjmp(). */
+struct arch_jmp_buf {
+	uint64_t regs[14]; /**< arch-specific layout */
+};
+
+/**
+ * @brief Save the caller's context; returns 0, and again (with the value
+ *        given to arch_longjmp()) when something jumps back to it.
+ */
+int arch_setjmp(struct arch_jmp_buf *buf) __attribute__((returns_twice));
+
+/** @brief Resume the context saved in @p buf, making arch_setjmp() return @p value. */
+_Noreturn void arch_longjmp(struct arch_jmp_buf *buf, int value);
+
 /** @brief The kernel's C entry: called once by the arch start-up code. */
 _Noreturn void kmain(void);
 

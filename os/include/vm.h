@@ -44,6 +44,7 @@ enum vm_error {
 	VM_ERR_FLAGS = -7,       /**< flags the architecture cannot express */
 	VM_ERR_WINDOW = -8,      /**< outside the demonstration window */
 	VM_ERR_MANAGED = -9,     /**< physical range belongs to the page manager */
+	VM_ERR_KERNEL = -10,     /**< would make the kernel image writable */
 };
 
 /** @brief Where the shell's `map` may put mappings: [start, end). */

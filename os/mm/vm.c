@@ -372,6 +372,7 @@ const char *vm_strerror(int error)
 	case VM_ERR_FLAGS: return "page size not supported here";
 	case VM_ERR_WINDOW: return "outside the demonstration window 0x2000000000-0x3000000000";
 	case VM_ERR_MANAGED: return "physical pages belong to the page manager (use auto)";
+	case VM_ERR_KERNEL: return "the kernel image may be mapped again only without w";
 	}
 	return "unknown error";
 }

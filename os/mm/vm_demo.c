@@ -11,6 +11,8 @@
 #include "vm.h"
 #include "vm_kernel.h"
 
+extern char _kernel_start[], _kernel_end[];
+
 static int in_window(uintptr_t va, size_t pages)
 {
 	return va >= VM_DEMO_START && va < VM_DEMO_END &&
@@ -49,6 +51,10 @@ int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsign
 	if (!auto_pages) {
 		if (managed(pa, size))
 			return VM_ERR_MANAGED;
+		/* A writable alias would let poke change the kernel behind W^X. */
+		if ((flags & VM_WRITE) && pa < (uintptr_t)_kernel_end &&
+		    (uintptr_t)_kernel_start < pa + size)
+			return VM_ERR_KERNEL;
 		return vm_map_largest(&kernel_space, va, pa, size, flags);
 	}
 

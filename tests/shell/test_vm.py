@@ -192,6 +192,66 @@ def dot_pt_is_valid_graphviz():
         assert "3 x 4K rw-" in text or "1 x 4K rw-" in text, text
 
 
+FAULT = r"fault: (.+) at 0x([0-9a-f]+) \(pc 0x([0-9a-f]+)\)"
+
+
+def fault(c, line):
+    """Type @line; expect exactly one fault line, and the prompt back."""
+    out = c.run(line)
+    assert len(out) == 1, "%r gave %r" % (line, out)
+    m = re.fullmatch(FAULT, out[0])
+    assert m, "%r gave %r" % (line, out)
+    return m.group(1), int(m.group(2), 16), int(m.group(3), 16)
+
+
+@test
+def faults_are_contained():
+    sym = symbols()
+    with shell.boot() as c:
+        before = shell.meminfo(c)
+        what, addr, pc = fault(c, "peek 0x0")
+        assert (what, addr) == ("read of unmapped page", 0)
+        guard = sym["boot_stack_guard"] + 0x100
+        what, addr, _ = fault(c, "peek 0x%x" % guard)
+        assert "stack guard page" in what and addr == guard, what
+        text = sym["kmain"] & ~7
+        assert fault(c, "poke 0x%x 1" % text)[:2] == ("write to read-only page", text)
+        rodata = sym["_etext"]
+        assert fault(c, "poke 0x%x 1" % rodata)[:2] == ("write to read-only page", rodata)
+        data = sym["_erodata"]
+        what, addr, pc = fault(c, "exec 0x%x" % data)
+        assert (what, addr, pc) == ("execute of no-execute page", data, data)
+        what, addr, pc = fault(c, "exec 0x%x" % WINDOW)
+        assert (what, addr) == ("execute of unmapped page", WINDOW)
+        c.run("map 0x%x 1 auto r" % WINDOW)
+        assert fault(c, "poke 0x%x 7" % WINDOW)[0] == "write to read-only page"
+        assert shell.single(c.run("peek 0x%x" % WINDOW)) == "0x%x: 0x%016x" % (WINDOW, 0)
+        c.run("unmap 0x%x 1" % WINDOW)
+        # Many faults in a row leak nothing and leave the kernel sound.
+        for i in range(40):
+            fault(c, "peek 0x%x" % (WINDOW + i * 7 * PAGE))
+        assert shell.meminfo(c) == before
+        assert shell.single(c.run("check")) == "check: ok"
+        assert c.poweroff() == 0
+
+
+@test
+def poke_and_exec_refuse_what_would_corrupt():
+    sym = symbols()
+    with shell.boot() as c:
+        c.run("map 0x%x 1" % WINDOW)
+        assert shell.single(c.run("poke 0x%x 0x1122334455667788" % (WINDOW + 8))) == \
+            "0x%x: 0x1122334455667788 written" % (WINDOW + 8)
+        assert shell.single(c.run("peek 0x%x" % (WINDOW + 8))) == \
+            "0x%x: 0x1122334455667788" % (WINDOW + 8)
+        for line in ["poke 0x%x 1" % sym["_erodata"], "poke 0x%x 1" % sym["boot_stack"],
+                     "exec 0x%x" % sym["kmain"], "peek 0x%x" % (WINDOW + 1), "peek",
+                     "poke 0x%x" % WINDOW, "poke 0x%x zz" % WINDOW, "exec", "peek zz",
+                     "map 0x%x 1 0x%x rw" % (WINDOW + PAGE, sym["kmain"] & ~(PAGE - 1))]:
+            shell.expect_error(c, line)
+        assert shell.single(c.run("check")) == "check: ok"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", default="riscv64")

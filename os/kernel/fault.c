@@ -1,0 +1,57 @@
+/**
+ * @file fault.c
+ * @brief Turn a fault into one line of explanation and a jump back to the shell.
+ *
+ * The line is `fault: <what> at 0x<address> (pc 0x<pc>)`. The explanation
+ * comes from walking the page tables at the faulting address, the same way
+ * on every architecture.
+ */
+#include "fault.h"
+#include "kprintf.h"
+#include "vm.h"
+#include "vm_kernel.h"
+
+static struct arch_jmp_buf *recovery;
+
+void fault_set_recovery(struct arch_jmp_buf *buf)
+{
+	recovery = buf;
+}
+
+static const char *explain(enum fault_access access, uintptr_t addr, int firmware)
+{
+	struct vm_walk walk;
+
+	if (firmware)
+		return access == FAULT_READ ? "read denied by the firmware"
+		       : access == FAULT_WRITE ? "write denied by the firmware"
+					       : "execute denied by the firmware";
+	if (vm_is_stack_guard(addr))
+		return access == FAULT_READ ? "read of stack guard page (stack overflow?)"
+		       : access == FAULT_WRITE ? "write to stack guard page (stack overflow?)"
+					       : "execute of stack guard page";
+	vm_translate(&kernel_space, addr, &walk);
+	if (!walk.mapped)
+		return access == FAULT_READ ? "read of unmapped page"
+		       : access == FAULT_WRITE ? "write to unmapped page"
+					       : "execute of unmapped page";
+	if (access == FAULT_WRITE && !(walk.flags & VM_WRITE))
+		return "write to read-only page";
+	if (access == FAULT_EXECUTE && !(walk.flags & VM_EXEC))
+		return "execute of no-execute page";
+	return access == FAULT_READ ? "read not permitted"
+	       : access == FAULT_WRITE ? "write not permitted" : "execute not permitted";
+}
+
+_Noreturn void fault_handle(enum fault_access access, uintptr_t addr, uintptr_t pc, int firmware)
+{
+	const char *what = explain(access, addr, firmware);
+	struct arch_jmp_buf *resume = recovery;
+
+	if (resume == NULL)
+		panic("fault: %s at 0x%lx (pc 0x%lx) outside any command", what,
+		      (unsigned long)addr, (unsigned long)pc);
+	kprintf("fault: %s at 0x%lx (pc 0x%lx)\n", what, (unsigned long)addr, (unsigned long)pc);
+	recovery = NULL;
+	arch_longjmp(resume, 1);
+}

@@ -1,0 +1,97 @@
+/**
+ * @file cmd_mem.c
+ * @brief peek, poke and exec: touch memory through the page tables, and see
+ *        the faults that the kernel survives.
+ *
+ * They never corrupt the kernel: poke writes only inside the demonstration
+ * window, or where the page tables forbid the write (so that it faults);
+ * exec only jumps where executing is forbidden.
+ */
+#include "commands.h"
+#include "kprintf.h"
+#include "vm.h"
+#include "vm_kernel.h"
+
+/* Parse an 8-byte-aligned address in the address space, or say why not. */
+static int parse_target(const char *word, uintptr_t *va, struct vm_walk *walk)
+{
+	uint64_t v;
+	if (!parse_number(word, &v) || v > UINTPTR_MAX) {
+		shell_error("'%s' is not an address like 0x2000000000", word);
+		return 0;
+	}
+	*va = (uintptr_t)v;
+	if (*va & 7) {
+		shell_error("0x%lx is not 8-byte aligned", (unsigned long)*va);
+		return 0;
+	}
+	if (vm_translate(&kernel_space, *va, walk) == VM_ERR_RANGE) {
+		shell_error("0x%lx is outside the %u-bit address space", (unsigned long)*va,
+			    arch_pt_format()->va_bits);
+		return 0;
+	}
+	return 1;
+}
+
+void cmd_peek(int argc, char **argv)
+{
+	uintptr_t va;
+	struct vm_walk walk;
+
+	if (argc != 2) {
+		shell_usage("peek");
+		return;
+	}
+	if (!parse_target(argv[1], &va, &walk))
+		return;
+	uint64_t value = *(volatile uint64_t *)va;
+	kprintf("0x%lx: 0x%016lx\n", (unsigned long)va, (unsigned long)value);
+}
+
+void cmd_poke(int argc, char **argv)
+{
+	uintptr_t va;
+	uint64_t value;
+	struct vm_walk walk;
+
+	if (argc != 3) {
+		shell_usage("poke");
+		return;
+	}
+	if (!parse_target(argv[1], &va, &walk))
+		return;
+	if (!parse_number(argv[2], &value)) {
+		shell_error("'%s' is not a number", argv[2]);
+		return;
+	}
+	int in_window = va >= VM_DEMO_START && va < VM_DEMO_END;
+	if (!in_window && walk.mapped && (walk.flags & VM_WRITE)) {
+		shell_error("0x%lx is the kernel's own writable memory: poke writes only in the "
+			    "window 0x%lx-0x%lx, or where the write faults",
+			    (unsigned long)va, (unsigned long)VM_DEMO_START, (unsigned long)VM_DEMO_END);
+		return;
+	}
+	*(volatile uint64_t *)va = value;
+	kprintf("0x%lx: 0x%016lx written\n", (unsigned long)va, (unsigned long)value);
+}
+
+void cmd_exec(int argc, char **argv)
+{
+	uintptr_t va;
+	struct vm_walk walk;
+
+	if (argc != 2) {
+		shell_usage("exec");
+		return;
+	}
+	if (!parse_target(argv[1], &va, &walk))
+		return;
+	if (walk.mapped && (walk.flags & VM_EXEC)) {
+		shell_error("0x%lx is executable: exec only jumps where executing faults",
+			    (unsigned long)va);
+		return;
+	}
+	void (*jump)(void) = (void (*)(void))va;
+	jump();
+	kprintf("exec: returned?\n"); /* not reached: the jump faults */
+}
