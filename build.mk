@@ -82,7 +82,9 @@ HOST_BUILD := build/host
 HOST_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer $(HOST_SANITIZE) \
 	-Ios/include -MMD -MP
-PMM_SRCS := $(wildcard os/mm/pmm*.c)
+# The host library: the page manager and the allocator layer above it
+# (plain C; the vm layer needs an architecture and stays in the kernels).
+PMM_SRCS := $(wildcard os/mm/pmm*.c) $(wildcard os/mm/memm*.c)
 PMM_HOST_OBJS := $(patsubst %,$(HOST_BUILD)/%.o,$(PMM_SRCS))
 PMM_LIB := $(HOST_BUILD)/libpmm.a
 

@@ -165,6 +165,10 @@ void cmd_dot(int argc, char **argv)
 		dot_pt(argc, argv);
 		return;
 	}
+	if (argc == 2 && strcmp(argv[1], "alloc") == 0) {
+		dot_alloc();
+		return;
+	}
 	if (argc != 2 || strcmp(argv[1], "buddy") != 0) {
 		shell_usage("dot");
 		return;

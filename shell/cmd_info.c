@@ -4,6 +4,7 @@
  */
 #include "commands.h"
 #include "kprintf.h"
+#include "memm.h"
 #include "pmm.h"
 #include "string.h"
 #include "vm.h"
@@ -107,8 +108,11 @@ void cmd_check(int argc, char **argv)
 		return;
 	}
 	size_t found = pmm_check(report_violation, NULL);
-	if (found == 0)
+	size_t tree = memm_check();
+	if (tree)
+		kprintf("check: allocator tree: %lu problems\n", (unsigned long)tree);
+	if (found + tree == 0)
 		kprintf("check: ok\n");
 	else
-		kprintf("check: %lu violations\n", (unsigned long)found);
+		kprintf("check: %lu violations\n", (unsigned long)(found + tree));
 }

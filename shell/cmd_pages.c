@@ -148,6 +148,13 @@ static void free_failed(uintptr_t addr, int err)
 		shell_error("0x%lx belongs to scattered set #%u: use 'free #%u'",
 			    (unsigned long)addr, set ? set->id : 0, set ? set->id : 0);
 		return;
+	case PMM_ERR_OWNED:
+		pmm_find_block(addr, &block);
+		shell_error("0x%lx belongs to %s", (unsigned long)addr,
+			    block.owner == PMM_OWNER_PAGE_TABLE ? "a page table"
+			    : block.owner == PMM_OWNER_MAPPING  ? "a mapping: unmap it instead"
+							        : "an allocator object: kfree its blocks");
+		return;
 	default:
 		shell_error("cannot free 0x%lx: %s", (unsigned long)addr, pmm_strerror(err));
 	}

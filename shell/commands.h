@@ -24,5 +24,10 @@ void cmd_pt(int argc, char **argv);       /**< pt [0x<va>] */
 void cmd_peek(int argc, char **argv);     /**< peek 0x<va> */
 void cmd_poke(int argc, char **argv);     /**< poke 0x<va> <value> */
 void cmd_exec(int argc, char **argv);     /**< exec 0x<va> */
+void cmd_kmalloc(int argc, char **argv);  /**< kmalloc <bytes> [pid] */
+void cmd_kfree(int argc, char **argv);    /**< kfree 0x<addr> */
+void cmd_allocators(int argc, char **argv); /**< allocators */
+/** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */
+void dot_alloc(void);
 
 #endif

@@ -8,6 +8,7 @@
  * they are unmapped.
  */
 #include "pmm.h"
+#include "string.h"
 #include "vm.h"
 #include "vm_kernel.h"
 
@@ -72,6 +73,8 @@ int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsign
 		int err = pmm_alloc_page(&page);
 		if (err == PMM_OK) {
 			pmm_set_owner(page, PMM_OWNER_MAPPING);
+			/* Fresh pages start as zeros, never as someone's old data. */
+			memset((void *)page, 0, VM_SIZE_4K);
 			err = vm_map(&kernel_space, va + i * VM_SIZE_4K, page, VM_SIZE_4K, flags,
 				     VM_SIZE_4K);
 			if (err != VM_OK)

@@ -1,0 +1,226 @@
+/**
+ * @file memm.c
+ * @brief kmalloc and kfree over the allocator tree.
+ *
+ * The tree is a plain (unbalanced) binary search tree of allocators ordered
+ * by address. Invariant: every allocator in a node's left subtree lies
+ * wholly below it, every one in its right subtree wholly above it.
+ */
+#include "memm_internal.h"
+#include "pmm.h"
+
+static struct allocator *root;
+
+const struct allocator *memm_root(void)
+{
+	return root;
+}
+
+static uintptr_t start_of(const struct allocator *a)
+{
+	return (uintptr_t)a;
+}
+
+static uintptr_t end_of(const struct allocator *a)
+{
+	return (uintptr_t)a + a->pages * PMM_PAGE_SIZE;
+}
+
+static void tree_insert(struct allocator *a)
+{
+	struct allocator **link = &root;
+	while (*link)
+		link = start_of(a) < start_of(*link) ? &(*link)->left : &(*link)->right;
+	a->left = a->right = NULL;
+	*link = a;
+}
+
+static void tree_remove(struct allocator *a)
+{
+	struct allocator **link = &root;
+	while (*link != a)
+		link = start_of(a) < start_of(*link) ? &(*link)->left : &(*link)->right;
+	if (a->left == NULL) {
+		*link = a->right;
+	} else if (a->right == NULL) {
+		*link = a->left;
+	} else {
+		/* Two children: the smallest of the right subtree takes a's place. */
+		struct allocator **min = &a->right;
+		while ((*min)->left)
+			min = &(*min)->left;
+		struct allocator *successor = *min;
+		*min = successor->right;
+		successor->left = a->left;
+		successor->right = a->right;
+		*link = successor;
+	}
+}
+
+/* The allocator whose pages hold @addr, or NULL: reads only tree nodes. */
+static struct allocator *tree_find(uintptr_t addr)
+{
+	struct allocator *a = root;
+	while (a) {
+		if (addr < start_of(a))
+			a = a->left;
+		else if (addr >= end_of(a))
+			a = a->right;
+		else
+			return a;
+	}
+	return NULL;
+}
+
+/* A non-full allocator of this kind for @pid, searched in address order. */
+static struct allocator *find_fit(struct allocator *a, unsigned type, size_t object_size,
+				  unsigned pid)
+{
+	if (a == NULL)
+		return NULL;
+	struct allocator *found = find_fit(a->left, type, object_size, pid);
+	if (found)
+		return found;
+	if (a->type == type && a->pid == pid && !a->full && a->object_size == object_size)
+		return a;
+	return find_fit(a->right, type, object_size, pid);
+}
+
+static struct allocator *create(unsigned type, size_t object_size, size_t bytes, unsigned pid)
+{
+	size_t pages = type == MEMM_SLAB ? 1 : first_fit_pages(bytes);
+	uintptr_t base;
+	if (pmm_alloc_contiguous(pages, &base) != PMM_OK)
+		return NULL;
+	pmm_set_owner(base, PMM_OWNER_ALLOCATOR);
+	struct allocator *a = (struct allocator *)base;
+	a->pid = pid;
+	a->pages = pages;
+	a->used = 0;
+	a->full = 0;
+	if (type == MEMM_SLAB)
+		slab_init(a, object_size);
+	else
+		first_fit_init(a);
+	tree_insert(a);
+	return a;
+}
+
+static void destroy(struct allocator *a)
+{
+	tree_remove(a);
+	pmm_free_owned((uintptr_t)a, PMM_OWNER_ALLOCATOR, NULL);
+}
+
+int kmalloc_pid(size_t bytes, unsigned pid, void **ptr)
+{
+	if (bytes == 0 || bytes > MEMM_MAX_BYTES)
+		return MEMM_ERR_SIZE;
+	size_t object_size = slab_class(bytes);
+	unsigned type = object_size ? MEMM_SLAB : MEMM_FIRST_FIT;
+
+	/* The lowest allocator of this kind with room; a first-fit one may
+	 * still have no chunk large enough, and then a new one is made. */
+	void *block = NULL;
+	struct allocator *a = find_fit(root, type, object_size, pid);
+	if (a)
+		block = a->allocate(a, bytes);
+	if (block == NULL) {
+		a = create(type, object_size, bytes, pid);
+		if (a == NULL)
+			return MEMM_ERR_NO_MEMORY;
+		block = a->allocate(a, bytes);
+	}
+	struct memm_header *h = (struct memm_header *)block - 1;
+	h->bytes = bytes;
+	h->owner = a;
+	*ptr = block;
+	return MEMM_OK;
+}
+
+int kmalloc(size_t bytes, void **ptr)
+{
+	return kmalloc_pid(bytes, 0, ptr);
+}
+
+int kfree(void *ptr, size_t *bytes)
+{
+	struct allocator *a = tree_find((uintptr_t)ptr);
+	if (a == NULL)
+		return MEMM_ERR_NOT_OURS;
+	/* Only now is the header inside a's pages, so safe to read; the
+	 * allocator itself decides whether it is a live block. */
+	if ((uintptr_t)ptr < start_of(a) + MEMM_OBJECT_SIZE + sizeof(struct memm_header) ||
+	    (uintptr_t)ptr % MEMM_ALIGN)
+		return MEMM_ERR_NOT_BLOCK;
+	struct memm_header *h = (struct memm_header *)ptr - 1;
+	size_t asked = h->bytes;
+	if (h->owner != a)
+		return MEMM_ERR_NOT_BLOCK;
+	int err = a->free(a, ptr);
+	if (err != MEMM_OK)
+		return err;
+	if (bytes)
+		*bytes = asked;
+	if (a->used == 0)
+		destroy(a);
+	return MEMM_OK;
+}
+
+static void in_order(const struct allocator *a, int depth,
+		     void (*fn)(const struct allocator *a, int depth, void *ctx), void *ctx)
+{
+	if (a == NULL)
+		return;
+	in_order(a->left, depth + 1, fn, ctx);
+	fn(a, depth, ctx);
+	in_order(a->right, depth + 1, fn, ctx);
+}
+
+void memm_for_each(void (*fn)(const struct allocator *a, int depth, void *ctx), void *ctx)
+{
+	in_order(root, 0, fn, ctx);
+}
+
+struct check_state {
+	uintptr_t last_end;
+	size_t problems;
+};
+
+static void check_one(const struct allocator *a, int depth, void *ctx)
+{
+	struct check_state *c = ctx;
+	(void)depth;
+	/* In-order means ascending addresses with no overlap. */
+	if (start_of(a) < c->last_end)
+		c->problems++;
+	c->last_end = end_of(a);
+	if (a->used == 0)
+		c->problems++; /* empty allocators are destroyed at once */
+	c->problems += a->type == MEMM_SLAB ? slab_check(a) : first_fit_check(a);
+}
+
+size_t memm_check(void)
+{
+	struct check_state c = { 0, 0 };
+	memm_for_each(check_one, &c);
+	return c.problems;
+}
+
+const char *memm_strerror(int error)
+{
+	switch (error) {
+	case MEMM_OK: return "success";
+	case MEMM_ERR_SIZE: return "size must be 1 byte to 16 MiB";
+	case MEMM_ERR_NO_MEMORY: return "no pages left for a new allocator";
+	case MEMM_ERR_NOT_OURS: return "address is in no allocator (kmalloc did not return it)";
+	case MEMM_ERR_NOT_BLOCK: return "address is inside an allocator but not a block kmalloc returned";
+	case MEMM_ERR_FREE: return "block is already free";
+	}
+	return "unknown error";
+}
+
+const char *memm_type_name(unsigned type)
+{
+	return type == MEMM_SLAB ? "slab" : type == MEMM_FIRST_FIT ? "first-fit" : "?";
+}

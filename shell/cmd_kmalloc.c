@@ -1,0 +1,114 @@
+/**
+ * @file cmd_kmalloc.c
+ * @brief kmalloc, kfree, allocators and dot alloc: the allocator layer, typed.
+ */
+#include "commands.h"
+#include "kprintf.h"
+#include "memm.h"
+#include "string.h"
+
+void cmd_kmalloc(int argc, char **argv)
+{
+	uint64_t bytes, pid = 0;
+	void *ptr;
+
+	if (argc < 2 || argc > 3) {
+		shell_usage("kmalloc");
+		return;
+	}
+	if (!parse_number(argv[1], &bytes) || bytes == 0 || bytes > MEMM_MAX_BYTES) {
+		shell_error("'%s' is not a size from 1 to %lu bytes", argv[1],
+			    (unsigned long)MEMM_MAX_BYTES);
+		return;
+	}
+	if (argc == 3 && (!parse_number(argv[2], &pid) || pid > 0xffffffffu)) {
+		shell_error("'%s' is not a pid", argv[2]);
+		return;
+	}
+	int err = kmalloc_pid((size_t)bytes, (unsigned)pid, &ptr);
+	if (err != MEMM_OK) {
+		shell_error("cannot allocate %lu bytes: %s", (unsigned long)bytes, memm_strerror(err));
+		return;
+	}
+	kprintf("allocated %lu bytes at 0x%lx\n", (unsigned long)bytes, (unsigned long)ptr);
+}
+
+void cmd_kfree(int argc, char **argv)
+{
+	uint64_t addr;
+	size_t bytes;
+
+	if (argc != 2) {
+		shell_usage("kfree");
+		return;
+	}
+	if (!parse_number(argv[1], &addr) || addr > UINTPTR_MAX) {
+		shell_error("'%s' is not an address", argv[1]);
+		return;
+	}
+	int err = kfree((void *)(uintptr_t)addr, &bytes);
+	if (err != MEMM_OK) {
+		shell_error("cannot free 0x%lx: %s", (unsigned long)addr, memm_strerror(err));
+		return;
+	}
+	kprintf("freed %lu bytes at 0x%lx\n", (unsigned long)bytes, (unsigned long)addr);
+}
+
+static void print_allocator(const struct allocator *a, int depth, void *ctx)
+{
+	char type[24];
+	(void)depth;
+	(void)ctx;
+	if (a->type == MEMM_SLAB)
+		ksnprintf(type, sizeof(type), "slab-%lu", (unsigned long)a->object_size);
+	else
+		ksnprintf(type, sizeof(type), "%s", memm_type_name(a->type));
+	kprintf("0x%-14lx %-10s %5u %8lu %8lu %s\n", (unsigned long)(uintptr_t)a, type, a->pid,
+		(unsigned long)a->size, (unsigned long)a->used, a->full ? "yes" : "no");
+}
+
+void cmd_allocators(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		shell_usage("allocators");
+		return;
+	}
+	kprintf("address          type         pid     size     used full\n");
+	memm_for_each(print_allocator, NULL);
+}
+
+static void dot_node(const struct allocator *a)
+{
+	kprintf("  a%lx [fillcolor=%s, label=\"%s", (unsigned long)(uintptr_t)a,
+		a->full ? "salmon" : a->type == MEMM_SLAB ? "lightblue" : "palegreen",
+		memm_type_name(a->type));
+	if (a->type == MEMM_SLAB)
+		kprintf(" %lu", (unsigned long)a->object_size);
+	kprintf("\\n0x%lx\\npid %u\\n%lu / %lu bytes\"];\n", (unsigned long)(uintptr_t)a, a->pid,
+		(unsigned long)a->used, (unsigned long)a->size);
+}
+
+static void dot_tree(const struct allocator *a)
+{
+	dot_node(a);
+	const struct allocator *kids[2] = { a->left, a->right };
+	for (int i = 0; i < 2; i++) {
+		if (kids[i] == NULL)
+			continue;
+		dot_tree(kids[i]);
+		kprintf("  a%lx -> a%lx [label=\"%s\"];\n", (unsigned long)(uintptr_t)a,
+			(unsigned long)(uintptr_t)kids[i], i == 0 ? "lower" : "higher");
+	}
+}
+
+void dot_alloc(void)
+{
+	kprintf("digraph alloc {\n");
+	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
+	if (memm_root())
+		dot_tree(memm_root());
+	else
+		kprintf("  empty [label=\"no allocators\", style=dashed];\n");
+	kprintf("}\n");
+}
