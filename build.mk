@@ -103,6 +103,10 @@ $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.c.o $(PMM_LIB)
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
 
+# The walker test also links vm.c and both architectures' (plain C) formats.
+$(HOST_BUILD)/test_vm: $(HOST_BUILD)/os/mm/vm.c.o $(HOST_BUILD)/arch/riscv64/pt.c.o \
+	$(HOST_BUILD)/arch/x86_64/pt.c.o
+
 -include $(PMM_HOST_OBJS:.o=.d)
 
 .PHONY: FORCE

@@ -6,11 +6,12 @@
  * A PDPT or PD entry with PS set is a 1 GiB or 2 MiB leaf. Reading cannot
  * be switched off; writing needs RW (enforced in ring 0 by CR0.WP), and
  * executing is refused by NX (enabled by EFER.NXE).
+ *
+ * Plain C with no instruction of the machine (those are in mmu.c), so the
+ * host tests run the walker over this very encoding.
  */
-#include "arch.h"
-#include "io.h"
+#include "pt_x86_64.h"
 #include "vm.h"
-#include "x86.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
@@ -83,28 +84,12 @@ static struct pt_format four_level = {
 	.flags = flags,
 };
 
-void x86_paging_init(void)
-{
-	uint32_t eax = 0x80000001, ebx, ecx, edx;
-	__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
-	if (edx & (1u << 26)) /* pdpe1gb */
-		four_level.leaf_sizes |= VM_SIZE_1G;
-	/* NX needs EFER.NXE; read-only pages bind ring 0 only with CR0.WP. */
-	write_msr(MSR_EFER, read_msr(MSR_EFER) | EFER_NXE);
-	write_cr0(read_cr0() | CR0_WP);
-}
-
-const struct pt_format *arch_pt_format(void)
+const struct pt_format *x86_64_format(void)
 {
 	return &four_level;
 }
 
-void arch_vm_activate(const struct vm_space *space)
+void x86_64_format_allow_1g(void)
 {
-	__asm__ volatile("mov %0, %%cr3" : : "r"(space->root) : "memory");
-}
-
-void arch_tlb_flush(uintptr_t va)
-{
-	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	four_level.leaf_sizes |= VM_SIZE_1G;
 }

@@ -1,0 +1,13 @@
+/**
+ * @file pt_sv39.h
+ * @brief The Sv39 page-table format (pt.c), apart from the CSRs (mmu.c).
+ */
+#ifndef PAGODA_RISCV_PT_SV39_H
+#define PAGODA_RISCV_PT_SV39_H
+
+#include "vm.h"
+
+/** @brief The Sv39 description the walker uses. */
+const struct pt_format *sv39_format(void);
+
+#endif

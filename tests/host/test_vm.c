@@ -1,0 +1,273 @@
+/*
+ * The page-table walker (os/mm/vm.c) on the host, over the real Sv39 and
+ * x86_64 encodings (arch/riscv64/pt.c, arch/x86_64/pt.c), with table pages
+ * from the real page manager, under ASan + UBSan. Only the two machine
+ * instructions (activate, TLB flush) are stand-ins here.
+ */
+#include "fixture.h"
+#include "vm.h"
+#include "../../arch/riscv64/pt_sv39.h"
+#include "../../arch/x86_64/pt_x86_64.h"
+
+static const struct pt_format *current;
+static size_t flushes;
+
+const struct pt_format *arch_pt_format(void)
+{
+	return current;
+}
+
+void arch_vm_activate(const struct vm_space *space)
+{
+	(void)space;
+}
+
+void arch_tlb_flush(uintptr_t va)
+{
+	(void)va;
+	flushes++;
+}
+
+#define VA ((uintptr_t)0x2000000000)
+#define PA ((uintptr_t)0x80000000)
+
+static void fresh(struct vm_space *s, size_t mib)
+{
+	uintptr_t base = arena_new(mib * MIB);
+	assert_int_equal(pmm_add_segment(base, base + mib * MIB), 0);
+	assert_int_equal(vm_space_init(s), VM_OK);
+}
+
+static void stats(struct vm_stats *st)
+{
+	vm_get_stats(st);
+}
+
+static void check_map_translate_unmap(const struct pt_format *f)
+{
+	struct vm_space s;
+	struct vm_stats st0, st;
+	struct vm_walk w;
+	current = f;
+	fresh(&s, 4);
+	stats(&st0);
+	size_t free0 = pmm_free_pages();
+
+	assert_int_equal(vm_map(&s, VA, PA, 3 * PAGE, VM_READ | VM_WRITE, VM_SIZE_4K), VM_OK);
+	stats(&st);
+	assert_int_equal(st.leaves_4k - st0.leaves_4k, 3);
+	assert_int_equal(st.table_pages - st0.table_pages, f->levels - 1);
+	assert_int_equal(pmm_free_pages(), free0 - (f->levels - 1));
+	assert_int_equal(vm_translate(&s, VA + PAGE + 0x123, &w), VM_OK);
+	assert_true(w.mapped);
+	assert_int_equal(w.pa, PA + PAGE + 0x123);
+	assert_int_equal(w.size, VM_SIZE_4K);
+	assert_int_equal(w.flags & (VM_READ | VM_WRITE | VM_EXEC), VM_READ | VM_WRITE);
+	assert_int_equal(w.nr_steps, f->levels);
+
+	/* Refusals change nothing. */
+	assert_int_equal(vm_map(&s, VA + 2 * PAGE, PA, 2 * PAGE, VM_READ, VM_SIZE_4K), VM_ERR_MAPPED);
+	assert_int_equal(vm_map(&s, VA + 1, PA, PAGE, VM_READ, VM_SIZE_4K), VM_ERR_UNALIGNED);
+	assert_int_equal(vm_map(&s, VA, PA, 0, VM_READ, VM_SIZE_4K), VM_ERR_UNALIGNED);
+	assert_int_equal(vm_map(&s, (uintptr_t)1 << (f->va_bits - 1), PA, PAGE, VM_READ, VM_SIZE_4K),
+			 VM_ERR_RANGE);
+	assert_int_equal(vm_unmap(&s, VA, 4 * PAGE), VM_ERR_NOT_MAPPED);
+	stats(&st);
+	assert_int_equal(st.leaves_4k - st0.leaves_4k, 3);
+
+	assert_int_equal(vm_protect(&s, VA, PAGE, VM_READ | VM_EXEC), VM_OK);
+	vm_translate(&s, VA, &w);
+	assert_int_equal(w.flags & (VM_WRITE | VM_EXEC), VM_EXEC);
+
+	size_t before = flushes;
+	assert_int_equal(vm_unmap(&s, VA, 3 * PAGE), VM_OK);
+	assert_int_equal(flushes - before, 3);
+	assert_int_equal(vm_translate(&s, VA, &w), VM_ERR_NOT_MAPPED);
+	/* Every table page went back. */
+	stats(&st);
+	assert_int_equal(st.table_pages, st0.table_pages);
+	assert_int_equal(st.leaves_4k, st0.leaves_4k);
+	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(pmm_check(NULL, NULL), 0);
+}
+
+static void test_sv39_basic(void **state)
+{
+	(void)state;
+	check_map_translate_unmap(sv39_format());
+}
+
+static void test_x86_64_basic(void **state)
+{
+	(void)state;
+	check_map_translate_unmap(x86_64_format());
+}
+
+static void check_large_pages(const struct pt_format *f, int has_1g)
+{
+	struct vm_space s;
+	struct vm_stats st0, st;
+	struct vm_walk w;
+	current = f;
+	fresh(&s, 4);
+	stats(&st0);
+
+	/* 4K, then 2M leaves, then 4K again: the largest that fit. */
+	uintptr_t va = VA - PAGE, size = PAGE + 2 * VM_SIZE_2M + PAGE;
+	assert_int_equal(vm_map_largest(&s, va, PA - PAGE, size, VM_READ), VM_OK);
+	stats(&st);
+	assert_int_equal(st.leaves_4k - st0.leaves_4k, 2);
+	assert_int_equal(st.leaves_2m - st0.leaves_2m, 2);
+	vm_translate(&s, VA + VM_SIZE_2M + 5, &w);
+	assert_int_equal(w.size, VM_SIZE_2M);
+	assert_int_equal(w.pa, PA + VM_SIZE_2M + 5);
+	/* Cutting a 2M page is refused; removing it whole works. */
+	assert_int_equal(vm_unmap(&s, VA, PAGE), VM_ERR_LARGE_PAGE);
+	assert_int_equal(vm_protect(&s, VA, PAGE, VM_READ), VM_ERR_LARGE_PAGE);
+	assert_int_equal(vm_unmap(&s, va, size), VM_OK);
+
+	uintptr_t gva = (uintptr_t)1 << 31;
+	int err = vm_map(&s, gva, 0x40000000, VM_SIZE_1G, VM_READ, VM_SIZE_1G);
+	if (has_1g) {
+		assert_int_equal(err, VM_OK);
+		vm_translate(&s, gva + 77, &w);
+		assert_int_equal(w.size, VM_SIZE_1G);
+		assert_int_equal(vm_unmap(&s, gva, VM_SIZE_1G), VM_OK);
+	} else {
+		assert_int_equal(err, VM_ERR_FLAGS);
+	}
+	stats(&st);
+	assert_int_equal(st.table_pages, st0.table_pages);
+}
+
+static void test_sv39_large(void **state)
+{
+	(void)state;
+	check_large_pages(sv39_format(), 1);
+}
+
+static void test_x86_64_large(void **state)
+{
+	(void)state;
+	check_large_pages(x86_64_format(), 0);
+}
+
+static void test_encodings(void **state)
+{
+	(void)state;
+	const struct pt_format *sv = sv39_format(), *x = x86_64_format();
+	/* Sv39: PPN at bit 10, V|R|W|A|D; leaf because R/W/X are set. */
+	uint64_t e = sv->make_leaf(0x80201000, VM_READ | VM_WRITE, 12);
+	assert_int_equal(e, (0x80201ull << 10) | 0x1 | 0x2 | 0x4 | 0x40 | 0x80);
+	assert_true(sv->is_leaf(e, 12));
+	assert_false(sv->is_leaf(sv->make_table(0x1000), 21));
+	assert_int_equal(sv->address(e), 0x80201000);
+	/* x86_64: NX unless executable, PS on large leaves, RW for write. */
+	e = x->make_leaf(0x200000, VM_READ, 21);
+	assert_true(e & (1ull << 63));
+	assert_true(e & (1ull << 7));
+	assert_false(e & 2);
+	assert_true(x->is_leaf(e, 21));
+	assert_false(x->is_leaf(x->make_table(0x3000), 21));
+	assert_true(x->is_leaf(x->make_leaf(0x3000, VM_READ | VM_EXEC, 12), 12));
+	assert_int_equal(x->flags(x->make_leaf(0x3000, VM_READ | VM_EXEC | VM_GLOBAL, 12)),
+			 VM_READ | VM_EXEC | VM_GLOBAL);
+}
+
+/* Out of pages for tables half-way: everything mapped so far is undone. */
+static void test_no_memory_undoes(void **state)
+{
+	(void)state;
+	current = sv39_format();
+	uintptr_t base = arena_new(MIB);
+	assert_int_equal(pmm_add_segment(base, base + 6 * PAGE), 0);
+	struct vm_space s;
+	assert_int_equal(vm_space_init(&s), VM_OK);
+	size_t free0 = pmm_free_pages();
+	struct vm_stats st0, st;
+	stats(&st0);
+	/* Pages 2 MiB apart each need their own last-level table. */
+	uintptr_t size = 20 * VM_SIZE_2M;
+	int err = VM_OK;
+	for (uintptr_t off = 0; off < size && err == VM_OK; off += VM_SIZE_2M)
+		err = vm_map(&s, VA + off, PA, PAGE, VM_READ, VM_SIZE_4K);
+	assert_int_equal(err, VM_ERR_NO_MEMORY);
+	/* A single failed call changed nothing; undo the earlier ones. */
+	for (uintptr_t off = 0; off < size; off += VM_SIZE_2M) {
+		struct vm_walk w;
+		if (vm_translate(&s, VA + off, &w) == VM_OK)
+			assert_int_equal(vm_unmap(&s, VA + off, PAGE), VM_OK);
+	}
+	stats(&st);
+	assert_int_equal(st.table_pages, st0.table_pages);
+	assert_int_equal(pmm_free_pages(), free0);
+	/* One map needing more tables than there are pages fails midway and
+	 * leaves no trace: 20 x 2 MiB of 4K pages needs 20 last-level tables. */
+	assert_int_equal(vm_map(&s, VA, PA, 20 * VM_SIZE_2M, VM_READ, VM_SIZE_4K),
+			 VM_ERR_NO_MEMORY);
+	stats(&st);
+	assert_int_equal(st.table_pages, st0.table_pages);
+	assert_int_equal(st.leaves_4k, st0.leaves_4k);
+	assert_int_equal(pmm_free_pages(), free0);
+	struct vm_walk w;
+	assert_int_equal(vm_translate(&s, VA, &w), VM_ERR_NOT_MAPPED);
+}
+
+/* Random maps and unmaps of single pages against a simple model. */
+static void test_random_against_model(void **state)
+{
+	(void)state;
+	for (int which = 0; which < 2; which++) {
+		struct vm_space s;
+		current = which ? x86_64_format() : sv39_format();
+		fresh(&s, 8);
+		enum { SLOTS = 2048 };
+		static unsigned char model[SLOTS];
+		memset(model, 0, sizeof(model));
+		size_t free0 = pmm_free_pages();
+		uint64_t rng = 99;
+		for (int op = 0; op < 40000; op++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			size_t slot = (size_t)(rng >> 40) % SLOTS;
+			/* Spread the slots over several tables at every level. */
+			uintptr_t va = VA + ((uintptr_t)(slot % 8) << 30) + ((slot / 8) % 16) * VM_SIZE_2M +
+				       (slot / 128) * PAGE;
+			struct vm_walk w;
+			if ((rng >> 20) & 1) {
+				int err = vm_map(&s, va, PA + slot * PAGE, PAGE, VM_READ, VM_SIZE_4K);
+				assert_int_equal(err, model[slot] ? VM_ERR_MAPPED : VM_OK);
+				model[slot] = 1;
+			} else {
+				int err = vm_unmap(&s, va, PAGE);
+				assert_int_equal(err, model[slot] ? VM_OK : VM_ERR_NOT_MAPPED);
+				model[slot] = 0;
+			}
+			vm_translate(&s, va, &w);
+			assert_int_equal(w.mapped, model[slot]);
+			if (w.mapped)
+				assert_int_equal(w.pa, PA + slot * PAGE);
+		}
+		for (size_t slot = 0; slot < SLOTS; slot++) {
+			uintptr_t va = VA + ((uintptr_t)(slot % 8) << 30) + ((slot / 8) % 16) * VM_SIZE_2M +
+				       (slot / 128) * PAGE;
+			if (model[slot])
+				assert_int_equal(vm_unmap(&s, va, PAGE), VM_OK);
+		}
+		assert_int_equal(pmm_free_pages(), free0);
+		assert_int_equal(pmm_check(NULL, NULL), 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encodings),
+		cmocka_unit_test_teardown(test_sv39_basic, arena_teardown),
+		cmocka_unit_test_teardown(test_x86_64_basic, arena_teardown),
+		cmocka_unit_test_teardown(test_sv39_large, arena_teardown),
+		cmocka_unit_test_teardown(test_x86_64_large, arena_teardown),
+		cmocka_unit_test_teardown(test_no_memory_undoes, arena_teardown),
+		cmocka_unit_test_teardown(test_random_against_model, arena_teardown),
+	};
+	return cmocka_run_group_tests_name("vm", tests, NULL, NULL);
+}
