@@ -142,13 +142,13 @@ static void dot_pt(int argc, char **argv)
 	struct pt_fold fold = { .table = dot_table, .run = dot_run };
 
 	if (argc == 3) {
-		uint64_t va;
-		if (!parse_number(argv[2], &va) || va > UINTPTR_MAX) {
+		uintptr_t va;
+		if (!parse_address(argv[2], &va)) {
 			shell_error("'%s' is not an address like 0x80200000", argv[2]);
 			return;
 		}
 		/* Around an address: the 2 MiB that hold it, and the path there. */
-		start = (uintptr_t)va & ~(VM_SIZE_2M - 1);
+		start = va & ~(VM_SIZE_2M - 1);
 		end = start + VM_SIZE_2M;
 	}
 	kprintf("digraph pt {\n");

@@ -35,18 +35,18 @@ void cmd_kmalloc(int argc, char **argv)
 
 void cmd_kfree(int argc, char **argv)
 {
-	uint64_t addr;
+	uintptr_t addr;
 	size_t bytes;
 
 	if (argc != 2) {
 		shell_usage("kfree");
 		return;
 	}
-	if (!parse_number(argv[1], &addr) || addr > UINTPTR_MAX) {
+	if (!parse_address(argv[1], &addr)) {
 		shell_error("'%s' is not an address", argv[1]);
 		return;
 	}
-	int err = kfree((void *)(uintptr_t)addr, &bytes);
+	int err = kfree((void *)addr, &bytes);
 	if (err != MEMM_OK) {
 		shell_error("cannot free 0x%lx: %s", (unsigned long)addr, memm_strerror(err));
 		return;

@@ -15,12 +15,10 @@
 /* Parse an 8-byte-aligned address in the address space, or say why not. */
 static int parse_target(const char *word, uintptr_t *va, struct vm_walk *walk)
 {
-	uint64_t v;
-	if (!parse_number(word, &v) || v > UINTPTR_MAX) {
+	if (!parse_address(word, va)) {
 		shell_error("'%s' is not an address like 0x2000000000", word);
 		return 0;
 	}
-	*va = (uintptr_t)v;
 	if (*va & 7) {
 		shell_error("0x%lx is not 8-byte aligned", (unsigned long)*va);
 		return 0;

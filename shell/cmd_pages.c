@@ -162,7 +162,7 @@ static void free_failed(uintptr_t addr, int err)
 
 void cmd_free(int argc, char **argv)
 {
-	uint64_t addr;
+	uintptr_t addr;
 	unsigned id;
 
 	if (argc != 2) {
@@ -189,14 +189,14 @@ void cmd_free(int argc, char **argv)
 		kprintf("freed %lu pages of #%u\n", (unsigned long)pages, id);
 		return;
 	}
-	if (!parse_number(argv[1], &addr) || addr > UINTPTR_MAX) {
+	if (!parse_address(argv[1], &addr)) {
 		shell_error("'%s' is not an address like 0x80200000", argv[1]);
 		return;
 	}
 	size_t pages;
-	int err = pmm_free((uintptr_t)addr, &pages);
+	int err = pmm_free(addr, &pages);
 	if (err != PMM_OK) {
-		free_failed((uintptr_t)addr, err);
+		free_failed(addr, err);
 		return;
 	}
 	kprintf("freed %lu pages at 0x%lx\n", (unsigned long)pages, (unsigned long)addr);
@@ -215,7 +215,7 @@ static const char *state_name(unsigned state)
 void cmd_show(int argc, char **argv)
 {
 	unsigned id;
-	uint64_t addr;
+	uintptr_t addr;
 
 	if (argc != 2) {
 		shell_usage("show");
@@ -238,11 +238,11 @@ void cmd_show(int argc, char **argv)
 		return;
 	}
 	struct pmm_block block;
-	if (!parse_number(argv[1], &addr) || addr > UINTPTR_MAX) {
+	if (!parse_address(argv[1], &addr)) {
 		shell_usage("show");
 		return;
 	}
-	if (pmm_find_block((uintptr_t)addr, &block) != PMM_OK) {
+	if (pmm_find_block(addr, &block) != PMM_OK) {
 		shell_error("0x%lx is not in managed memory", (unsigned long)addr);
 		return;
 	}

@@ -28,20 +28,18 @@ static int parse_flags(const char *word, unsigned *flags)
 	return 0;
 }
 
-static int parse_address(const char *word, uintptr_t *addr)
+/* The "0x<va> <pages>" that map and unmap start with; prints any error. */
+static int parse_va_pages(char **argv, uintptr_t *va, size_t *pages)
 {
 	uint64_t v;
-	if (!parse_number(word, &v) || v > UINTPTR_MAX)
+	if (!parse_address(argv[1], va)) {
+		shell_error("'%s' is not an address like 0x2000000000", argv[1]);
 		return 0;
-	*addr = (uintptr_t)v;
-	return 1;
-}
-
-static int parse_pages(const char *word, size_t *pages)
-{
-	uint64_t v;
-	if (!parse_number(word, &v) || v == 0 || v > (VM_DEMO_END - VM_DEMO_START) / VM_SIZE_4K)
+	}
+	if (!parse_number(argv[2], &v) || v == 0 || v > (VM_DEMO_END - VM_DEMO_START) / VM_SIZE_4K) {
+		shell_error("'%s' is not a page count from 1 to the window size", argv[2]);
 		return 0;
+	}
 	*pages = (size_t)v;
 	return 1;
 }
@@ -57,14 +55,8 @@ void cmd_map(int argc, char **argv)
 		shell_usage("map");
 		return;
 	}
-	if (!parse_address(argv[1], &va)) {
-		shell_error("'%s' is not an address like 0x2000000000", argv[1]);
+	if (!parse_va_pages(argv, &va, &pages))
 		return;
-	}
-	if (!parse_pages(argv[2], &pages)) {
-		shell_error("'%s' is not a page count from 1 to the window size", argv[2]);
-		return;
-	}
 	for (int i = 3; i < argc; i++) {
 		if (i == 3 && strcmp(argv[i], "auto") == 0)
 			continue;
@@ -94,14 +86,8 @@ void cmd_unmap(int argc, char **argv)
 		shell_usage("unmap");
 		return;
 	}
-	if (!parse_address(argv[1], &va)) {
-		shell_error("'%s' is not an address like 0x2000000000", argv[1]);
+	if (!parse_va_pages(argv, &va, &pages))
 		return;
-	}
-	if (!parse_pages(argv[2], &pages)) {
-		shell_error("'%s' is not a page count from 1 to the window size", argv[2]);
-		return;
-	}
 	int err = vm_demo_unmap(va, pages);
 	if (err != VM_OK) {
 		shell_error("cannot unmap 0x%lx: %s", (unsigned long)va, vm_strerror(err));

@@ -38,3 +38,12 @@ int parse_number(const char *word, uint64_t *value)
 	*value = v;
 	return 1;
 }
+
+int parse_address(const char *word, uintptr_t *addr)
+{
+	uint64_t v;
+	if (!parse_number(word, &v) || v > UINTPTR_MAX)
+		return 0;
+	*addr = (uintptr_t)v;
+	return 1;
+}

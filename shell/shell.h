@@ -40,6 +40,12 @@ int line_read(char *buf);
  */
 int parse_number(const char *word, uint64_t *value);
 
+/**
+ * @brief Parse a whole word as an address (a number that fits a pointer).
+ * @return 1 on success, 0 otherwise (nothing is printed)
+ */
+int parse_address(const char *word, uintptr_t *addr);
+
 /** @brief Print "error: " and a message, as one line. */
 void shell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

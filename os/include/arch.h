@@ -9,8 +9,8 @@
  * Boot order: the arch's assembly entry sets up a stack (and on x86_64, long
  * mode), its C start-up finds the console and memory, then calls kmain().
  */
-#ifndef PAGODA_ARCH_H
-#define PAGODA_ARCH_H
+#ifndef PAGODA_MACHINE_INTERFACE_H
+#define PAGODA_MACHINE_INTERFACE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -266,24 +266,9 @@ static int check_mapped(const struct vm_space *space, uintptr_t va, uintptr_t si
 	return VM_OK;
 }
 
-int vm_unmap(struct vm_space *space, uintptr_t va, uintptr_t size)
-{
-	int err = check_mapped(space, va, size);
-	if (err != VM_OK)
-		return err;
-	for (uintptr_t p = va; p < va + size;) {
-		unsigned level;
-		uint64_t *entry = leaf_for(space, p, &level);
-		*entry = 0;
-		count_leaf(level, -1);
-		arch_tlb_flush(p);
-		prune(space, p);
-		p += vm_level_size(level);
-	}
-	return VM_OK;
-}
-
-int vm_protect(struct vm_space *space, uintptr_t va, uintptr_t size, unsigned flags)
+/* Remove every leaf in [va, va + size), or with @remove 0 give it @flags. */
+static int change_leaves(struct vm_space *space, uintptr_t va, uintptr_t size, int remove,
+			 unsigned flags)
 {
 	const struct pt_format *f = format();
 	int err = check_mapped(space, va, size);
@@ -292,11 +277,28 @@ int vm_protect(struct vm_space *space, uintptr_t va, uintptr_t size, unsigned fl
 	for (uintptr_t p = va; p < va + size;) {
 		unsigned level;
 		uint64_t *entry = leaf_for(space, p, &level);
-		*entry = f->make_leaf(f->address(*entry), flags, shift_of(level));
+		if (remove) {
+			*entry = 0;
+			count_leaf(level, -1);
+		} else {
+			*entry = f->make_leaf(f->address(*entry), flags, shift_of(level));
+		}
 		arch_tlb_flush(p);
+		if (remove)
+			prune(space, p);
 		p += vm_level_size(level);
 	}
 	return VM_OK;
+}
+
+int vm_unmap(struct vm_space *space, uintptr_t va, uintptr_t size)
+{
+	return change_leaves(space, va, size, 1, 0);
+}
+
+int vm_protect(struct vm_space *space, uintptr_t va, uintptr_t size, unsigned flags)
+{
+	return change_leaves(space, va, size, 0, flags);
 }
 
 int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *walk)

@@ -67,4 +67,20 @@ static inline void assert_check_ok(void)
 	assert_int_equal(pmm_check(NULL, NULL), 0);
 }
 
+/* One segment of exactly @mib MiB of managed pages starting 1 MiB-aligned:
+ * the range handed over begins just early enough for the page array. */
+static inline uintptr_t aligned_segment(size_t mib)
+{
+	uintptr_t base = arena_new((mib + 1) * MIB);
+	size_t pages = mib * 256;
+	size_t per_page = PAGE / sizeof(struct pmm_page);
+	size_t array_pages = (pages + per_page - 1) / per_page;
+	assert_int_equal(pmm_add_segment(base + MIB - array_pages * PAGE, base + (mib + 1) * MIB), 0);
+	struct pmm_segment_info info;
+	pmm_segment_info(0, &info);
+	assert_int_equal(info.start, base + MIB);
+	assert_int_equal(info.pages, pages);
+	return info.start;
+}
+
 #endif

@@ -3,6 +3,7 @@
 A test is a function; it fails by raising. run() prints "ok N - name" or
 "not ok N - name" with the reason as "# " lines, and returns the exit status.
 """
+import argparse
 import os
 import sys
 import traceback
@@ -26,3 +27,16 @@ def run(tests, prefix, only=None):
             print("# at %s:%d" % (os.path.basename(tb.filename), tb.lineno))
         sys.stdout.flush()
     return 1 if failed else 0
+
+
+def main(tests, doc, set_arch, arch=None):
+    """Parse --arch (unless @arch is fixed) and --only, call @set_arch with
+    the architecture, run @tests; return the exit status."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if arch is None:
+        parser.add_argument("--arch", default="riscv64", choices=["riscv64", "x86_64"])
+    parser.add_argument("--only", help="run only the tests whose name contains this")
+    args = parser.parse_args()
+    arch = arch or args.arch
+    set_arch(arch)
+    return run(tests, arch, args.only)

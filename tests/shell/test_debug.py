@@ -7,7 +7,6 @@ code, and that the kernel then runs on to the shell prompt.
 
 Usage: test_debug.py --arch riscv64|x86_64   (TAP output)
 """
-import argparse
 import os
 import re
 import subprocess
@@ -92,15 +91,13 @@ def panic_prints_its_reason_and_exits_qemu_nonzero():
     assert status != 0, "QEMU exited with status 0 after a panic"
 
 
-def main():
+def set_arch(arch):
     global ARCH
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="riscv64")
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    ARCH = args.arch
-    return tap.run(TESTS, ARCH, args.only)
+    ARCH = arch
 
+
+def main():
+    return tap.main(TESTS, __doc__, set_arch)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,7 +3,6 @@
 
 Usage: test_memm.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
 """
-import argparse
 import os
 import random
 import re
@@ -112,13 +111,7 @@ def dot_alloc_is_valid_graphviz():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="riscv64")
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    shell.ARCH = args.arch
-    return tap.run(TESTS, args.arch, args.only)
-
+    return tap.main(TESTS, __doc__, lambda arch: setattr(shell, "ARCH", arch))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,6 @@ policy applied to what `buddy -v` showed before the command.
 
 Usage: test_shell.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
 """
-import argparse
 import os
 import re
 import subprocess
@@ -364,15 +363,13 @@ def poweroff_exits_qemu_with_status_0():
         assert c.wait_exit() == 0
 
 
-def main():
+def set_arch(arch):
     global ARCH
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="riscv64")
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    ARCH = args.arch
-    return tap.run(TESTS, ARCH, args.only)
+    ARCH = arch
 
+
+def main():
+    return tap.main(TESTS, __doc__, set_arch)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,7 +7,6 @@ and Graphviz.
 
 Usage: test_vm.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
 """
-import argparse
 import os
 import re
 import sys
@@ -253,13 +252,7 @@ def poke_and_exec_refuse_what_would_corrupt():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="riscv64")
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    shell.ARCH = args.arch
-    return tap.run(TESTS, args.arch, args.only)
-
+    return tap.main(TESTS, __doc__, lambda arch: setattr(shell, "ARCH", arch))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,7 +4,6 @@ holes, and Bochs, both running the shell and in its debugger.
 
 Usage: test_x86_64.py [--only NAME]   (TAP output; needs make ARCH=x86_64)
 """
-import argparse
 import os
 import re
 import socket
@@ -178,12 +177,7 @@ def bochs_debugger_stops_at_kmain_with_symbols():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only")
-    args = parser.parse_args()
-    shell.ARCH = "x86_64"
-    return tap.run(TESTS, "x86_64", args.only)
-
+    return tap.main(TESTS, __doc__, lambda arch: setattr(shell, "ARCH", arch), arch="x86_64")
 
 if __name__ == "__main__":
     sys.exit(main())
