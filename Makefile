@@ -10,6 +10,7 @@
 #   make bochs           boot the x86_64 ISO in Bochs (BOCHS_DISPLAY=x|headless)
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
 #                        (or at another symbol: STOP=_start)
+#   make docs            course documentation (Doxygen) in build/docs/html
 #   make help            this list, with the variables
 #
 # Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
@@ -18,7 +19,7 @@ include build.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug
+	gdb console bochs bochs-debug docs
 
 all: kernel
 
@@ -62,8 +63,14 @@ bochs bochs-debug: deps
 	@$(MAKE) --no-print-directory kernel ARCH=x86_64
 	@tools/bochs.sh $(if $(filter bochs,$@),run,debug) $(MEM) $(BOCHS_DISPLAY)
 
+# Warnings are errors (Doxyfile): every public function stays documented.
+docs: deps
+	@mkdir -p build/docs
+	@doxygen Doxyfile || { cat build/docs/warnings.txt; exit 1; }
+	@echo "documentation: build/docs/html/index.html"
+
 clean:
 	rm -rf build
 
 help:
-	@sed -n '1,17s/^# \{0,1\}//p' Makefile
+	@sed -n '1,18s/^# \{0,1\}//p' Makefile

@@ -7,26 +7,26 @@
 
 #include "shell.h"
 
-void cmd_help(int argc, char **argv);     /**< help [command] */
-void cmd_alloc(int argc, char **argv);    /**< alloc <n> [scattered] | page */
-void cmd_free(int argc, char **argv);     /**< free 0x<addr> | #<id> */
-void cmd_show(int argc, char **argv);     /**< show #<id> | 0x<addr> */
-void cmd_meminfo(int argc, char **argv);  /**< meminfo */
-void cmd_buddy(int argc, char **argv);    /**< buddy [-v] */
-void cmd_check(int argc, char **argv);    /**< check */
-void cmd_dot(int argc, char **argv);      /**< dot buddy */
-void cmd_poweroff(int argc, char **argv); /**< poweroff */
-void cmd_break(int argc, char **argv);    /**< break */
-void cmd_map(int argc, char **argv);      /**< map 0x<va> <pages> [0x<pa>|auto] [flags] */
-void cmd_unmap(int argc, char **argv);    /**< unmap 0x<va> <pages> */
-void cmd_vtop(int argc, char **argv);     /**< vtop 0x<va> */
-void cmd_pt(int argc, char **argv);       /**< pt [0x<va>] */
-void cmd_peek(int argc, char **argv);     /**< peek 0x<va> */
-void cmd_poke(int argc, char **argv);     /**< poke 0x<va> <value> */
-void cmd_exec(int argc, char **argv);     /**< exec 0x<va> */
-void cmd_kmalloc(int argc, char **argv);  /**< kmalloc <bytes> [pid] */
-void cmd_kfree(int argc, char **argv);    /**< kfree 0x<addr> */
-void cmd_allocators(int argc, char **argv); /**< allocators */
+void cmd_help(int argc, char **argv);     /**< `help [command]` */
+void cmd_alloc(int argc, char **argv);    /**< `alloc <n> [scattered] | page` */
+void cmd_free(int argc, char **argv);     /**< `free 0x<addr> | #<id>` */
+void cmd_show(int argc, char **argv);     /**< `show #<id> | 0x<addr>` */
+void cmd_meminfo(int argc, char **argv);  /**< `meminfo` */
+void cmd_buddy(int argc, char **argv);    /**< `buddy [-v]` */
+void cmd_check(int argc, char **argv);    /**< `check` */
+void cmd_dot(int argc, char **argv);      /**< `dot buddy` */
+void cmd_poweroff(int argc, char **argv); /**< `poweroff` */
+void cmd_break(int argc, char **argv);    /**< `break` */
+void cmd_map(int argc, char **argv);      /**< `map 0x<va> <pages> [0x<pa>|auto] [flags]` */
+void cmd_unmap(int argc, char **argv);    /**< `unmap 0x<va> <pages>` */
+void cmd_vtop(int argc, char **argv);     /**< `vtop 0x<va>` */
+void cmd_pt(int argc, char **argv);       /**< `pt [0x<va>]` */
+void cmd_peek(int argc, char **argv);     /**< `peek 0x<va>` */
+void cmd_poke(int argc, char **argv);     /**< `poke 0x<va> <value>` */
+void cmd_exec(int argc, char **argv);     /**< `exec 0x<va>` */
+void cmd_kmalloc(int argc, char **argv);  /**< `kmalloc <bytes> [pid]` */
+void cmd_kfree(int argc, char **argv);    /**< `kfree 0x<addr>` */
+void cmd_allocators(int argc, char **argv); /**< `allocators` */
 /** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */
 void dot_alloc(void);
 

@@ -10,7 +10,7 @@
 
 #define SHELL_LINE_MAX 256 /**< longest accepted line, in characters */
 #define SHELL_ARGS_MAX 8   /**< most words on a line */
-#define SHELL_PROMPT "pagoda> "
+#define SHELL_PROMPT "pagoda> " /**< at the start of a line; the tests wait for it */
 
 /** @brief One shell command. */
 struct command {

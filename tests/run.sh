@@ -56,6 +56,8 @@ run_host_tests() {
 	done
 }
 
+build "docs-without-warnings" make --no-print-directory docs
+
 if build "build-host-tests" make --no-print-directory host; then
 	run_host_tests
 fi

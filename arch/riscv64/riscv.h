@@ -7,7 +7,9 @@
 
 #include <stdint.h>
 
+/** @brief Read the control and status register @p csr (a name like sepc). */
 #define csr_read(csr) ({ uint64_t v__; __asm__ volatile("csrr %0, " #csr : "=r"(v__)); v__; })
+/** @brief Write @p v to the control and status register @p csr. */
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" : : "r"((uint64_t)(v)))
 
 /** @brief Use the NS16550A at @p base, registers 2^@p reg_shift bytes apart. */

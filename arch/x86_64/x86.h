@@ -48,6 +48,7 @@ const void *multiboot_rsdp(void);
 
 /**
  * @brief Find the ACPI PM1 control port and the S5 (soft-off) sleep type.
+ * @param rsdp the RSDP (from multiboot_rsdp()), or NULL
  * @param port receives the PM1a control port
  * @param from_dsdt receives 1 if the DSDT gave the sleep type, 0 if the default is used
  * @return 1 if the port was found

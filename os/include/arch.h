@@ -3,7 +3,7 @@
  * @brief Everything an architecture provides to the rest of the kernel.
  *
  * os/ and shell/ reach the machine only through these functions; each
- * arch/<name>/ directory implements all of them. Nothing outside arch/ asks
+ * arch/NAME/ directory implements all of them. Nothing outside arch/ asks
  * which architecture it is running on.
  *
  * Boot order: the arch's assembly entry sets up a stack (and on x86_64, long

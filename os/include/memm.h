@@ -79,6 +79,7 @@ int kmalloc_pid(size_t bytes, unsigned pid, void **ptr);
 
 /**
  * @brief Free a block that kmalloc returned.
+ * @param ptr the address kmalloc returned
  * @param bytes if not NULL, receives the size that was asked for
  */
 int kfree(void *ptr, size_t *bytes);

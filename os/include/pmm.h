@@ -187,6 +187,7 @@ int pmm_alloc_page(uintptr_t *addr);
 
 /**
  * @brief Allocate @p pages single pages, not necessarily adjacent, all or nothing.
+ * @param pages how many pages, at least 1
  * @param set receives the pages; its previous contents are overwritten
  * @return PMM_OK, PMM_ERR_INVALID or PMM_ERR_NO_MEMORY (nothing changes then)
  */
@@ -194,6 +195,7 @@ int pmm_alloc_scattered(size_t pages, struct pmm_set *set);
 
 /**
  * @brief Free the contiguous allocation that starts at @p addr.
+ * @param addr the address the allocation returned
  * @param pages if not NULL, receives its length in pages
  * @return PMM_OK or a negative ::pmm_error; on error nothing changes
  */
@@ -214,6 +216,7 @@ int pmm_free_page(uintptr_t addr);
 
 /**
  * @brief Free every page of a scattered set and leave the set empty.
+ * @param set the set pmm_alloc_scattered() filled
  * @param pages if not NULL, receives how many pages were freed
  * @return PMM_OK, or PMM_ERR_BAD_SET (then nothing changes)
  */
@@ -274,6 +277,7 @@ void pmm_tree_walk(unsigned segment, void (*fn)(const struct pmm_tree_node *node
  * counts; blocks tile each segment with no overlap; no two free buddies are
  * left unmerged; the free-page counts match the blocks.
  * @param report called for each violation (may be NULL)
+ * @param ctx passed to @p report
  * @return the number of violations (0 when all is well)
  */
 size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx);

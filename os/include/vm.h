@@ -47,9 +47,8 @@ enum vm_error {
 	VM_ERR_KERNEL = -10,     /**< would make the kernel image writable */
 };
 
-/** @brief Where the shell's `map` may put mappings: [start, end). */
-#define VM_DEMO_START ((uintptr_t)0x2000000000) /* 128 GiB, above any RAM we map */
-#define VM_DEMO_END ((uintptr_t)0x3000000000)   /* 192 GiB */
+#define VM_DEMO_START ((uintptr_t)0x2000000000) /**< start of the shell's map window (128 GiB, above any RAM we map) */
+#define VM_DEMO_END ((uintptr_t)0x3000000000)   /**< end of the window (192 GiB) */
 
 /**
  * @brief How one architecture lays out its page tables.
@@ -149,8 +148,12 @@ int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *wal
 /**
  * @brief Visit the table tree: every present entry, parents first, in
  *        address order, for entries whose range meets [start, end).
- * @param fn called with the level, the entry's virtual base, its size and
- *        the raw entry; a table's children follow it
+ * @param space the address space
+ * @param start first virtual address of interest
+ * @param end one past the last
+ * @param fn called with the level, the entry's virtual base, its size, the
+ *        raw entry and whether it is a leaf; a table's children follow it
+ * @param ctx passed to @p fn
  */
 void vm_visit(const struct vm_space *space, uintptr_t start, uintptr_t end,
 	      void (*fn)(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry,

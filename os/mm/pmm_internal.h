@@ -35,6 +35,7 @@ struct pmm_state {
 	unsigned nr_segments;                          /**< how many are in use */
 };
 
+/** @brief The one page manager (pmm_segment.c). */
 extern struct pmm_state pmm;
 
 /** @brief Index of the page at @p addr in @p seg (addr must be inside). */
