@@ -82,6 +82,10 @@ static void run_line(char *line)
 	if (arch_setjmp(&recovery) == 0) {
 		fault_set_recovery(&recovery);
 		cmd->run(argc, argv);
+	} else {
+		const struct fault_report *f = fault_last();
+		kprintf("fault: %s at 0x%lx (pc 0x%lx)\n", f->what, (unsigned long)f->addr,
+			(unsigned long)f->pc);
 	}
 	fault_set_recovery(NULL);
 }

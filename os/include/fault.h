@@ -5,8 +5,9 @@
  *
  * The shell sets a recovery point around each command; an architecture's
  * trap handler, on a page fault or access fault, calls fault_handle(), which
- * prints one line and jumps back to that point. With no recovery point (a
- * fault outside any command) it is a panic.
+ * records what happened and jumps back to that point, where the shell
+ * prints it. With no recovery point (a fault outside any command) it is a
+ * panic.
  */
 #ifndef PAGODA_FAULT_H
 #define PAGODA_FAULT_H
@@ -22,12 +23,22 @@ enum fault_access {
 	FAULT_EXECUTE,
 };
 
+/** @brief The last fault, as fault_handle() explained it. */
+struct fault_report {
+	const char *what; /**< e.g. "write to read-only page" */
+	uintptr_t addr;   /**< the address accessed */
+	uintptr_t pc;     /**< the faulting instruction */
+};
+
+/** @brief The fault that made arch_setjmp() return non-zero. */
+const struct fault_report *fault_last(void);
+
 /** @brief Where to resume after a fault (NULL: a fault is fatal). */
 void fault_set_recovery(struct arch_jmp_buf *buf);
 
 /**
- * @brief Report a fault taken in the kernel and resume at the recovery
- *        point (or panic if there is none).
+ * @brief Record a fault taken in the kernel and resume at the recovery
+ *        point, where arch_setjmp() returns 1 (or panic if there is none).
  * @param access what was attempted
  * @param addr the address it was attempted at
  * @param pc the faulting instruction

@@ -14,6 +14,9 @@ extern struct vm_space kernel_space;
 /** @brief Build the kernel's page tables from @p memory and switch to them. */
 int vm_kernel_init(const struct boot_memory *memory);
 
+/** @brief After vm_kernel_init() failed: what it was mapping ("kernel text", ...). */
+const char *vm_kernel_failed_region(void);
+
 /** @brief True if @p addr lies in the guard page below a kernel stack. */
 int vm_is_stack_guard(uintptr_t addr);
 

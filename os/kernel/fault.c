@@ -1,10 +1,10 @@
 /**
  * @file fault.c
- * @brief Turn a fault into one line of explanation and a jump back to the shell.
+ * @brief Turn a fault into an explanation and a jump back to the shell.
  *
- * The line is `fault: <what> at 0x<address> (pc 0x<pc>)`. The explanation
- * comes from walking the page tables at the faulting address, the same way
- * on every architecture.
+ * The explanation comes from walking the page tables at the faulting
+ * address, the same way on every architecture; the shell prints it as
+ * `fault: <what> at 0x<address> (pc 0x<pc>)`.
  */
 #include "fault.h"
 #include "kprintf.h"
@@ -12,6 +12,12 @@
 #include "vm_kernel.h"
 
 static struct arch_jmp_buf *recovery;
+static struct fault_report last;
+
+const struct fault_report *fault_last(void)
+{
+	return &last;
+}
 
 void fault_set_recovery(struct arch_jmp_buf *buf)
 {
@@ -51,7 +57,7 @@ _Noreturn void fault_handle(enum fault_access access, uintptr_t addr, uintptr_t 
 	if (resume == NULL)
 		panic("fault: %s at 0x%lx (pc 0x%lx) outside any command", what,
 		      (unsigned long)addr, (unsigned long)pc);
-	kprintf("fault: %s at 0x%lx (pc 0x%lx)\n", what, (unsigned long)addr, (unsigned long)pc);
+	last = (struct fault_report){ what, addr, pc };
 	recovery = NULL;
 	arch_longjmp(resume, 1);
 }

@@ -60,7 +60,7 @@ static void paging_init(void)
 	struct vm_stats st;
 	int err = vm_kernel_init(&boot_memory);
 	if (err != VM_OK)
-		panic("cannot build the kernel page tables: %s", vm_strerror(err));
+		panic("cannot map the %s: %s", vm_kernel_failed_region(), vm_strerror(err));
 	vm_get_stats(&st);
 	kprintf("paging: %s, %lu table pages; mapped %lu 4K, %lu 2M, %lu 1G pages\n",
 		arch_pt_format()->name, (unsigned long)st.table_pages,

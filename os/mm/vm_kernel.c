@@ -11,7 +11,6 @@
  * - device registers mapped as devices.
  * Demonstration mappings from the shell go elsewhere: see vm_demo.c.
  */
-#include "kprintf.h"
 #include "memory.h"
 #include "vm.h"
 #include "vm_kernel.h"
@@ -24,6 +23,8 @@ struct vm_space kernel_space;
 #define PAGE_DOWN(x) ((x) & ~(VM_SIZE_4K - 1))
 #define PAGE_UP(x) PAGE_DOWN((x) + VM_SIZE_4K - 1)
 
+static const char *failed_region;
+
 static int map_region(uintptr_t start, uintptr_t end, unsigned flags, const char *what)
 {
 	start = PAGE_UP(start);
@@ -32,9 +33,13 @@ static int map_region(uintptr_t start, uintptr_t end, unsigned flags, const char
 		return VM_OK;
 	int err = vm_map_largest(&kernel_space, start, start, end - start, flags | VM_GLOBAL);
 	if (err != VM_OK)
-		kprintf("vm: cannot map %s 0x%lx-0x%lx: %s\n", what, (unsigned long)start,
-			(unsigned long)end, vm_strerror(err));
+		failed_region = what;
 	return err;
+}
+
+const char *vm_kernel_failed_region(void)
+{
+	return failed_region;
 }
 
 /* RAM except the null page and the kernel image (which is mapped by part). */
