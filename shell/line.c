@@ -50,9 +50,12 @@ int line_read(char *buf)
 	unsigned back = 0;   /* how far Up has gone into the history */
 	static int last_was_cr;
 
+	int pushback = -1;   /* a key read while looking for an escape sequence */
+
 	buf[0] = '\0';
 	for (;;) {
-		int c = console_getc();
+		int c = pushback >= 0 ? pushback : console_getc();
+		pushback = -1;
 
 		/* A terminal may send CR LF for Enter: take it as one. */
 		if (c == '\n' && last_was_cr) {
@@ -86,8 +89,10 @@ int line_read(char *buf)
 		} else if (c == ESC) {
 			/* Arrow keys: ESC [ A / ESC O A (Up), ... B (Down). */
 			int c1 = console_getc();
-			if (c1 != '[' && c1 != 'O')
+			if (c1 != '[' && c1 != 'O') {
+				pushback = c1; /* a lone Esc: the next key counts */
 				continue;
+			}
 			int c2 = console_getc();
 			if (c2 == 'A' && back < history_count && back < HISTORY_SIZE) {
 				back++;

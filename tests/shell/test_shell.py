@@ -315,6 +315,9 @@ def line_editing_keys():
         c.send("\x1b[A\x1b[A\x1b[B\r")
         out = pc.clean_lines(c.expect_prompt())
         assert "free pages: %d" % before["free"] in out, out
+        # A lone Esc does not swallow the key after it.
+        c.send("\x1bcheck\r")
+        assert pc.clean_lines(c.expect_prompt())[-1] == "check: ok"
         assert single(c.run("check")) == "check: ok"
 
 
