@@ -54,10 +54,9 @@ void cmd_kfree(int argc, char **argv)
 	kprintf("freed %lu bytes at 0x%lx\n", (unsigned long)bytes, (unsigned long)addr);
 }
 
-static void print_allocator(const struct allocator *a, int depth, void *ctx)
+static void print_allocator(const struct allocator *a, void *ctx)
 {
 	char type[24];
-	(void)depth;
 	(void)ctx;
 	if (a->type == MEMM_SLAB)
 		ksnprintf(type, sizeof(type), "slab-%lu", (unsigned long)a->object_size);
@@ -78,8 +77,9 @@ void cmd_allocators(int argc, char **argv)
 	memm_for_each(print_allocator, NULL);
 }
 
-static void dot_node(const struct allocator *a)
+static void dot_node(const struct allocator *a, void *ctx)
 {
+	(void)ctx;
 	kprintf("  a%lx [fillcolor=%s, label=\"%s", (unsigned long)(uintptr_t)a,
 		a->full ? "salmon" : a->type == MEMM_SLAB ? "lightblue" : "palegreen",
 		memm_type_name(a->type));
@@ -87,19 +87,11 @@ static void dot_node(const struct allocator *a)
 		kprintf(" %lu", (unsigned long)a->object_size);
 	kprintf("\\n0x%lx\\npid %u\\n%lu / %lu bytes\"];\n", (unsigned long)(uintptr_t)a, a->pid,
 		(unsigned long)a->used, (unsigned long)a->size);
-}
-
-static void dot_tree(const struct allocator *a)
-{
-	dot_node(a);
 	const struct allocator *kids[2] = { a->left, a->right };
-	for (int i = 0; i < 2; i++) {
-		if (kids[i] == NULL)
-			continue;
-		dot_tree(kids[i]);
-		kprintf("  a%lx -> a%lx [label=\"%s\"];\n", (unsigned long)(uintptr_t)a,
-			(unsigned long)(uintptr_t)kids[i], i == 0 ? "lower" : "higher");
-	}
+	for (int i = 0; i < 2; i++)
+		if (kids[i])
+			kprintf("  a%lx -> a%lx [label=\"%s\"];\n", (unsigned long)(uintptr_t)a,
+				(unsigned long)(uintptr_t)kids[i], i == 0 ? "lower" : "higher");
 }
 
 void dot_alloc(void)
@@ -107,7 +99,7 @@ void dot_alloc(void)
 	kprintf("digraph alloc {\n");
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
 	if (memm_root())
-		dot_tree(memm_root());
+		memm_for_each(dot_node, NULL);
 	else
 		kprintf("  empty [label=\"no allocators\", style=dashed];\n");
 	kprintf("}\n");

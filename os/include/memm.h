@@ -66,8 +66,9 @@ struct allocator {
 	void *(*allocate)(struct allocator *a, size_t bytes);
 	/** Take back the block at @p ptr; MEMM_OK or why not. */
 	int (*free)(struct allocator *a, void *ptr);
-	struct allocator *left;  /**< tree: allocators at lower addresses */
-	struct allocator *right; /**< tree: allocators at higher addresses */
+	struct allocator *left;   /**< tree: allocators at lower addresses */
+	struct allocator *right;  /**< tree: allocators at higher addresses */
+	struct allocator *parent; /**< tree: NULL for the root */
 	void *state;             /**< type-specific: slab bitmap / first-fit free list */
 };
 
@@ -84,8 +85,12 @@ int kmalloc_pid(size_t bytes, unsigned pid, void **ptr);
  */
 int kfree(void *ptr, size_t *bytes);
 
-/** @brief Call @p fn for every allocator, in address order (an in-order walk). */
-void memm_for_each(void (*fn)(const struct allocator *a, int depth, void *ctx), void *ctx);
+/**
+ * @brief Call @p fn for every allocator, in address order (an in-order walk
+ *        that follows parent links, so it needs no stack however unbalanced
+ *        the tree is).
+ */
+void memm_for_each(void (*fn)(const struct allocator *a, void *ctx), void *ctx);
 
 /** @brief The root of the allocator tree (NULL when there is none). */
 const struct allocator *memm_root(void);

@@ -26,34 +26,66 @@ static uintptr_t end_of(const struct allocator *a)
 	return (uintptr_t)a + a->pages * PMM_PAGE_SIZE;
 }
 
+static struct allocator *leftmost(struct allocator *a)
+{
+	while (a && a->left)
+		a = a->left;
+	return a;
+}
+
+/* The next allocator by address: no recursion, so no stack to run out of
+ * when the tree is a long chain (addresses often come in rising order). */
+static struct allocator *successor(struct allocator *a)
+{
+	if (a->right)
+		return leftmost(a->right);
+	while (a->parent && a == a->parent->right)
+		a = a->parent;
+	return a->parent;
+}
+
 static void tree_insert(struct allocator *a)
 {
-	struct allocator **link = &root;
-	while (*link)
+	struct allocator **link = &root, *parent = NULL;
+	while (*link) {
+		parent = *link;
 		link = start_of(a) < start_of(*link) ? &(*link)->left : &(*link)->right;
+	}
 	a->left = a->right = NULL;
+	a->parent = parent;
 	*link = a;
+}
+
+/* Put @new where @old hangs under @parent (or at the root). */
+static void replace_child(struct allocator *parent, struct allocator *old, struct allocator *new)
+{
+	if (parent == NULL)
+		root = new;
+	else if (parent->left == old)
+		parent->left = new;
+	else
+		parent->right = new;
+	if (new)
+		new->parent = parent;
 }
 
 static void tree_remove(struct allocator *a)
 {
-	struct allocator **link = &root;
-	while (*link != a)
-		link = start_of(a) < start_of(*link) ? &(*link)->left : &(*link)->right;
 	if (a->left == NULL) {
-		*link = a->right;
+		replace_child(a->parent, a, a->right);
 	} else if (a->right == NULL) {
-		*link = a->left;
+		replace_child(a->parent, a, a->left);
 	} else {
-		/* Two children: the smallest of the right subtree takes a's place. */
-		struct allocator **min = &a->right;
-		while ((*min)->left)
-			min = &(*min)->left;
-		struct allocator *successor = *min;
-		*min = successor->right;
-		successor->left = a->left;
-		successor->right = a->right;
-		*link = successor;
+		/* Two children: the next allocator by address takes a's place. */
+		struct allocator *next = leftmost(a->right);
+		if (next->parent != a) {
+			replace_child(next->parent, next, next->right);
+			next->right = a->right;
+			next->right->parent = next;
+		}
+		replace_child(a->parent, a, next);
+		next->left = a->left;
+		next->left->parent = next;
 	}
 }
 
@@ -72,18 +104,13 @@ static struct allocator *tree_find(uintptr_t addr)
 	return NULL;
 }
 
-/* A non-full allocator of this kind for @pid, searched in address order. */
-static struct allocator *find_fit(struct allocator *a, unsigned type, size_t object_size,
-				  unsigned pid)
+/* The lowest non-full allocator of this kind for @pid. */
+static struct allocator *find_fit(unsigned type, size_t object_size, unsigned pid)
 {
-	if (a == NULL)
-		return NULL;
-	struct allocator *found = find_fit(a->left, type, object_size, pid);
-	if (found)
-		return found;
-	if (a->type == type && a->pid == pid && !a->full && a->object_size == object_size)
-		return a;
-	return find_fit(a->right, type, object_size, pid);
+	for (struct allocator *a = leftmost(root); a; a = successor(a))
+		if (a->type == type && a->pid == pid && !a->full && a->object_size == object_size)
+			return a;
+	return NULL;
 }
 
 static struct allocator *create(unsigned type, size_t object_size, size_t bytes, unsigned pid)
@@ -122,7 +149,7 @@ int kmalloc_pid(size_t bytes, unsigned pid, void **ptr)
 	/* The lowest allocator of this kind with room; a first-fit one may
 	 * still have no chunk large enough, and then a new one is made. */
 	void *block = NULL;
-	struct allocator *a = find_fit(root, type, object_size, pid);
+	struct allocator *a = find_fit(type, object_size, pid);
 	if (a)
 		block = a->allocate(a, bytes);
 	if (block == NULL) {
@@ -167,19 +194,10 @@ int kfree(void *ptr, size_t *bytes)
 	return MEMM_OK;
 }
 
-static void in_order(const struct allocator *a, int depth,
-		     void (*fn)(const struct allocator *a, int depth, void *ctx), void *ctx)
+void memm_for_each(void (*fn)(const struct allocator *a, void *ctx), void *ctx)
 {
-	if (a == NULL)
-		return;
-	in_order(a->left, depth + 1, fn, ctx);
-	fn(a, depth, ctx);
-	in_order(a->right, depth + 1, fn, ctx);
-}
-
-void memm_for_each(void (*fn)(const struct allocator *a, int depth, void *ctx), void *ctx)
-{
-	in_order(root, 0, fn, ctx);
+	for (struct allocator *a = leftmost(root); a; a = successor(a))
+		fn(a, ctx);
 }
 
 struct check_state {
@@ -187,14 +205,18 @@ struct check_state {
 	size_t problems;
 };
 
-static void check_one(const struct allocator *a, int depth, void *ctx)
+static void check_one(const struct allocator *a, void *ctx)
 {
 	struct check_state *c = ctx;
-	(void)depth;
 	/* In-order means ascending addresses with no overlap. */
 	if (start_of(a) < c->last_end)
 		c->problems++;
 	c->last_end = end_of(a);
+	/* Links agree both ways. */
+	if ((a->parent == NULL) != (a == root) ||
+	    (a->parent && a->parent->left != a && a->parent->right != a) ||
+	    (a->left && a->left->parent != a) || (a->right && a->right->parent != a))
+		c->problems++;
 	if (a->used == 0)
 		c->problems++; /* empty allocators are destroyed at once */
 	c->problems += a->type == MEMM_SLAB ? slab_check(a) : first_fit_check(a);

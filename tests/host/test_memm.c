@@ -94,10 +94,9 @@ struct walk {
 	int count;
 };
 
-static void in_order(const struct allocator *a, int depth, void *ctx)
+static void in_order(const struct allocator *a, void *ctx)
 {
 	struct walk *w = ctx;
-	(void)depth;
 	assert_true((uintptr_t)a > w->last);
 	w->last = (uintptr_t)a;
 	w->count++;
@@ -153,6 +152,29 @@ static void test_out_of_memory(void **state)
 	assert_int_equal(pmm_free_pages(), pmm_total_pages());
 }
 
+/* Thousands of allocators in rising address order make the tree a long
+ * chain; nothing may recurse down it. */
+static void test_long_chain(void **state)
+{
+	(void)state;
+	setup_memory();
+	enum { N = 1500 };
+	static void *blocks[N];
+	for (int i = 0; i < N; i++)
+		assert_int_equal(kmalloc(2000, &blocks[i]), MEMM_OK);
+	assert_int_equal(memm_check(), 0);
+	struct walk w = { 0, 0 };
+	memm_for_each(in_order, &w);
+	assert_int_equal(w.count, N);
+	/* Remove from the middle, the ends, every other one: links stay right. */
+	for (int i = 0; i < N; i += 2)
+		assert_int_equal(kfree(blocks[(i * 7) % N], NULL), MEMM_OK);
+	assert_int_equal(memm_check(), 0);
+	for (int i = 0; i < N; i++)
+		kfree(blocks[i], NULL);
+	assert_null(memm_root());
+}
+
 /* The checker notices broken books. */
 static void test_check_finds_corruption(void **state)
 {
@@ -176,6 +198,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pids_get_their_own_allocators, arena_teardown),
 		cmocka_unit_test_teardown(test_random_sizes_return_everything, arena_teardown),
 		cmocka_unit_test_teardown(test_out_of_memory, arena_teardown),
+		cmocka_unit_test_teardown(test_long_chain, arena_teardown),
 		cmocka_unit_test_teardown(test_check_finds_corruption, arena_teardown),
 	};
 	return cmocka_run_group_tests_name("memm", tests, NULL, NULL);

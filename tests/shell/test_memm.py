@@ -92,6 +92,23 @@ def kfree_refuses_what_kmalloc_did_not_return():
 
 
 @test
+def hundreds_of_allocators_in_a_long_chain():
+    """Pages come in rising order, so the tree degenerates into a chain:
+    nothing in the kernel may recurse down it (the stack is 16 KiB)."""
+    with shell.boot() as c:
+        before = shell.meminfo(c)
+        blocks = [kmalloc(c, 2000) for _ in range(600)]
+        assert len(allocators(c)) == 600
+        assert shell.single(c.run("check")) == "check: ok"
+        assert shell.render(pc.dot_blocks(c.run_text("dot alloc"))[0]) == ""
+        assert kmalloc(c, 2000) > 0  # the search for room walks all 600
+        for a in blocks[::-1]:
+            assert shell.single(c.run("kfree 0x%x" % a)).startswith("freed 2000 bytes")
+        assert len(allocators(c)) == 1
+        assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
 def dot_alloc_is_valid_graphviz():
     with shell.boot() as c:
         empty = pc.dot_blocks(c.run_text("dot alloc"))[0]
