@@ -347,6 +347,22 @@ def dot_buddy_is_valid_graphviz():
 
 
 @test
+def snapshot_renders_every_dot_to_svg_and_png():
+    out = os.path.join("build", "test-snapshots", ARCH)
+    proc = subprocess.run([sys.executable, "tools/snapshot.py", "--arch", ARCH, "--out", out,
+                           "alloc 3; kmalloc 100; map 0x2000000000 1; dot buddy; dot pt; dot alloc"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("01-dot-buddy", "02-dot-pt", "03-dot-alloc"):
+        with open(os.path.join(out, name + ".png"), "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n", name
+        with open(os.path.join(out, name + ".svg")) as f:
+            assert "<svg" in f.read(), name
+    with open(os.path.join(out, "transcript.txt")) as f:
+        assert "pagoda> alloc 3" in f.read()
+
+
+@test
 def big_memory_still_readable():
     with boot(mem="1G") as c:
         info = meminfo(c)
