@@ -16,7 +16,7 @@ void cmd_help(int argc, char **argv)
 	for (const struct command *cmd = shell_commands; cmd->name; cmd++) {
 		if (argc == 2 && strcmp(argv[1], cmd->name) != 0)
 			continue;
-		kprintf("  %-8s %-28s %s\n", cmd->name, cmd->usage, cmd->help);
+		kprintf("  %s %s\n      %s\n", cmd->name, cmd->usage, cmd->help);
 		if (argc == 2)
 			return;
 	}

@@ -14,7 +14,7 @@ const struct command shell_commands[] = {
 	  cmd_show },
 	{ "meminfo", "", "page counts and the segments of physical memory", cmd_meminfo },
 	{ "buddy", "[-v]", "free blocks per order and segment (-v: each free list)", cmd_buddy },
-	{ "check", "", "verify every invariant of the page manager", cmd_check },
+	{ "check", "", "verify every invariant of the page manager and the allocator tree", cmd_check },
 	{ "map", "0x<va> <pages> [0x<pa>|auto] [r|rw|rx|rwx]",
 	  "map pages in the window 0x2000000000-0x3000000000 (auto: fresh pages)", cmd_map },
 	{ "unmap", "0x<va> <pages>", "remove a mapping made with map", cmd_unmap },
