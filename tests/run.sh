@@ -58,6 +58,8 @@ run_host_tests() {
 
 build "docs-without-warnings" make --no-print-directory docs
 
+build "host-sources-clang-warning-free" make --no-print-directory host-clang-check
+
 if build "build-host-tests" make --no-print-directory host; then
 	run_host_tests
 fi
