@@ -29,8 +29,8 @@ def run(tests, prefix, only=None):
     return 1 if failed else 0
 
 
-def main(tests, doc, set_arch, arch=None):
-    """Parse --arch (unless @arch is fixed) and --only, call @set_arch with
+def main(tests, doc, module, arch=None):
+    """Parse --arch (unless @arch is fixed) and --only, set @module.ARCH to
     the architecture, run @tests; return the exit status."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     if arch is None:
@@ -38,5 +38,5 @@ def main(tests, doc, set_arch, arch=None):
     parser.add_argument("--only", help="run only the tests whose name contains this")
     args = parser.parse_args()
     arch = arch or args.arch
-    set_arch(arch)
+    module.ARCH = arch
     return run(tests, arch, args.only)

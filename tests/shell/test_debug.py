@@ -91,13 +91,9 @@ def panic_prints_its_reason_and_exits_qemu_nonzero():
     assert status != 0, "QEMU exited with status 0 after a panic"
 
 
-def set_arch(arch):
-    global ARCH
-    ARCH = arch
-
-
 def main():
-    return tap.main(TESTS, __doc__, set_arch)
+    return tap.main(TESTS, __doc__, sys.modules[__name__])
+
 
 if __name__ == "__main__":
     sys.exit(main())

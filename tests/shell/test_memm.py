@@ -128,7 +128,8 @@ def dot_alloc_is_valid_graphviz():
 
 
 def main():
-    return tap.main(TESTS, __doc__, lambda arch: setattr(shell, "ARCH", arch))
+    return tap.main(TESTS, __doc__, shell)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -293,31 +293,30 @@ def overlong_lines_are_refused():
 
 @test
 def line_editing_keys():
+    def typed(c, keys):
+        """Send raw keys (ending in Enter or Ctrl-C); the answer's lines."""
+        c.send(keys)
+        return pc.clean_lines(c.expect_prompt())
+
     with boot() as c:
         before = meminfo(c)
         # Backspace (DEL and ^H) edits the line before it runs.
-        c.send("memxx\x7f\x08info\r")
-        out = pc.clean_lines(c.expect_prompt())
+        out = typed(c, "memxx\x7f\x08info\r")
         assert "free pages: %d" % before["free"] in out, out
         # Ctrl-U erases the line; Ctrl-C abandons it: nothing is allocated.
-        c.send("alloc 7\x15meminfo\r")
-        out = pc.clean_lines(c.expect_prompt())
+        out = typed(c, "alloc 7\x15meminfo\r")
         assert "free pages: %d" % before["free"] in out, out
-        c.send("alloc 7\x03")
-        out = pc.clean_lines(c.expect_prompt())
+        out = typed(c, "alloc 7\x03")
         assert out[-1].endswith("^C"), out
         assert meminfo(c)["free"] == before["free"]
         # Up recalls the last line (meminfo); Up Up Down as well.
         c.run("check")
-        c.send("\x1b[A\x1b[A\r")
-        out = pc.clean_lines(c.expect_prompt())
+        out = typed(c, "\x1b[A\x1b[A\r")
         assert "free pages: %d" % before["free"] in out, out
-        c.send("\x1b[A\x1b[A\x1b[B\r")
-        out = pc.clean_lines(c.expect_prompt())
+        out = typed(c, "\x1b[A\x1b[A\x1b[B\r")
         assert "free pages: %d" % before["free"] in out, out
         # A lone Esc does not swallow the key after it.
-        c.send("\x1bcheck\r")
-        assert pc.clean_lines(c.expect_prompt())[-1] == "check: ok"
+        assert typed(c, "\x1bcheck\r")[-1] == "check: ok"
         assert single(c.run("check")) == "check: ok"
 
 
@@ -382,13 +381,9 @@ def poweroff_exits_qemu_with_status_0():
         assert c.wait_exit() == 0
 
 
-def set_arch(arch):
-    global ARCH
-    ARCH = arch
-
-
 def main():
-    return tap.main(TESTS, __doc__, set_arch)
+    return tap.main(TESTS, __doc__, sys.modules[__name__])
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -205,7 +205,8 @@ def bochs_debugger_stops_at_kmain_with_symbols():
 
 
 def main():
-    return tap.main(TESTS, __doc__, lambda arch: setattr(shell, "ARCH", arch), arch="x86_64")
+    return tap.main(TESTS, __doc__, shell, arch="x86_64")
+
 
 if __name__ == "__main__":
     sys.exit(main())
