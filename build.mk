@@ -84,7 +84,7 @@ HOST_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer $(HOST_SANITI
 	-Ios/include -MMD -MP
 # The host library: the page manager and the allocator layer above it
 # (plain C; the vm layer needs an architecture and stays in the kernels).
-PMM_SRCS := $(wildcard os/mm/pmm*.c) $(wildcard os/mm/memm*.c)
+PMM_SRCS := $(wildcard os/mm/pmm*.c) $(wildcard os/mm/memm*.c) os/lib/progress.c
 PMM_HOST_OBJS := $(patsubst %,$(HOST_BUILD)/%.o,$(PMM_SRCS))
 PMM_LIB := $(HOST_BUILD)/libpmm.a
 
@@ -101,7 +101,7 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/te
 
 $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.c.o $(PMM_LIB)
 	$(call say,HOSTLD,$@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter-out $(PMM_LIB),$^) $(PMM_LIB) -lcmocka
 
 # The walker test also links vm.c and both architectures' (plain C) formats.
 $(HOST_BUILD)/test_vm: $(HOST_BUILD)/os/mm/vm.c.o $(HOST_BUILD)/os/mm/vm_check.c.o \

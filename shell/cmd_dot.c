@@ -147,6 +147,8 @@ static void dot_pt(int argc, char **argv)
 			shell_error("'%s' is not an address like 0x80200000", argv[2]);
 			return;
 		}
+		if (!shell_canonical(va))
+			return;
 		/* Around an address: the 2 MiB that hold it, and the path there. */
 		start = va & ~(VM_SIZE_2M - 1);
 		end = start + VM_SIZE_2M;

@@ -70,6 +70,14 @@ void cmd_map(int argc, char **argv)
 		}
 	}
 	int err = vm_demo_map(va, pages, auto_pages, pa, flags);
+	if (err == VM_ERR_NO_MEMORY) {
+		size_t tables, needed = vm_demo_pages_needed(va, pages, auto_pages, pa, &tables);
+		shell_error("cannot map 0x%lx: not enough free memory: %lu page%s needed "
+			    "(%lu for page tables), %lu free", (unsigned long)va,
+			    (unsigned long)needed, plural(needed), (unsigned long)tables,
+			    (unsigned long)pmm_free_pages());
+		return;
+	}
 	if (err != VM_OK) {
 		shell_error("cannot map 0x%lx: %s", (unsigned long)va, vm_strerror(err));
 		return;
@@ -88,12 +96,37 @@ void cmd_unmap(int argc, char **argv)
 	}
 	if (!parse_va_pages(argv, &va, &pages))
 		return;
-	int err = vm_demo_unmap(va, pages);
+	uintptr_t where;
+	size_t done;
+	int err = vm_demo_unmap(va, pages, &where, &done);
+	if (err == VM_ERR_INTERRUPTED) {
+		shell_error("interrupted: unmapped the first %lu page%s at 0x%lx; the %lu from 0x%lx "
+			    "are still mapped", (unsigned long)done, plural(done), (unsigned long)va,
+			    (unsigned long)(pages - done), (unsigned long)where);
+		return;
+	}
+	if (err == VM_ERR_NOT_MAPPED || err == VM_ERR_LARGE_PAGE) {
+		shell_error("cannot unmap 0x%lx: 0x%lx %s", (unsigned long)va, (unsigned long)where,
+			    err == VM_ERR_NOT_MAPPED ? "is not mapped"
+						     : "is in a large page that reaches outside the range");
+		return;
+	}
 	if (err != VM_OK) {
 		shell_error("cannot unmap 0x%lx: %s", (unsigned long)va, vm_strerror(err));
 		return;
 	}
 	kprintf("unmapped %lu pages at 0x%lx\n", (unsigned long)pages, (unsigned long)va);
+}
+
+/* Refuse a non-canonical address (printing why); 1 if it may be walked. */
+int shell_canonical(uintptr_t va)
+{
+	if (vm_is_canonical(va))
+		return 1;
+	unsigned top = arch_pt_format()->va_bits - 1;
+	shell_error("0x%lx is not canonical (bits 63-%u must all equal bit %u)", (unsigned long)va,
+		    top + 1, top);
+	return 0;
 }
 
 static void print_step(const struct vm_step *s, int last, const struct vm_walk *w)
@@ -124,12 +157,9 @@ void cmd_vtop(int argc, char **argv)
 		shell_error("'%s' is not an address like 0x80200000", argv[1]);
 		return;
 	}
-	int err = vm_translate(&kernel_space, va, &walk);
-	if (err == VM_ERR_RANGE) {
-		shell_error("0x%lx is outside the %u-bit address space", (unsigned long)va,
-			    arch_pt_format()->va_bits);
+	if (!shell_canonical(va))
 		return;
-	}
+	vm_translate(&kernel_space, va, &walk);
 	if (!walk.mapped) {
 		shell_error("0x%lx is not mapped (no entry at level %u)", (unsigned long)va,
 			    walk.nr_steps - 1);
@@ -183,8 +213,10 @@ void cmd_pt(int argc, char **argv)
 		struct pt_fold fold = { .table = print_table, .run = print_run };
 		struct vm_stats st;
 		vm_get_stats(&st);
-		kprintf("%s page tables, root 0x%lx, %lu table pages\n", arch_pt_format()->name,
-			(unsigned long)kernel_space.root, (unsigned long)st.table_pages);
+		kprintf("%s page tables, root 0x%lx, %lu table page%s, %u-bit virtual and %u-bit "
+			"physical addresses\n", arch_pt_format()->name, (unsigned long)kernel_space.root,
+			(unsigned long)st.table_pages, plural(st.table_pages),
+			arch_pt_format()->va_bits, arch_pt_format()->pa_bits);
 		pt_fold_visit(&fold, 0, UINTPTR_MAX);
 		return;
 	}
@@ -192,11 +224,9 @@ void cmd_pt(int argc, char **argv)
 		shell_error("'%s' is not an address like 0x80200000", argv[1]);
 		return;
 	}
-	if (vm_translate(&kernel_space, va, &walk) == VM_ERR_RANGE) {
-		shell_error("0x%lx is outside the %u-bit address space", (unsigned long)va,
-			    arch_pt_format()->va_bits);
+	if (!shell_canonical(va))
 		return;
-	}
+	vm_translate(&kernel_space, va, &walk);
 	kprintf("walk of 0x%lx from root 0x%lx:\n", (unsigned long)va,
 		(unsigned long)kernel_space.root);
 	for (unsigned i = 0; i < walk.nr_steps; i++)

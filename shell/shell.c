@@ -25,6 +25,11 @@ void shell_error(const char *fmt, ...)
 	console_puts("\n");
 }
 
+const char *plural(unsigned long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static const struct command *find_command(const char *name)
 {
 	for (const struct command *cmd = shell_commands; cmd->name; cmd++)
@@ -81,6 +86,7 @@ static void run_line(char *line)
 	static struct arch_jmp_buf recovery;
 	if (arch_setjmp(&recovery) == 0) {
 		fault_set_recovery(&recovery);
+		shell_command_starts();
 		cmd->run(argc, argv);
 	} else {
 		const struct fault_report *f = fault_last();

@@ -46,6 +46,15 @@ int parse_number(const char *word, uint64_t *value);
  */
 int parse_address(const char *word, uintptr_t *addr);
 
+/**
+ * @brief Call before running a command: from now on long operations show
+ *        progress after half a second, and Ctrl-C asks them to stop.
+ */
+void shell_command_starts(void);
+
+/** @brief "s" unless @p n is 1: for "1 page", "2 pages". */
+const char *plural(unsigned long n);
+
 /** @brief Print "error: " and a message, as one line. */
 void shell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

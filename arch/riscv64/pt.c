@@ -73,6 +73,7 @@ static const struct pt_format sv39 = {
 	.name = "Sv39",
 	.levels = 3,
 	.va_bits = 39,
+	.pa_bits = 56, /* a 44-bit page number */
 	.leaf_sizes = VM_SIZE_4K | VM_SIZE_2M | VM_SIZE_1G,
 	.make_leaf = make_leaf,
 	.make_table = make_table,

@@ -12,6 +12,10 @@ void x86_paging_init(void)
 	__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
 	if (edx & (1u << 26)) /* pdpe1gb */
 		x86_64_format_allow_1g();
+	/* Entry bits above MAXPHYADDR are reserved: setting one faults. */
+	eax = 0x80000008;
+	__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
+	x86_64_format_set_pa_bits(eax & 0xff);
 	/* NX needs EFER.NXE; read-only pages bind ring 0 only with CR0.WP. */
 	write_msr(MSR_EFER, read_msr(MSR_EFER) | EFER_NXE);
 	write_cr0(read_cr0() | CR0_WP);

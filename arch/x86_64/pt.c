@@ -75,6 +75,7 @@ static struct pt_format four_level = {
 	.name = "x86_64 4-level",
 	.levels = 4,
 	.va_bits = 48,
+	.pa_bits = 52, /* the architecture's limit; the CPU may have fewer (mmu.c) */
 	.leaf_sizes = VM_SIZE_4K | VM_SIZE_2M, /* + 1 GiB if the CPU has it */
 	.make_leaf = make_leaf,
 	.make_table = make_table,
@@ -87,6 +88,11 @@ static struct pt_format four_level = {
 const struct pt_format *x86_64_format(void)
 {
 	return &four_level;
+}
+
+void x86_64_format_set_pa_bits(unsigned bits)
+{
+	four_level.pa_bits = bits;
 }
 
 void x86_64_format_allow_1g(void)

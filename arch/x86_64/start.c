@@ -17,6 +17,7 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
 		panic("not started by a multiboot2 loader (magic 0x%x)", magic);
 	multiboot_init(boot_info);
 	x86_paging_init();
+	clock_init();
 	kprintf("x86_64: long mode, boot information at 0x%lx (%u bytes)\n",
 		(unsigned long)boot_info, multiboot_size());
 	unsigned port;
@@ -32,13 +33,6 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
 const char *arch_name(void)
 {
 	return "x86_64 (multiboot2 from GRUB, long mode)";
-}
-
-uint64_t arch_cycles(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
 }
 
 /**

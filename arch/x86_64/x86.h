@@ -35,6 +35,9 @@ void x86_paging_init(void);
 /** @brief Install the exception handlers. */
 void idt_init(void);
 
+/** @brief Measure the TSC's rate against the PIT, for arch_time_ns(). */
+void clock_init(void);
+
 /** @brief Remember the multiboot2 boot information for later lookups. */
 void multiboot_init(uintptr_t boot_info);
 /** @brief Physical address of the boot information. */

@@ -36,8 +36,11 @@ const char *arch_name(void);
 /** @brief Switch the machine off; QEMU exits with @p status (0 = success). */
 _Noreturn void arch_poweroff(int status);
 
-/** @brief A free-running cycle (or timer) counter, for rough timing. */
-uint64_t arch_cycles(void);
+/**
+ * @brief Nanoseconds since some moment at boot: a monotonic clock, for
+ *        progress reports and rates (as exact as the machine's timer).
+ */
+uint64_t arch_time_ns(void);
 
 /**
  * @brief Stop in an attached debugger if the machine has a way to.

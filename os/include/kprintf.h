@@ -30,6 +30,9 @@ void console_puts(const char *s);
 /** @brief Wait for and return one byte of console input. */
 int console_getc(void);
 
+/** @brief One byte of console input if one is waiting, else -1 (never waits). */
+int console_poll(void);
+
 /** @brief Print a message and power off with a failure status. */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -45,6 +45,9 @@ enum vm_error {
 	VM_ERR_WINDOW = -8,      /**< outside the demonstration window */
 	VM_ERR_MANAGED = -9,     /**< physical range belongs to the page manager */
 	VM_ERR_KERNEL = -10,     /**< would make the kernel image writable */
+	VM_ERR_NONCANONICAL = -11, /**< the address is not canonical (its top bits differ) */
+	VM_ERR_PHYSICAL = -12,   /**< physical range beyond what the CPU can address, or wrapping */
+	VM_ERR_INTERRUPTED = -13, /**< the user stopped it (Ctrl-C); nothing was changed */
 };
 
 #define VM_DEMO_START ((uintptr_t)0x2000000000) /**< start of the shell's map window (128 GiB, above any RAM we map) */
@@ -60,6 +63,7 @@ struct pt_format {
 	const char *name;         /**< "Sv39", "x86_64 4-level" */
 	unsigned levels;          /**< 3 or 4 */
 	unsigned va_bits;         /**< significant virtual-address bits: 39 or 48 */
+	unsigned pa_bits;         /**< physical-address bits an entry can hold (Sv39: 56; x86_64: the CPU's MAXPHYADDR) */
 	unsigned leaf_sizes;      /**< VM_SIZE_* that may be leaves, as a mask of shifts (1 << 12 | ...) */
 	/** Encode a leaf mapping @p pa with VM_* @p flags, of size 1 << @p shift. */
 	uint64_t (*make_leaf)(uintptr_t pa, unsigned flags, unsigned shift);
@@ -146,6 +150,20 @@ int vm_unmap(struct vm_space *space, uintptr_t va, uintptr_t size);
 /** @brief Change the flags of every (mapped) page in [va, va + size). */
 int vm_protect(struct vm_space *space, uintptr_t va, uintptr_t size, unsigned flags);
 
+/**
+ * @brief How many table pages vm_map() (@p page_size given) or
+ *        vm_map_largest() (@p page_size 0) would have to allocate to map
+ *        [va, va + size) to @p pa: so a request can be refused before it starts.
+ */
+size_t vm_tables_needed(const struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
+			uintptr_t page_size);
+
+/**
+ * @brief The first address in [va, va + size) that a leaf maps, or
+ *        UINTPTR_MAX if none is mapped (it visits only present entries).
+ */
+uintptr_t vm_first_mapped(const struct vm_space *space, uintptr_t va, uintptr_t size);
+
 /** @brief Walk @p va; fills @p walk even when unmapped (mapped = 0). */
 int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *walk);
 
@@ -168,13 +186,30 @@ void vm_visit(const struct vm_space *space, uintptr_t start, uintptr_t end,
  * @brief Map @p pages pages at @p va in the kernel space, inside the
  *        demonstration window. With @p auto_pages, fresh pages from the page
  *        manager (owned by the mapping, freed by vm_demo_unmap()); otherwise
- *        [pa, ...), which must not be memory the page manager manages. All
- *        or nothing.
+ *        [pa, ...), which must not be memory the page manager manages and
+ *        must fit the CPU's physical addresses. All or nothing: a request
+ *        that the free pages cannot serve (with its page tables) is refused
+ *        before anything changes; one interrupted by the progress handler
+ *        is undone (VM_ERR_INTERRUPTED).
  */
 int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags);
 
-/** @brief Unmap @p pages pages at @p va in the window, freeing owned pages. */
-int vm_demo_unmap(uintptr_t va, size_t pages);
+/**
+ * @brief Pages vm_demo_map() would take from the page manager: its page
+ *        tables (also stored in *@p tables) and, with @p auto_pages, the pages.
+ */
+size_t vm_demo_pages_needed(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa,
+			    size_t *tables);
+
+/**
+ * @brief Unmap @p pages pages at @p va in the window, freeing owned pages.
+ *
+ * Refused whole if any page is not mapped or a large page sticks out:
+ * *@p where is then that page. Interrupted by the progress handler, the
+ * first *@p done pages stay unmapped and the rest mapped
+ * (VM_ERR_INTERRUPTED).
+ */
+int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done);
 
 /** @brief Current counters. */
 void vm_get_stats(struct vm_stats *stats);
@@ -216,5 +251,14 @@ const char *vm_strerror(int error);
 
 /** @brief Size in bytes covered by one entry at @p level. */
 uintptr_t vm_level_size(unsigned level);
+
+/**
+ * @brief Is @p va canonical: are all bits above the top significant one
+ *        copies of it? (Both halves are canonical; only the lower one is used.)
+ */
+int vm_is_canonical(uintptr_t va);
+
+/** @brief Can an entry hold every physical address of [pa, pa + size) (no wrap)? */
+int vm_pa_fits(uintptr_t pa, uintptr_t size);
 
 #endif

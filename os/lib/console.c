@@ -27,6 +27,11 @@ int console_getc(void)
 	return c;
 }
 
+int console_poll(void)
+{
+	return arch_console_getc();
+}
+
 static void console_out(char c, void *ctx)
 {
 	(void)ctx;

@@ -3,11 +3,22 @@
  * @brief memset and friends: the compiler may call these even when the
  *        kernel does not, so a freestanding kernel must provide them.
  */
+#include <stdint.h>
+
 #include "string.h"
 
 void *memset(void *dst, int value, size_t n)
 {
 	unsigned char *d = dst;
+	/* Whole aligned words at a time: zeroing a page byte by byte was most
+	 * of the cost of `map` in a -O0 kernel. */
+	uint64_t word = (unsigned char)value * 0x0101010101010101ull;
+	while (n > 0 && ((uintptr_t)d & 7)) {
+		*d++ = (unsigned char)value;
+		n--;
+	}
+	for (; n >= 8; n -= 8, d += 8)
+		*(uint64_t *)(void *)d = word;
 	while (n--)
 		*d++ = (unsigned char)value;
 	return dst;

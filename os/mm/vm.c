@@ -12,6 +12,7 @@
  */
 #include "vm.h"
 #include "pmm.h"
+#include "progress.h"
 #include "string.h"
 
 static struct vm_stats stats;
@@ -42,11 +43,28 @@ static uint64_t *table_at(uintptr_t pa)
 	return (uint64_t *)pa;
 }
 
-/* Only the lower half of the address space is used: no sign extension. */
-static int in_range(uintptr_t va, uintptr_t size)
+int vm_is_canonical(uintptr_t va)
+{
+	/* Shift the top significant bit to bit 63 and back, sign-extending. */
+	unsigned unused = 64 - format()->va_bits;
+	return (uintptr_t)((int64_t)(va << unused) >> unused) == va;
+}
+
+int vm_pa_fits(uintptr_t pa, uintptr_t size)
+{
+	unsigned bits = format()->pa_bits;
+	uintptr_t limit = bits >= 64 ? UINTPTR_MAX : (uintptr_t)1 << bits;
+	return pa < limit && size <= limit - pa;
+}
+
+/* Mappings go only in the lower half of the address space, and no range
+ * may wrap. VM_OK, VM_ERR_NONCANONICAL or VM_ERR_RANGE. */
+static int range_error(uintptr_t va, uintptr_t size)
 {
 	uintptr_t limit = (uintptr_t)1 << (format()->va_bits - 1);
-	return va < limit && size <= limit - va;
+	if (!vm_is_canonical(va))
+		return VM_ERR_NONCANONICAL;
+	return va < limit && size <= limit - va ? VM_OK : VM_ERR_RANGE;
 }
 
 static void count_leaf(unsigned level, long delta)
@@ -113,6 +131,20 @@ static uint64_t *entry_for(const struct vm_space *space, uintptr_t va, unsigned 
 		table = table_at(f->address(*entry));
 	}
 	return &table[index_of(va, level)];
+}
+
+/* Is there a table at @level (1 = below the root) on the way to @va? */
+static int table_exists(const struct vm_space *space, uintptr_t va, unsigned level)
+{
+	const struct pt_format *f = format();
+	uint64_t *table = table_at(space->root);
+	for (unsigned l = 0; l < level; l++) {
+		uint64_t entry = table[index_of(va, l)];
+		if (!f->is_present(entry) || f->is_leaf(entry, shift_of(l)))
+			return 0;
+		table = table_at(f->address(entry));
+	}
+	return 1;
 }
 
 /* The leaf that maps @va, and its level; NULL if @va is not mapped. */
@@ -183,6 +215,53 @@ static uintptr_t largest_fit(uintptr_t va, uintptr_t pa, uintptr_t left)
 	return VM_SIZE_4K;
 }
 
+size_t vm_tables_needed(const struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
+			uintptr_t page_size)
+{
+	const struct pt_format *f = format();
+	size_t needed = 0;
+
+	/* A table at level l covers what one entry of level l - 1 maps (its
+	 * span). Each span the range touches needs that table, unless a
+	 * single leaf maps the whole span, or the table is there already. */
+	for (unsigned l = 1; l < f->levels; l++) {
+		uintptr_t span = vm_level_size(l - 1);
+		for (uintptr_t at = va & ~(span - 1); at < va + size; at += span) {
+			int whole = at >= va && at + span <= va + size;
+			int one_leaf = whole && (page_size ? page_size == span
+					: (f->leaf_sizes & span) && ((pa + (at - va)) & (span - 1)) == 0);
+			if (!one_leaf && !table_exists(space, at, l))
+				needed++;
+			if (at + span < at)
+				break; /* the last span of the address space */
+		}
+	}
+	return needed;
+}
+
+struct first_leaf {
+	uintptr_t start, found;
+};
+
+static void note_leaf(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry, int leaf,
+		      void *ctx)
+{
+	struct first_leaf *first = ctx;
+	uintptr_t at = va < first->start ? first->start : va;
+	(void)level;
+	(void)size;
+	(void)entry;
+	if (leaf && at < first->found)
+		first->found = at;
+}
+
+uintptr_t vm_first_mapped(const struct vm_space *space, uintptr_t va, uintptr_t size)
+{
+	struct first_leaf first = { va, UINTPTR_MAX };
+	vm_visit(space, va, va + size, note_leaf, &first);
+	return first.found;
+}
+
 /*
  * Map [va, va + size) in leaves of @page_size, or of the largest size that
  * fits when @page_size is 0. With @check, only report whether it could be
@@ -193,8 +272,14 @@ static int map_pass(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_
 {
 	const struct pt_format *f = format();
 	int err = VM_OK;
+	size_t next_report = PROGRESS_EVERY;
 
 	for (*done = 0; *done < size;) {
+		if (!check && *done / VM_SIZE_4K >= next_report) {
+			if (progress_report("map", *done / VM_SIZE_4K, size / VM_SIZE_4K))
+				return VM_ERR_INTERRUPTED;
+			next_report += PROGRESS_EVERY;
+		}
 		uintptr_t step = page_size ? page_size : largest_fit(va + *done, pa + *done,
 								       size - *done);
 		int level = level_of_size(step);
@@ -225,15 +310,17 @@ static int map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t siz
 
 	if (size == 0 || ((va | pa | size) & (align - 1)))
 		return VM_ERR_UNALIGNED;
-	if (!in_range(va, size))
-		return VM_ERR_RANGE;
+	if ((err = range_error(va, size)) != VM_OK)
+		return err;
+	if (!vm_pa_fits(pa, size))
+		return VM_ERR_PHYSICAL;
 	if (page_size && level_of_size(page_size) < 0)
 		return VM_ERR_FLAGS;
 	if ((err = map_pass(space, va, pa, size, flags, page_size, 1, &done)) != VM_OK)
 		return err;
 	err = map_pass(space, va, pa, size, flags, page_size, 0, &done);
 	if (err != VM_OK) {
-		/* Out of table pages: undo the leaves made so far, and give back
+		/* Out of table pages, or interrupted: undo the leaves made so far, and give back
 		 * the tables made on the way to the one that failed (they hold
 		 * nothing, and would otherwise stay linked). */
 		if (done > 0)
@@ -263,8 +350,9 @@ static int check_mapped(const struct vm_space *space, uintptr_t va, uintptr_t si
 {
 	if (size == 0 || ((va | size) & (VM_SIZE_4K - 1)))
 		return VM_ERR_UNALIGNED;
-	if (!in_range(va, size))
-		return VM_ERR_RANGE;
+	int err = range_error(va, size);
+	if (err != VM_OK)
+		return err;
 	for (uintptr_t p = va; p < va + size;) {
 		unsigned level;
 		if (leaf_for(space, p, &level) == NULL)
@@ -318,8 +406,10 @@ int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *wal
 	uintptr_t table = space->root;
 
 	memset(walk, 0, sizeof(*walk));
-	if (!in_range(va, 1))
-		return VM_ERR_RANGE;
+	/* Any canonical address can be walked: the upper half's root entries
+	 * are simply empty. */
+	if (!vm_is_canonical(va))
+		return VM_ERR_NONCANONICAL;
 	for (unsigned l = 0; l < f->levels; l++) {
 		struct vm_step *step = &walk->steps[walk->nr_steps++];
 		step->level = l;
@@ -380,12 +470,15 @@ const char *vm_strerror(int error)
 	case VM_ERR_MAPPED: return "already mapped";
 	case VM_ERR_NOT_MAPPED: return "not mapped";
 	case VM_ERR_UNALIGNED: return "not page aligned";
-	case VM_ERR_RANGE: return "outside the virtual address space";
+	case VM_ERR_RANGE: return "outside the lower half of the address space, where mappings go";
 	case VM_ERR_LARGE_PAGE: return "would cut through a large page";
 	case VM_ERR_FLAGS: return "page size not supported here";
 	case VM_ERR_WINDOW: return "outside the demonstration window 0x2000000000-0x3000000000";
 	case VM_ERR_MANAGED: return "physical pages belong to the page manager (use auto)";
 	case VM_ERR_KERNEL: return "the kernel image may be mapped again only without w";
+	case VM_ERR_NONCANONICAL: return "not canonical";
+	case VM_ERR_PHYSICAL: return "physical range beyond what the CPU can address";
+	case VM_ERR_INTERRUPTED: return "interrupted (nothing was changed)";
 	}
 	return "unknown error";
 }

@@ -6,8 +6,13 @@
  * A mapping made with `auto` owns its pages (pmm owner PMM_OWNER_MAPPING):
  * they cannot be freed with `free`, and go back to the page manager when
  * they are unmapped.
+ *
+ * Every request is checked whole before anything changes, including
+ * whether the free pages suffice for it *and* for the page tables it needs,
+ * so a request that cannot succeed is refused at once, for its real reason.
  */
 #include "pmm.h"
+#include "progress.h"
 #include "string.h"
 #include "vm.h"
 #include "vm_kernel.h"
@@ -32,45 +37,69 @@ static int managed(uintptr_t pa, uintptr_t size)
 	return 0;
 }
 
-/* Give back pages [0, count) of an auto mapping that were allocated. */
-static void free_pages(uintptr_t va, size_t count)
+/* Give back pages [0, count) of an auto mapping, and their leaves. */
+static void undo_auto(uintptr_t va, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		struct vm_walk walk;
-		if (vm_translate(&kernel_space, va + i * VM_SIZE_4K, &walk) == VM_OK)
+		if (vm_translate(&kernel_space, va + i * VM_SIZE_4K, &walk) == VM_OK) {
+			vm_unmap(&kernel_space, va + i * VM_SIZE_4K, VM_SIZE_4K);
 			pmm_free_owned(walk.pa, PMM_OWNER_MAPPING, NULL);
+		}
 	}
 }
 
-int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags)
+size_t vm_demo_pages_needed(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa,
+			    size_t *tables)
 {
+	uintptr_t size = pages * VM_SIZE_4K;
+	/* Auto pages are mapped one 4 KiB leaf each, wherever they are. */
+	*tables = vm_tables_needed(&kernel_space, va, pa, size, auto_pages ? VM_SIZE_4K : 0);
+	return *tables + (auto_pages ? pages : 0);
+}
+
+static int check_request(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa,
+			 unsigned flags)
+{
+	uintptr_t size = pages * VM_SIZE_4K, tables;
+
 	if (va & (VM_SIZE_4K - 1) || (!auto_pages && (pa & (VM_SIZE_4K - 1))))
 		return VM_ERR_UNALIGNED;
 	if (pages == 0 || !in_window(va, pages))
 		return VM_ERR_WINDOW;
-	uintptr_t size = pages * VM_SIZE_4K;
 	if (!auto_pages) {
+		if (!vm_pa_fits(pa, size))
+			return VM_ERR_PHYSICAL;
 		if (managed(pa, size))
 			return VM_ERR_MANAGED;
 		/* A writable alias would let poke change the kernel behind W^X. */
 		if ((flags & VM_WRITE) && pa < (uintptr_t)_kernel_end &&
 		    (uintptr_t)_kernel_start < pa + size)
 			return VM_ERR_KERNEL;
-		return vm_map_largest(&kernel_space, va, pa, size, flags);
 	}
-
-	/* Refuse before taking any page if anything is mapped there. */
-	for (size_t i = 0; i < pages; i++) {
-		struct vm_walk walk;
-		vm_translate(&kernel_space, va + i * VM_SIZE_4K, &walk);
-		if (walk.mapped)
-			return VM_ERR_MAPPED;
-	}
-	if (pmm_free_pages() < pages)
+	if (vm_first_mapped(&kernel_space, va, size) != UINTPTR_MAX)
+		return VM_ERR_MAPPED;
+	if (vm_demo_pages_needed(va, pages, auto_pages, pa, &tables) > pmm_free_pages())
 		return VM_ERR_NO_MEMORY;
+	return VM_OK;
+}
+
+int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags)
+{
+	int err = check_request(va, pages, auto_pages, pa, flags);
+	if (err != VM_OK)
+		return err;
+	if (!auto_pages)
+		return vm_map_largest(&kernel_space, va, pa, pages * VM_SIZE_4K, flags);
+
 	for (size_t i = 0; i < pages; i++) {
 		uintptr_t page;
-		int err = pmm_alloc_page(&page);
+		if (i % PROGRESS_EVERY == 0 && i > 0 && progress_report("map", i, pages)) {
+			undo_auto(va, i);
+			return VM_ERR_INTERRUPTED;
+		}
+		/* Both succeed: check_request() counted the pages and tables. */
+		err = pmm_alloc_page(&page);
 		if (err == PMM_OK) {
 			pmm_set_owner(page, PMM_OWNER_MAPPING);
 			/* Fresh pages start as zeros, never as someone's old data. */
@@ -81,40 +110,58 @@ int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsign
 				pmm_free_owned(page, PMM_OWNER_MAPPING, NULL);
 		}
 		if (err != VM_OK) {
-			/* Out of pages for tables: undo the pages mapped so far. */
-			free_pages(va, i);
-			if (i > 0)
-				vm_unmap(&kernel_space, va, i * VM_SIZE_4K);
+			undo_auto(va, i);
 			return VM_ERR_NO_MEMORY;
 		}
 	}
 	return VM_OK;
 }
 
-int vm_demo_unmap(uintptr_t va, size_t pages)
+/* Every page of [va, va + size) mapped, by leaves inside the range? The
+ * first page that is not (or whose leaf sticks out) goes to *where. */
+static int check_unmap(uintptr_t va, uintptr_t size, uintptr_t *where)
 {
-	if (va & (VM_SIZE_4K - 1))
-		return VM_ERR_UNALIGNED;
-	if (pages == 0 || !in_window(va, pages))
-		return VM_ERR_WINDOW;
-	uintptr_t size = pages * VM_SIZE_4K;
-	/* Check it all first (vm_unmap would refuse too, but then the owned
-	 * pages must still be freed page by page afterwards). */
 	for (uintptr_t p = va; p < va + size;) {
 		struct vm_walk walk;
+		*where = p;
 		if (vm_translate(&kernel_space, p, &walk) != VM_OK)
 			return VM_ERR_NOT_MAPPED;
 		if ((p & (walk.size - 1)) || p + walk.size > va + size)
 			return VM_ERR_LARGE_PAGE;
 		p += walk.size;
 	}
+	return VM_OK;
+}
+
+int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
+{
+	*where = va;
+	*done = 0;
+	if (va & (VM_SIZE_4K - 1))
+		return VM_ERR_UNALIGNED;
+	if (pages == 0 || !in_window(va, pages))
+		return VM_ERR_WINDOW;
+	uintptr_t size = pages * VM_SIZE_4K;
+	int err = check_unmap(va, size, where);
+	if (err != VM_OK)
+		return err;
 	for (uintptr_t p = va; p < va + size;) {
 		struct vm_walk walk;
+		size_t n = (p - va) / VM_SIZE_4K;
+		/* Stopped half-way, the first n pages are unmapped: say so. */
+		if (n >= *done + PROGRESS_EVERY) {
+			*done = n;
+			if (progress_report("unmap", n, pages)) {
+				*where = p;
+				return VM_ERR_INTERRUPTED;
+			}
+		}
 		vm_translate(&kernel_space, p, &walk);
 		vm_unmap(&kernel_space, p, walk.size);
 		if (walk.size == VM_SIZE_4K)
 			pmm_free_owned(walk.pa, PMM_OWNER_MAPPING, NULL); /* if it owns it */
 		p += walk.size;
 	}
+	*done = pages;
 	return VM_OK;
 }

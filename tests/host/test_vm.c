@@ -70,8 +70,23 @@ static void check_map_translate_unmap(const struct pt_format *f)
 	assert_int_equal(vm_map(&s, VA + 2 * PAGE, PA, 2 * PAGE, VM_READ, VM_SIZE_4K), VM_ERR_MAPPED);
 	assert_int_equal(vm_map(&s, VA + 1, PA, PAGE, VM_READ, VM_SIZE_4K), VM_ERR_UNALIGNED);
 	assert_int_equal(vm_map(&s, VA, PA, 0, VM_READ, VM_SIZE_4K), VM_ERR_UNALIGNED);
+	/* Just above the lower half: not canonical. The upper half is
+	 * canonical, and walks to "not mapped", but takes no mappings. */
+	uintptr_t upper = ~(uintptr_t)0 << (f->va_bits - 1);
 	assert_int_equal(vm_map(&s, (uintptr_t)1 << (f->va_bits - 1), PA, PAGE, VM_READ, VM_SIZE_4K),
-			 VM_ERR_RANGE);
+			 VM_ERR_NONCANONICAL);
+	assert_int_equal(vm_translate(&s, (uintptr_t)1 << (f->va_bits - 1), &w), VM_ERR_NONCANONICAL);
+	assert_int_equal(vm_translate(&s, upper, &w), VM_ERR_NOT_MAPPED);
+	assert_int_equal(vm_translate(&s, UINTPTR_MAX, &w), VM_ERR_NOT_MAPPED);
+	assert_int_equal(vm_map(&s, upper, PA, PAGE, VM_READ, VM_SIZE_4K), VM_ERR_RANGE);
+	/* Physical addresses past the format's width, or wrapping, are refused. */
+	assert_int_equal(vm_map(&s, VA + 8 * PAGE, ~(uintptr_t)0 << 12, 2 * PAGE, VM_READ, VM_SIZE_4K),
+			 VM_ERR_PHYSICAL);
+	assert_int_equal(vm_map(&s, VA + 8 * PAGE, (uintptr_t)1 << f->pa_bits, PAGE, VM_READ,
+				VM_SIZE_4K), VM_ERR_PHYSICAL);
+	assert_int_equal(vm_map(&s, VA + 8 * PAGE, ((uintptr_t)1 << f->pa_bits) - PAGE, 2 * PAGE,
+				VM_READ, VM_SIZE_4K), VM_ERR_PHYSICAL);
+	assert_true(vm_pa_fits(((uintptr_t)1 << f->pa_bits) - PAGE, PAGE));
 	assert_int_equal(vm_unmap(&s, VA, 4 * PAGE), VM_ERR_NOT_MAPPED);
 	stats(&st);
 	assert_int_equal(st.leaves_4k - st0.leaves_4k, 3);
@@ -240,6 +255,49 @@ static void test_failed_map_leaves_no_table(void **state)
 	}
 }
 
+/* vm_tables_needed() predicts exactly the table pages a map then takes,
+ * for random ranges, alignments and page sizes, in a space already
+ * holding mappings; vm_first_mapped() finds what is there. */
+static void test_tables_needed_is_exact(void **state)
+{
+	(void)state;
+	for (int which = 0; which < 2; which++) {
+		struct vm_space s;
+		struct vm_stats st0, st;
+		current = which ? x86_64_format() : sv39_format();
+		fresh(&s, 16);
+		uint64_t rng = 7;
+		for (int round = 0; round < 300; round++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			uintptr_t va = VA + ((rng >> 20) % 64) * VM_SIZE_2M + ((rng >> 30) % 4) * PAGE;
+			uintptr_t size = (1 + (rng >> 40) % 1100) * PAGE;
+			uintptr_t pa = PA + ((rng >> 50) % 2 ? 0 : PAGE) + (va & (VM_SIZE_2M - 1));
+			uintptr_t page_size = (rng >> 60) % 2 ? VM_SIZE_4K : 0;
+			uintptr_t first = vm_first_mapped(&s, va, size);
+			size_t predicted = vm_tables_needed(&s, va, pa, size, page_size);
+			stats(&st0);
+			int err = page_size ? vm_map(&s, va, pa, size, VM_READ, page_size)
+					    : vm_map_largest(&s, va, pa, size, VM_READ);
+			stats(&st);
+			if (first != UINTPTR_MAX) {
+				struct vm_walk w;
+				assert_int_equal(err, VM_ERR_MAPPED);
+				assert_true(first >= va && first < va + size);
+				assert_int_equal(vm_translate(&s, first, &w), VM_OK);
+				if (first > va)
+					assert_int_equal(vm_first_mapped(&s, va, first - va), UINTPTR_MAX);
+				continue;
+			}
+			assert_int_equal(err, VM_OK);
+			assert_int_equal(st.table_pages - st0.table_pages, predicted);
+			assert_int_equal(vm_tables_needed(&s, va, pa, size, page_size), 0);
+			if ((rng >> 10) % 2)
+				assert_int_equal(vm_unmap(&s, va, size), VM_OK);
+		}
+		assert_int_equal(vm_check(&s, 1, NULL, NULL), 0);
+	}
+}
+
 static size_t empty_tables;
 
 static void count_empty(const struct vm_violation *v, void *ctx)
@@ -330,6 +388,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_memory_undoes, arena_teardown),
 		cmocka_unit_test_teardown(test_failed_map_leaves_no_table, arena_teardown),
 		cmocka_unit_test_teardown(test_checker_sees_empty_tables, arena_teardown),
+		cmocka_unit_test_teardown(test_tables_needed_is_exact, arena_teardown),
 		cmocka_unit_test_teardown(test_random_against_model, arena_teardown),
 	};
 	return cmocka_run_group_tests_name("vm", tests, NULL, NULL);

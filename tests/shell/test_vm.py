@@ -10,6 +10,7 @@ Usage: test_vm.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import pagoda_console as pc  # noqa: E402
@@ -180,6 +181,78 @@ def failed_map_for_want_of_table_pages_changes_nothing():
         assert "memory" in line or "page table" in line, line
         assert (shell.meminfo(c), c.run("pt")) == before
         assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
+def impossible_map_is_refused_at_once_for_its_real_reason():
+    # Regression: 0x1000000 pages froze the shell ~20 s, then blamed a table.
+    with shell.boot() as c:
+        before = shell.meminfo(c), c.run("pt")
+        start = time.monotonic()
+        line = shell.expect_error(c, "map 0x%x 0x1000000" % WINDOW)
+        assert time.monotonic() - start < 2, "took %.1fs" % (time.monotonic() - start)
+        m = re.fullmatch(r"error: cannot map 0x%x: not enough free memory: (\d+) pages needed "
+                         r"\((\d+) for page tables\), (\d+) free" % WINDOW, line)
+        assert m, line
+        assert int(m.group(1)) == 0x1000000 + int(m.group(2)), line
+        assert int(m.group(3)) == before[0]["free"], line
+        assert (shell.meminfo(c), c.run("pt")) == before
+
+
+@test
+def long_map_shows_progress_and_ctrl_c_abandons_it():
+    with shell.boot(mem="1G") as c:
+        before = shell.meminfo(c), c.run("pt")
+        c.send("map 0x%x 200000\r" % WINDOW)
+        c.expect(r"map: \d+ of 200000 done \(\d+%\); Ctrl-C abandons it", timeout=60)
+        c.send("\x03")
+        out = pc.clean_lines(c.expect_prompt(timeout=60))
+        assert out[-1] == "error: cannot map 0x%x: interrupted (nothing was changed)" % WINDOW, out
+        assert (shell.meminfo(c), c.run("pt")) == before
+        assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
+def physical_addresses_beyond_the_cpu_are_refused():
+    # Regression: this mapped, wrote reserved PTE bits, and wrapped to 0.
+    with shell.boot() as c:
+        before = shell.meminfo(c), c.run("pt")
+        bits = int(re.search(r"(\d+)-bit physical addresses", before[1][0]).group(1))
+        assert bits == 56 if shell.ARCH == "riscv64" else 36 <= bits <= 52, before[1][0]
+        for pa in (2**64 - PAGE, 1 << bits, (1 << bits) - PAGE):
+            line = shell.expect_error(c, "map 0x%x 2 0x%x r" % (WINDOW, pa))
+            assert "beyond what the CPU can address" in line, line
+        assert (shell.meminfo(c), c.run("pt")) == before
+        # The last page the CPU can address can be mapped (as a device page).
+        top = (1 << bits) - PAGE
+        assert shell.single(c.run("map 0x%x 1 0x%x r" % (WINDOW, top))) == \
+            "mapped 1 pages at 0x%x" % WINDOW
+        assert vtop(c, WINDOW)[0] == top
+
+
+@test
+def upper_half_is_not_mapped_and_noncanonical_is_said():
+    bits = 39 if shell.ARCH == "riscv64" else 48
+    upper = (~0 << (bits - 1)) & (2**64 - 1)
+    with shell.boot() as c:
+        for va in (upper, 2**64 - PAGE):
+            line = shell.expect_error(c, "vtop 0x%x" % va)
+            assert line.startswith("error: 0x%x is not mapped" % va), line
+            assert "is not mapped" in c.run("pt 0x%x" % va)[-1]
+        bad = 1 << (bits - 1)
+        for cmd in ("vtop", "pt", "dot pt"):
+            line = shell.expect_error(c, "%s 0x%x" % (cmd, bad))
+            assert line == "error: 0x%x is not canonical (bits 63-%d must all equal bit %d)" % (
+                bad, bits, bits - 1), line
+
+
+@test
+def unmap_names_the_page_that_is_not_mapped():
+    with shell.boot() as c:
+        c.run("map 0x%x 4" % WINDOW)
+        c.run("unmap 0x%x 2" % (WINDOW + PAGE))
+        line = shell.expect_error(c, "unmap 0x%x 4" % WINDOW)
+        assert line == "error: cannot unmap 0x%x: 0x%x is not mapped" % (WINDOW, WINDOW + PAGE), line
 
 
 @test

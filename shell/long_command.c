@@ -1,0 +1,47 @@
+/**
+ * @file long_command.c
+ * @brief How the shell runs a command that takes long: a progress line now
+ *        and then, and Ctrl-C to abandon it.
+ *
+ * The os layer calls progress_report() every PROGRESS_EVERY units of work;
+ * this handler answers it. Quick commands print nothing extra: the first
+ * progress line comes only after half a second, then one a second.
+ * Keys typed meanwhile are dropped, except Ctrl-C, which asks the
+ * operation to stop (it then undoes what it did, or says what it kept).
+ */
+#include "arch.h"
+#include "kprintf.h"
+#include "progress.h"
+#include "shell.h"
+
+#define CTRL_C 0x03
+#define NS_PER_MS 1000000ull
+#define FIRST_REPORT_MS 500
+#define REPORT_EVERY_MS 1000
+
+static uint64_t started_ns, reported_ns;
+
+static int shell_progress(const char *what, size_t done, size_t total)
+{
+	int c;
+	while ((c = console_poll()) >= 0)
+		if (c == CTRL_C) {
+			kprintf("^C\n");
+			return 1;
+		}
+	uint64_t now = arch_time_ns();
+	if (now - started_ns < FIRST_REPORT_MS * NS_PER_MS ||
+	    now - reported_ns < REPORT_EVERY_MS * NS_PER_MS)
+		return 0;
+	reported_ns = now;
+	kprintf("%s: %lu of %lu done (%lu%%); Ctrl-C abandons it\n", what, (unsigned long)done,
+		(unsigned long)total, (unsigned long)(total ? done * 100 / total : 0));
+	return 0;
+}
+
+void shell_command_starts(void)
+{
+	started_ns = arch_time_ns();
+	reported_ns = 0;
+	progress_set_handler(shell_progress);
+}
