@@ -54,14 +54,29 @@ static int parse_set_id(const char *word, unsigned *id)
 	return 1;
 }
 
-static void alloc_failed(uint64_t pages, int err)
+/* Say why @pages pages could not be had: too few free pages, no run long
+ * enough, or (up to 256 pages, which come from one aligned buddy block)
+ * no free block large enough although a run is. */
+static void alloc_failed(uint64_t pages, int err, int contiguous)
 {
-	if (err == PMM_ERR_NO_MEMORY)
-		shell_error("cannot allocate %lu pages: %s (%lu pages free)", (unsigned long)pages,
-			    pmm_strerror(err), (unsigned long)pmm_free_pages());
-	else
+	size_t free = pmm_free_pages();
+	if (err != PMM_ERR_NO_MEMORY) {
 		shell_error("cannot allocate %lu pages: %s", (unsigned long)pages,
 			    pmm_strerror(err));
+	} else if (free < pages || !contiguous) {
+		shell_error("cannot allocate %lu pages: not enough free memory (%lu page%s free)",
+			    (unsigned long)pages, (unsigned long)free, plural(free));
+	} else {
+		size_t longest = pmm_longest_free_run();
+		if (longest < pages)
+			shell_error("cannot allocate %lu pages: no run of %lu contiguous free pages "
+				    "(longest: %lu)", (unsigned long)pages, (unsigned long)pages,
+				    (unsigned long)longest);
+		else
+			shell_error("cannot allocate %lu pages: no free block of %lu aligned pages "
+				    "to take them from (longest run: %lu pages)", (unsigned long)pages,
+				    1ul << pmm_order_of((size_t)pages), (unsigned long)longest);
+	}
 }
 
 static void alloc_scattered(uint64_t pages)
@@ -76,7 +91,7 @@ static void alloc_scattered(uint64_t pages)
 	}
 	int err = pmm_alloc_scattered((size_t)pages, &slot->set);
 	if (err != PMM_OK) {
-		alloc_failed(pages, err);
+		alloc_failed(pages, err, 0);
 		return;
 	}
 	slot->id = next_set_id++;
@@ -119,7 +134,7 @@ void cmd_alloc(int argc, char **argv)
 		err = pmm_alloc_contiguous((size_t)pages, &addr);
 	}
 	if (err != PMM_OK) {
-		alloc_failed(pages, err);
+		alloc_failed(pages, err, 1);
 		return;
 	}
 	kprintf("allocated %lu pages at 0x%lx\n", (unsigned long)pages, (unsigned long)addr);

@@ -252,6 +252,13 @@ int pmm_walk(unsigned segment, size_t *cursor, struct pmm_block *block);
 int pmm_find_block(uintptr_t addr, struct pmm_block *block);
 
 /**
+ * @brief The longest run of free pages inside one segment (adjacent free
+ *        blocks together), to explain why a large request failed. It walks
+ *        every block: for error paths and the shell, not allocations.
+ */
+size_t pmm_longest_free_run(void);
+
+/**
  * @brief Describe the allocation that starts exactly at @p addr, without a
  *        search (checkers use it for every page-table page).
  * @return PMM_OK; PMM_ERR_OUTSIDE, _UNALIGNED, _SCATTERED, or

@@ -44,6 +44,21 @@ int pmm_find_block(uintptr_t addr, struct pmm_block *block)
 	return PMM_ERR_OUTSIDE;
 }
 
+size_t pmm_longest_free_run(void)
+{
+	size_t longest = 0;
+	for (unsigned s = 0; s < pmm.nr_segments; s++) {
+		struct pmm_block block;
+		size_t cursor = 0, run = 0;
+		while (pmm_walk(s, &cursor, &block)) {
+			run = block.state == PMM_PAGE_FREE ? run + block.pages : 0;
+			if (run > longest)
+				longest = run;
+		}
+	}
+	return longest;
+}
+
 int pmm_allocation_at(uintptr_t addr, struct pmm_block *block)
 {
 	const struct pmm_segment *seg = pmm_segment_of(addr);

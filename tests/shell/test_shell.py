@@ -199,6 +199,52 @@ def large_request_takes_a_run():
         assert meminfo(c)["free"] == free
 
 
+def longest_free_run(c):
+    """The longest run of adjacent free pages, from `buddy -v`'s lists
+    (computed here, independently of the kernel's own answer)."""
+    blocks = sorted((addr, PAGE << order) for (seg, order), addrs in free_lists(c).items()
+                    for addr in addrs)
+    longest = run = 0
+    end = None
+    for addr, size in blocks:
+        run = run + size if addr == end else size
+        end = addr + size
+        longest = max(longest, run)
+    return longest // PAGE
+
+
+@test
+def out_of_memory_says_why():
+    # Regression: with pages free but no run long enough, alloc blamed a
+    # lack of free memory.
+    with boot() as c:
+        taken = []
+        while True:
+            m = re.fullmatch(r"allocated 256 pages at 0x([0-9a-f]+)", single(c.run("alloc 256")))
+            if not m:
+                break
+            taken.append(int(m.group(1), 16))
+        rest = meminfo(c)["free"]
+        if rest:
+            c.run("alloc %d scattered" % rest)
+        for addr in taken[::2]:
+            c.run("free 0x%x" % addr)
+        free = meminfo(c)["free"]
+        longest = longest_free_run(c)
+        assert free > longest >= 256, (free, longest)
+        for n in (free, longest + 1):
+            line = expect_error(c, "alloc %d" % n)
+            assert line == "error: cannot allocate %d pages: no run of %d contiguous free pages " \
+                "(longest: %d)" % (n, n, longest), line
+        line = expect_error(c, "alloc %d" % (free + 1))
+        assert line == "error: cannot allocate %d pages: not enough free memory (%d pages free)" % (
+            free + 1, free), line
+        line = expect_error(c, "alloc %d scattered" % (free + 1))
+        assert "not enough free memory (%d pages free)" % free in line, line
+        assert meminfo(c)["free"] == free
+        assert single(c.run("check")) == "check: ok"
+
+
 @test
 def scattered_sets_show_and_free():
     with boot() as c:
