@@ -165,10 +165,10 @@ static void free_failed(uintptr_t addr, int err)
 		return;
 	case PMM_ERR_OWNED:
 		pmm_find_block(addr, &block);
-		shell_error("0x%lx belongs to %s", (unsigned long)addr,
-			    block.owner == PMM_OWNER_PAGE_TABLE ? "a page table"
-			    : block.owner == PMM_OWNER_MAPPING  ? "a mapping: unmap it instead"
-							        : "an allocator object: kfree its blocks");
+		shell_error("0x%lx belongs to a %s%s", (unsigned long)addr, pmm_owner_name(block.owner),
+			    block.owner == PMM_OWNER_MAPPING     ? ": unmap it instead"
+			    : block.owner == PMM_OWNER_ALLOCATOR ? ": kfree its blocks"
+								 : "");
 		return;
 	default:
 		shell_error("cannot free 0x%lx: %s", (unsigned long)addr, pmm_strerror(err));
@@ -261,8 +261,11 @@ void cmd_show(int argc, char **argv)
 		shell_error("0x%lx is not in managed memory", (unsigned long)addr);
 		return;
 	}
-	kprintf("0x%lx is in the %s 0x%lx-0x%lx (%lu pages) of seg%u\n", (unsigned long)addr,
+	kprintf("0x%lx is in the %s 0x%lx-0x%lx (%lu page%s) of seg%u", (unsigned long)addr,
 		state_name(block.state), (unsigned long)block.addr,
 		(unsigned long)(block.addr + block.pages * PMM_PAGE_SIZE),
-		(unsigned long)block.pages, block.segment);
+		(unsigned long)block.pages, plural(block.pages), block.segment);
+	if (block.state == PMM_PAGE_ALLOCATED && block.owner != PMM_OWNER_ANYONE)
+		kprintf(", owned by a %s", pmm_owner_name(block.owner));
+	kprintf("\n");
 }

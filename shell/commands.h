@@ -29,6 +29,8 @@ void cmd_kfree(int argc, char **argv);    /**< `kfree 0x<addr>` */
 void cmd_allocators(int argc, char **argv); /**< `allocators` */
 /** @brief 1 if @p va is canonical; otherwise print why it is refused, 0. */
 int shell_canonical(uintptr_t va);
+/** @brief Print the buddy block tree as a Graphviz digraph (dot buddy). */
+void dot_buddy(void);
 /** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */
 void dot_alloc(void);
 

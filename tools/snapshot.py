@@ -33,6 +33,10 @@ def main():
     if not any(c.split()[0] == "dot" for c in commands):
         print("note: no 'dot' command among them: nothing will be rendered", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
+    # Pictures of an earlier run would pass for this one's: remove them.
+    for name in os.listdir(args.out):
+        if re.fullmatch(r"\d\d-.*\.(dot|svg|png)|transcript\.txt", name):
+            os.remove(os.path.join(args.out, name))
 
     transcript = []
     rendered = 0

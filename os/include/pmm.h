@@ -297,6 +297,9 @@ void pmm_tree_walk(unsigned segment, void (*fn)(const struct pmm_tree_node *node
  */
 size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx);
 
+/** @brief "page table", "mapping", "allocator object", or "anyone" (::pmm_owner). */
+const char *pmm_owner_name(unsigned owner);
+
 /** @brief A short English description of a ::pmm_error. */
 const char *pmm_strerror(int error);
 

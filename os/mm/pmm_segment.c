@@ -112,6 +112,17 @@ size_t pmm_free_pages(void)
 	return total;
 }
 
+const char *pmm_owner_name(unsigned owner)
+{
+	switch (owner) {
+	case PMM_OWNER_ANYONE: return "anyone";
+	case PMM_OWNER_PAGE_TABLE: return "page table";
+	case PMM_OWNER_MAPPING: return "mapping";
+	case PMM_OWNER_ALLOCATOR: return "allocator object";
+	}
+	return "unknown owner";
+}
+
 const char *pmm_strerror(int error)
 {
 	switch (error) {

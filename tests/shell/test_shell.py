@@ -405,6 +405,12 @@ def snapshot_renders_every_dot_to_svg_and_png():
             assert "<svg" in f.read(), name
     with open(os.path.join(out, "transcript.txt")) as f:
         assert "pagoda> alloc 3" in f.read()
+    # A second run with one picture leaves no picture of the first behind.
+    proc = subprocess.run([sys.executable, "tools/snapshot.py", "--arch", ARCH, "--out", out,
+                           "dot pt"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(os.listdir(out)) == ["01-dot-pt.dot", "01-dot-pt.png", "01-dot-pt.svg",
+                                       "transcript.txt"], os.listdir(out)
 
 
 @test
@@ -418,6 +424,55 @@ def big_memory_still_readable():
         nodes = len(re.findall(r"\[", graph))
         assert nodes < 100, "dot buddy has %d nodes at 1G" % nodes
         assert single(c.run("check")) == "check: ok"
+
+
+def dot_nodes(c):
+    text = c.run_text("dot buddy")
+    graph = pc.dot_blocks(text)[0]
+    assert graph == text
+    return graph, len(re.findall(r"^  \w+ \[", graph, re.M))
+
+
+@test
+def dot_buddy_stays_small_and_says_what_it_folded():
+    # Regression: after `alloc 20000` the graph grew by a node per block
+    # (30,000 lines at 16G); page tables looked like a student's pages.
+    with boot(mem="4G") as c:
+        alloc(c, 20000)
+        c.run("map 0x2000000000 3")
+        graph, nodes = dot_nodes(c)
+        assert nodes <= 100, "dot buddy has %d nodes" % nodes
+        assert re.search(r'label="\d+ x 1 MiB allocated\\n', graph), graph
+        assert re.search(r'label="\d+ x 1 MiB free\\n', graph), graph
+        assert "allocated (page table)" in graph and "allocated (mapping)" in graph, graph
+        c.run("alloc 100000 scattered")
+        graph, nodes = dot_nodes(c)
+        assert nodes <= 300, "dot buddy has %d nodes" % nodes
+        assert re.search(r'label="\d+ x \d+ [KM]iB mixed\\n0x[0-9a-f]+-0x[0-9a-f]+'
+                         r'\\n\d+ of \d+ pages free"', graph), graph
+        assert render(graph) == ""
+    with boot(mem="1G") as c:
+        # Alternate allocated and free 1 MiB blocks: no two like roots in a row.
+        taken = [alloc(c, 256) for _ in range(700)]
+        for addr in taken[::2]:
+            c.run("free 0x%x" % addr)
+        graph, nodes = dot_nodes(c)
+        assert 250 <= nodes <= 300, "dot buddy has %d nodes" % nodes
+        assert " mixed\\n" in graph
+        assert render(graph) == ""
+
+
+@test
+def show_names_the_owner():
+    with boot() as c:
+        c.run("map 0x2000000000 1")
+        pa = int(re.search(r"-> 0x([0-9a-f]+)", c.run("vtop 0x2000000000")[0]).group(1), 16)
+        line = single(c.run("show 0x%x" % pa))
+        assert line == "0x%x is in the allocation 0x%x-0x%x (1 page) of seg%s, owned by a mapping" % (
+            pa, pa, pa + PAGE, line.split("seg")[1][0]), line
+        table = int(re.search(r"-> table 0x([0-9a-f]+)", c.run("vtop 0x2000000000")[-2]).group(1), 16)
+        assert single(c.run("show 0x%x" % table)).endswith(", owned by a page table")
+        assert expect_error(c, "free 0x%x" % table) == "error: 0x%x belongs to a page table" % table
 
 
 @test
