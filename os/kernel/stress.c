@@ -1,0 +1,256 @@
+/**
+ * @file stress.c
+ * @brief stress_run(): random operations against a record of what is held.
+ *
+ * The record is a few fixed tables here, not memory from the page manager,
+ * so the run itself moves no counter but the ones it is testing. Every
+ * allocation is stamped with a pattern derived from its address; a pattern
+ * found changed when it is given back means two holders shared memory.
+ */
+#include "arch.h"
+#include "memm.h"
+#include "pmm.h"
+#include "progress.h"
+#include "stress.h"
+#include "vm.h"
+#include "vm_kernel.h"
+
+#define SLOTS 64           /* held things of each kind at once */
+#define MAX_RUN 300        /* contiguous requests: 1..300 pages (the large path too) */
+#define MAX_SCATTERED 32
+#define MAX_KMALLOC 6000   /* bytes: slabs and first-fit */
+#define MAX_MAP 16         /* pages per mapping */
+/* Stress maps in the top quarter of the window, one 1 MiB slot each. */
+#define MAP_BASE (VM_DEMO_END - (VM_DEMO_END - VM_DEMO_START) / 4)
+#define MAP_SLOT ((uintptr_t)1 << 20)
+
+struct held_pages { uintptr_t addr; size_t pages; };
+struct held_block { void *ptr; size_t bytes; };
+struct held_map { size_t pages; }; /* at MAP_BASE + slot * MAP_SLOT */
+
+static struct {
+	struct held_pages runs[SLOTS];
+	struct pmm_set sets[SLOTS];
+	struct held_block blocks[SLOTS];
+	struct held_map maps[SLOTS];
+	uint64_t rng;
+	struct stress_result *r;
+} s;
+
+static uint64_t next_random(void)
+{
+	/* xorshift64*: small, fast, and the same sequence for the same seed. */
+	s.rng ^= s.rng >> 12;
+	s.rng ^= s.rng << 25;
+	s.rng ^= s.rng >> 27;
+	return s.rng * 0x2545f4914f6cdd1dull;
+}
+
+static size_t random_below(size_t n)
+{
+	return (size_t)(next_random() % n);
+}
+
+static uint64_t stamp(uintptr_t addr)
+{
+	return addr * 0x9e3779b97f4a7c15ull ^ 0x5354524553530000ull; /* "STRESS" */
+}
+
+static void fail(const char *what, uintptr_t where)
+{
+	if (s.r->failure == NULL) {
+		s.r->failure = what;
+		s.r->failed_at = s.r->ops;
+		s.r->where = where;
+	}
+}
+
+/* Stamp the first and last word of each page of [addr, addr + pages). */
+static void stamp_pages(uintptr_t addr, size_t pages)
+{
+	for (size_t i = 0; i < pages; i++) {
+		uintptr_t page = addr + i * PMM_PAGE_SIZE;
+		((uint64_t *)page)[0] = stamp(page);
+		((uint64_t *)(page + PMM_PAGE_SIZE))[-1] = ~stamp(page);
+	}
+}
+
+static void check_stamps(uintptr_t addr, size_t pages)
+{
+	for (size_t i = 0; i < pages; i++) {
+		uintptr_t page = addr + i * PMM_PAGE_SIZE;
+		if (((uint64_t *)page)[0] != stamp(page) ||
+		    ((uint64_t *)(page + PMM_PAGE_SIZE))[-1] != ~stamp(page))
+			fail("a page's contents changed while it was held", page);
+	}
+}
+
+static void stamp_set(struct pmm_set *set, int check)
+{
+	for (struct list_node *n = set->pages.next; n != &set->pages; n = n->next) {
+		if (check)
+			check_stamps(pmm_set_address(n), 1);
+		else
+			stamp_pages(pmm_set_address(n), 1);
+	}
+}
+
+static void toggle_run(struct held_pages *h)
+{
+	if (h->pages) {
+		size_t pages;
+		check_stamps(h->addr, h->pages);
+		if (pmm_free(h->addr, &pages) != PMM_OK || pages != h->pages)
+			fail("free of a live allocation failed", h->addr);
+		h->pages = 0;
+		return;
+	}
+	size_t pages = 1 + random_below(random_below(4) ? 16 : MAX_RUN);
+	int err = pages == 1 && random_below(2) ? pmm_alloc_page(&h->addr)
+						: pmm_alloc_contiguous(pages, &h->addr);
+	if (err == PMM_OK) {
+		h->pages = pages;
+		stamp_pages(h->addr, pages);
+	} else if (err != PMM_ERR_NO_MEMORY) {
+		fail("alloc failed for a reason other than memory", 0);
+	}
+}
+
+static void toggle_set(struct pmm_set *set)
+{
+	if (set->count) {
+		size_t pages, count = set->count;
+		stamp_set(set, 1);
+		if (pmm_free_scattered(set, &pages) != PMM_OK || pages != count)
+			fail("free of a scattered set failed", 0);
+		return;
+	}
+	if (pmm_alloc_scattered(1 + random_below(MAX_SCATTERED), set) == PMM_OK)
+		stamp_set(set, 0);
+	else
+		set->count = 0;
+}
+
+static void toggle_block(struct held_block *b)
+{
+	if (b->ptr) {
+		size_t bytes;
+		unsigned char *p = b->ptr;
+		for (size_t i = 0; i < b->bytes; i++)
+			if (p[i] != (unsigned char)((uintptr_t)p + i))
+				fail("a kmalloc block changed while it was held", (uintptr_t)p + i);
+		if (kfree(b->ptr, &bytes) != MEMM_OK || bytes != b->bytes)
+			fail("kfree of a live block failed", (uintptr_t)b->ptr);
+		b->ptr = NULL;
+		return;
+	}
+	size_t bytes = 1 + random_below(random_below(8) ? 256 : MAX_KMALLOC);
+	if (kmalloc_pid(bytes, (unsigned)random_below(3), &b->ptr) != MEMM_OK) {
+		b->ptr = NULL;
+		return;
+	}
+	b->bytes = bytes;
+	unsigned char *p = b->ptr;
+	for (size_t i = 0; i < bytes; i++)
+		p[i] = (unsigned char)((uintptr_t)p + i);
+}
+
+static void toggle_map(size_t slot)
+{
+	struct held_map *m = &s.maps[slot];
+	uintptr_t va = MAP_BASE + slot * MAP_SLOT, where;
+	size_t done;
+	if (m->pages) {
+		check_stamps(va, m->pages);
+		if (vm_demo_unmap(va, m->pages, &where, &done) != VM_OK)
+			fail("unmap of a live mapping failed", where);
+		m->pages = 0;
+		return;
+	}
+	size_t pages = 1 + random_below(MAX_MAP);
+	int err = vm_demo_map(va, pages, 1, 0, VM_READ | VM_WRITE);
+	if (err == VM_OK) {
+		m->pages = pages;
+		stamp_pages(va, pages);
+	} else if (err != VM_ERR_NO_MEMORY && err != VM_ERR_MAPPED) {
+		fail("map failed for a reason other than memory", va);
+	}
+}
+
+static void one_operation(void)
+{
+	size_t slot = random_below(SLOTS);
+	switch (random_below(10)) {
+	case 0: case 1: case 2: toggle_run(&s.runs[slot]); break;
+	case 3: toggle_set(&s.sets[slot]); break;
+	case 4: case 5: case 6: toggle_block(&s.blocks[slot]); break;
+	default: toggle_map(slot); break;
+	}
+	size_t used = pmm_total_pages() - pmm_free_pages();
+	if (used > s.r->peak_used)
+		s.r->peak_used = used;
+}
+
+static void check_everything(void)
+{
+	s.r->checks++;
+	if (pmm_check(NULL, NULL) != 0)
+		fail("the page manager's invariants are broken (type check for details)", 0);
+	if (vm_check(&kernel_space, 1, NULL, NULL) != 0)
+		fail("the page tables' invariants are broken (type check for details)", 0);
+	if (memm_check() != 0)
+		fail("the allocator tree's invariants are broken (type check for details)", 0);
+}
+
+static void give_everything_back(void)
+{
+	for (size_t i = 0; i < SLOTS; i++) {
+		if (s.runs[i].pages)
+			toggle_run(&s.runs[i]);
+		if (s.sets[i].count)
+			toggle_set(&s.sets[i]);
+		if (s.blocks[i].ptr)
+			toggle_block(&s.blocks[i]);
+		if (s.maps[i].pages)
+			toggle_map(i);
+	}
+}
+
+int stress_run(size_t ops, uint64_t seed, struct stress_result *result)
+{
+	struct stress_result empty = { 0 };
+	*result = empty;
+	s.r = result;
+	s.rng = seed ? seed : 1; /* xorshift never leaves 0 */
+	for (size_t i = 0; i < SLOTS; i++) {
+		s.runs[i].pages = 0;
+		s.sets[i].count = 0;
+		s.blocks[i].ptr = NULL;
+		s.maps[i].pages = 0;
+	}
+	struct vm_stats vm_before, vm_after;
+	vm_get_stats(&vm_before);
+	size_t free_before = pmm_free_pages();
+	uint64_t start = arch_time_ns();
+
+	while (result->ops < ops && result->failure == NULL) {
+		if (result->ops % PROGRESS_EVERY == 0 && result->ops > 0 &&
+		    progress_report("stress", result->ops, ops)) {
+			result->interrupted = 1;
+			break;
+		}
+		one_operation();
+		result->ops++;
+		if (result->ops % STRESS_CHECK_EVERY == 0)
+			check_everything();
+	}
+	give_everything_back();
+	check_everything();
+	result->ns = arch_time_ns() - start;
+	vm_get_stats(&vm_after);
+	if (pmm_free_pages() != free_before)
+		fail("free pages differ from before the run", 0);
+	if (vm_after.table_pages != vm_before.table_pages || vm_after.leaves_4k != vm_before.leaves_4k)
+		fail("page tables differ from before the run", 0);
+	return result->failure ? -1 : 0;
+}
