@@ -4,11 +4,14 @@
  *        the faults that the kernel survives.
  *
  * They never corrupt the kernel: poke writes only inside the demonstration
- * window, or where the page tables forbid the write (so that it faults);
- * exec only jumps where executing is forbidden.
+ * window, into pages that are free (nothing uses them: that is the
+ * use-after-free that `poison on` catches), or where the page tables
+ * forbid the write (so that it faults); exec only jumps where executing is
+ * forbidden.
  */
 #include "commands.h"
 #include "kprintf.h"
+#include "pmm.h"
 #include "vm.h"
 #include "vm_kernel.h"
 
@@ -23,11 +26,9 @@ static int parse_target(const char *word, uintptr_t *va, struct vm_walk *walk)
 		shell_error("0x%lx is not 8-byte aligned", (unsigned long)*va);
 		return 0;
 	}
-	if (vm_translate(&kernel_space, *va, walk) == VM_ERR_RANGE) {
-		shell_error("0x%lx is outside the %u-bit address space", (unsigned long)*va,
-			    arch_pt_format()->va_bits);
+	if (!shell_canonical(*va))
 		return 0;
-	}
+	vm_translate(&kernel_space, *va, walk);
 	return 1;
 }
 
@@ -63,9 +64,12 @@ void cmd_poke(int argc, char **argv)
 		return;
 	}
 	int in_window = va >= VM_DEMO_START && va < VM_DEMO_END;
-	if (!in_window && walk.mapped && (walk.flags & VM_WRITE)) {
+	struct pmm_block block;
+	int free_page = walk.mapped && walk.pa == va && pmm_find_block(va, &block) == PMM_OK &&
+			block.state == PMM_PAGE_FREE;
+	if (!in_window && !free_page && walk.mapped && (walk.flags & VM_WRITE)) {
 		shell_error("0x%lx is the kernel's own writable memory: poke writes only in the "
-			    "window 0x%lx-0x%lx, or where the write faults",
+			    "window 0x%lx-0x%lx, into free pages, or where the write faults",
 			    (unsigned long)va, (unsigned long)VM_DEMO_START, (unsigned long)VM_DEMO_END);
 		return;
 	}

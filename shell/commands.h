@@ -28,6 +28,9 @@ void cmd_kmalloc(int argc, char **argv);  /**< `kmalloc <bytes> [pid]` */
 void cmd_kfree(int argc, char **argv);    /**< `kfree 0x<addr>` */
 void cmd_allocators(int argc, char **argv); /**< `allocators` */
 void cmd_stress(int argc, char **argv);   /**< `stress <operations> [seed]` */
+void cmd_poison(int argc, char **argv);   /**< `poison [on|off]` */
+/** @brief Print every use after free that poisoning caught (after each command). */
+void report_poison(void);
 /** @brief 1 if @p va is canonical; otherwise print why it is refused, 0. */
 int shell_canonical(uintptr_t va);
 /** @brief Print the buddy block tree as a Graphviz digraph (dot buddy). */

@@ -6,6 +6,7 @@
 
 #include "fault.h"
 #include "kprintf.h"
+#include "commands.h"
 #include "shell.h"
 #include "string.h"
 
@@ -94,6 +95,7 @@ static void run_line(char *line)
 			(unsigned long)f->pc);
 	}
 	fault_set_recovery(NULL);
+	report_poison();
 }
 
 _Noreturn void shell_run(void)

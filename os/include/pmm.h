@@ -64,6 +64,7 @@ enum pmm_error {
 	PMM_ERR_TOO_SMALL = -11,    /**< segment too small to hold its page array and a page */
 	PMM_ERR_OVERLAP = -12,      /**< segment overlaps one already added */
 	PMM_ERR_OWNED = -13,        /**< allocation belongs to another owner (see ::pmm_owner) */
+	PMM_ERR_INTERRUPTED = -14,  /**< stopped by the progress handler (see progress.h) */
 };
 
 /**
@@ -75,6 +76,7 @@ enum pmm_owner {
 	PMM_OWNER_PAGE_TABLE, /**< a page-table page of the vm layer */
 	PMM_OWNER_MAPPING,    /**< a page that a demonstration mapping owns */
 	PMM_OWNER_ALLOCATOR,  /**< the pages under an allocator object (memm) */
+	PMM_OWNER_QUARANTINE, /**< a page written after it was freed (poisoning): never reused */
 };
 
 /** @brief What a page descriptor says about its page. */
@@ -97,7 +99,16 @@ struct pmm_page {
 	uint32_t count;        /**< pages in the allocation (allocated heads) */
 	uint8_t state;         /**< an enum ::pmm_page_state */
 	uint8_t order;         /**< block order (free heads) */
-	uint16_t owner;        /**< allocated heads: an enum ::pmm_owner */
+	uint8_t owner;         /**< allocated heads: an enum ::pmm_owner */
+	uint8_t poisoned;      /**< free heads: 1 if every page of the block holds PMM_POISON_BYTE */
+};
+
+#define PMM_POISON_BYTE 0x6b /**< what poisoning fills freed pages with (as Linux's POISON_FREE) */
+
+/** @brief A use after free that poisoning caught: a freed page written to. */
+struct pmm_poison_report {
+	uintptr_t page;   /**< the page, now quarantined */
+	size_t offset;    /**< its first byte that is not PMM_POISON_BYTE */
 };
 
 /** @brief A scattered allocation: single pages linked through their descriptors. */
@@ -296,6 +307,32 @@ void pmm_tree_walk(unsigned segment, void (*fn)(const struct pmm_tree_node *node
  * @return the number of violations (0 when all is well)
  */
 size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx);
+
+/**
+ * @brief Switch page poisoning on or off (a debugging aid; off at start).
+ *
+ * While on, every freed page is filled with PMM_POISON_BYTE. A block whose
+ * pages were all filled is marked poisoned, and before it is handed out
+ * again every byte is checked: a page that was written after it was freed
+ * is quarantined (owner PMM_OWNER_QUARANTINE, never handed out again) and
+ * reported through pmm_poison_take_report(); the allocation then goes on
+ * with other pages, by the same policy.
+ *
+ * Switching on fills every free page at once (it reports progress), so
+ * that every free block is poisoned from then on.
+ * @return PMM_OK, or PMM_ERR_INTERRUPTED (poisoning stays off; the pages
+ *         filled so far stay poisoned, which is harmless)
+ */
+int pmm_set_poison(int on);
+
+/** @brief 1 if freed pages are being poisoned. */
+int pmm_poison_enabled(void);
+
+/**
+ * @brief Take the oldest use after free found and not yet reported.
+ * @return 1 if @p report was filled, 0 if there is none
+ */
+int pmm_poison_take_report(struct pmm_poison_report *report);
 
 /** @brief "page table", "mapping", "allocator object", or "anyone" (::pmm_owner). */
 const char *pmm_owner_name(unsigned owner);

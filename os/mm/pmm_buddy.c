@@ -35,12 +35,14 @@ unsigned pmm_order_of(size_t pages)
 	return pages <= 1 ? 0 : bit_length(pages - 1);
 }
 
-static void list_add_block(struct pmm_segment *seg, size_t index, unsigned order, int at_back)
+static void list_add_block(struct pmm_segment *seg, size_t index, unsigned order, int at_back,
+			   int poisoned)
 {
 	struct pmm_page *page = &seg->page_array[index];
 	page->state = PMM_PAGE_FREE;
 	page->order = (uint8_t)order;
 	page->count = 0;
+	page->poisoned = (uint8_t)poisoned;
 	if (at_back)
 		list_push_back(&seg->free_list[order], &page->node);
 	else
@@ -62,13 +64,14 @@ void pmm_fill_segment(struct pmm_segment *seg)
 {
 	for (size_t index = 0; index < seg->pages;) {
 		unsigned order = pmm_fit_order(seg, index, seg->pages);
-		list_add_block(seg, index, order, 1);
+		list_add_block(seg, index, order, 1, 0);
 		index += (size_t)1 << order;
 	}
 }
 
-/* Free one block of 2^order pages at @index, merging it with free buddies. */
-static void free_block(struct pmm_segment *seg, size_t index, unsigned order)
+/* Free one block of 2^order pages at @index, merging it with free buddies.
+ * A merged block is poisoned only if every part of it was. */
+static void free_block(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
 {
 	uintptr_t addr = pmm_addr(seg, index);
 	uintptr_t end = pmm_addr(seg, seg->pages);
@@ -82,25 +85,28 @@ static void free_block(struct pmm_segment *seg, size_t index, unsigned order)
 		struct pmm_page *page = &seg->page_array[pmm_index(seg, buddy)];
 		if (page->state != PMM_PAGE_FREE || page->order != order)
 			break;
+		poisoned = poisoned && page->poisoned;
 		list_del_block(seg, pmm_index(seg, buddy));
 		if (buddy < addr)
 			addr = buddy;
 		order++;
 	}
-	list_add_block(seg, pmm_index(seg, addr), order, 0);
+	list_add_block(seg, pmm_index(seg, addr), order, 0, poisoned);
 }
 
 void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
 {
+	int poisoned = pmm_poison_fill(seg, first, last);
 	while (first < last) {
 		unsigned order = pmm_fit_order(seg, first, last);
-		free_block(seg, first, order);
+		free_block(seg, first, order, poisoned);
 		first += (size_t)1 << order;
 	}
 }
 
 int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
 {
+again:
 	for (unsigned have = order; have < PMM_NR_ORDERS; have++) {
 		for (unsigned i = 0; i < pmm.nr_segments; i++) {
 			struct pmm_segment *seg = &pmm.segments[i];
@@ -109,11 +115,16 @@ int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
 			struct pmm_page *head = list_entry(seg->free_list[have].next,
 							   struct pmm_page, node);
 			size_t index = (size_t)(head - seg->page_array);
+			int poisoned = head->poisoned;
 			list_del_block(seg, index);
+			/* Written after it was freed: its good pages went back, the
+			 * others to quarantine; look again from the start. */
+			if (poisoned && pmm_poison_verify(seg, index, index + ((size_t)1 << have)))
+				goto again;
 			/* Split: keep the lower half, give the upper half back. */
 			while (have > order) {
 				have--;
-				list_add_block(seg, index + ((size_t)1 << have), have, 0);
+				list_add_block(seg, index + ((size_t)1 << have), have, 0, poisoned);
 			}
 			*segp = seg;
 			*indexp = index;
@@ -148,9 +159,22 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 		}
 		if (run_pages < pages)
 			continue;
+		/* A poisoned block of the run written after it was freed:
+		 * quarantine what was written and look again. */
+		size_t index = run_start;
+		while (index < run_start + pages) {
+			size_t len = pmm_block_pages(&seg->page_array[index]);
+			if (seg->page_array[index].poisoned &&
+			    !pmm_poison_intact(seg, index, index + len)) {
+				list_del_block(seg, index);
+				pmm_poison_verify(seg, index, index + len);
+				return take_run(pages, segp, indexp);
+			}
+			index += len;
+		}
 		/* Unlist every free block of the run; return the unused tail
 		 * of the last one. */
-		size_t index = run_start;
+		index = run_start;
 		while (index < run_start + pages) {
 			size_t len = pmm_block_pages(&seg->page_array[index]);
 			list_del_block(seg, index);
@@ -224,7 +248,7 @@ int pmm_set_owner(uintptr_t addr, enum pmm_owner owner)
 	struct pmm_segment *seg;
 	int err = check_free(addr, &seg);
 	if (err == PMM_OK)
-		seg->page_array[pmm_index(seg, addr)].owner = (uint16_t)owner;
+		seg->page_array[pmm_index(seg, addr)].owner = (uint8_t)owner;
 	return err;
 }
 

@@ -84,6 +84,23 @@ void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last);
 /** @brief Cut a new segment into the largest aligned free blocks, in address order. */
 void pmm_fill_segment(struct pmm_segment *seg);
 
+/**
+ * @brief With poisoning on, fill pages [first, last) with PMM_POISON_BYTE.
+ * @return 1 if they were filled (the blocks made of them are poisoned)
+ */
+int pmm_poison_fill(struct pmm_segment *seg, size_t first, size_t last);
+
+/** @brief 1 if pages [first, last) all still hold the poison pattern. */
+int pmm_poison_intact(const struct pmm_segment *seg, size_t first, size_t last);
+
+/**
+ * @brief Check pages [first, last) of a block just taken off the free
+ *        lists (all INSIDE) still hold the poison pattern.
+ * @return 0 if they do; otherwise 1, after quarantining each written page
+ *         and giving the others back to the free lists
+ */
+int pmm_poison_verify(struct pmm_segment *seg, size_t first, size_t last);
+
 /** @brief Take one block of 2^@p order pages; PMM_ERR_NO_MEMORY if none. */
 int pmm_take_block(unsigned order, struct pmm_segment **seg, size_t *index);
 

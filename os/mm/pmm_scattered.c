@@ -33,15 +33,21 @@ int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
 		return PMM_ERR_NO_MEMORY;
 
 	list_init(&set->pages);
-	set->count = pages;
+	set->count = 0;
 	for (size_t i = 0; i < pages; i++) {
 		struct pmm_segment *seg;
 		size_t index;
-		pmm_take_block(0, &seg, &index);
+		/* Only poisoning can make this fail (it quarantines written
+		 * pages): then give back what was taken. */
+		if (pmm_take_block(0, &seg, &index) != PMM_OK) {
+			pmm_free_scattered(set, NULL);
+			return PMM_ERR_NO_MEMORY;
+		}
 		struct pmm_page *page = &seg->page_array[index];
 		page->state = PMM_PAGE_SCATTERED;
 		page->count = 1;
 		list_push_back(&set->pages, &page->node);
+		set->count++;
 	}
 	return PMM_OK;
 }

@@ -119,6 +119,7 @@ const char *pmm_owner_name(unsigned owner)
 	case PMM_OWNER_PAGE_TABLE: return "page table";
 	case PMM_OWNER_MAPPING: return "mapping";
 	case PMM_OWNER_ALLOCATOR: return "allocator object";
+	case PMM_OWNER_QUARANTINE: return "quarantine (written after it was freed)";
 	}
 	return "unknown owner";
 }
@@ -139,7 +140,8 @@ const char *pmm_strerror(int error)
 	case PMM_ERR_TOO_MANY: return "too many segments";
 	case PMM_ERR_TOO_SMALL: return "segment too small";
 	case PMM_ERR_OVERLAP: return "segment overlaps another";
-	case PMM_ERR_OWNED: return "allocation belongs to the kernel (a page table, mapping or allocator)";
+	case PMM_ERR_OWNED: return "allocation belongs to the kernel (a page table, mapping, allocator or quarantine)";
+	case PMM_ERR_INTERRUPTED: return "interrupted";
 	}
 	return "unknown error";
 }

@@ -476,6 +476,31 @@ def show_names_the_owner():
 
 
 @test
+def poison_catches_a_write_after_free():
+    with boot() as c:
+        assert single(c.run("poison")) == "poison: off"
+        assert c.run("poison on")[-1].startswith("poison: on")
+        a = alloc(c, 1)
+        c.run("free 0x%x" % a)
+        assert single(c.run("peek 0x%x" % (a + 0x18))) == "0x%x: 0x6b6b6b6b6b6b6b6b" % (a + 0x18)
+        assert single(c.run("poke 0x%x 0x1234" % (a + 0x18))).endswith("written")
+        before = meminfo(c)["free"]
+        out = c.run("alloc 1")
+        assert len(out) == 2 and out[0].startswith("allocated 1 pages at ") and \
+            out[0] != "allocated 1 pages at 0x%x" % a, out
+        assert out[1] == "error: use after free: page 0x%x was written after it was freed " \
+            "(first bad byte at +0x18)" % a, out
+        assert meminfo(c)["free"] == before - 2
+        assert single(c.run("show 0x%x" % a)).endswith("owned by a quarantine (written after it "
+                                                         "was freed)")
+        expect_error(c, "free 0x%x" % a)
+        assert single(c.run("check")) == "check: ok"
+        assert single(c.run("poison off")) == "poison: off"
+        for line in ("poison maybe", "poison on off"):
+            expect_error(c, line)
+
+
+@test
 def poweroff_exits_qemu_with_status_0():
     with boot() as c:
         c.send("poweroff\r")

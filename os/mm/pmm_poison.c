@@ -1,0 +1,127 @@
+/**
+ * @file pmm_poison.c
+ * @brief Page poisoning: catch writes to pages after they were freed.
+ *
+ * While poisoning is on, pmm_free_range() fills the pages it frees with
+ * PMM_POISON_BYTE and marks the free blocks it makes as poisoned; a merged
+ * block is poisoned only if both halves were, and split halves inherit the
+ * mark. So a poisoned block is one whose every byte should still be the
+ * pattern. pmm_take_block() asks pmm_poison_verify() before handing one
+ * out: any other byte means someone wrote to freed memory.
+ */
+#include "pmm_internal.h"
+#include "progress.h"
+
+#define REPORTS 8 /* use-after-free reports kept until the shell prints them */
+
+static int poisoning;
+static struct pmm_poison_report reports[REPORTS];
+static unsigned nr_reports;
+
+int pmm_set_poison(int on)
+{
+	size_t done = 0, next_report = PROGRESS_EVERY, total = pmm_free_pages();
+	if (!on || poisoning) {
+		poisoning = on != 0;
+		return PMM_OK;
+	}
+	poisoning = 1;
+	for (unsigned s = 0; s < pmm.nr_segments; s++) {
+		struct pmm_segment *seg = &pmm.segments[s];
+		for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
+			struct list_node *head = &seg->free_list[order];
+			for (struct list_node *n = head->next; n != head; n = n->next) {
+				struct pmm_page *page = list_entry(n, struct pmm_page, node);
+				size_t index = (size_t)(page - seg->page_array);
+				if (!page->poisoned)
+					page->poisoned = (uint8_t)pmm_poison_fill(seg, index,
+										  index + ((size_t)1 << order));
+				done += (size_t)1 << order;
+				if (done >= next_report) {
+					next_report += PROGRESS_EVERY;
+					if (progress_report("poison", done, total)) {
+						poisoning = 0;
+						return PMM_ERR_INTERRUPTED;
+					}
+				}
+			}
+		}
+	}
+	return PMM_OK;
+}
+
+int pmm_poison_enabled(void)
+{
+	return poisoning;
+}
+
+int pmm_poison_take_report(struct pmm_poison_report *report)
+{
+	if (nr_reports == 0)
+		return 0;
+	*report = reports[0];
+	nr_reports--;
+	for (unsigned i = 0; i < nr_reports; i++)
+		reports[i] = reports[i + 1];
+	return 1;
+}
+
+int pmm_poison_fill(struct pmm_segment *seg, size_t first, size_t last)
+{
+	if (!poisoning)
+		return 0;
+	uint64_t *word = (uint64_t *)pmm_addr(seg, first);
+	uint64_t *end = (uint64_t *)pmm_addr(seg, last);
+	while (word < end)
+		*word++ = PMM_POISON_BYTE * 0x0101010101010101ull;
+	return 1;
+}
+
+/* The offset of the first byte of @page that is not the pattern, or -1. */
+static long first_bad_byte(uintptr_t page)
+{
+	const uint64_t *words = (const uint64_t *)page;
+	for (size_t i = 0; i < PMM_PAGE_SIZE / 8; i++) {
+		if (words[i] == PMM_POISON_BYTE * 0x0101010101010101ull)
+			continue;
+		const uint8_t *bytes = (const uint8_t *)&words[i];
+		for (size_t b = 0; b < 8; b++)
+			if (bytes[b] != PMM_POISON_BYTE)
+				return (long)(i * 8 + b);
+	}
+	return -1;
+}
+
+int pmm_poison_intact(const struct pmm_segment *seg, size_t first, size_t last)
+{
+	for (size_t index = first; index < last; index++)
+		if (first_bad_byte(pmm_addr(seg, index)) >= 0)
+			return 0;
+	return 1;
+}
+
+int pmm_poison_verify(struct pmm_segment *seg, size_t first, size_t last)
+{
+	int bad = 0;
+	size_t good_from = first;
+
+	for (size_t index = first; index < last; index++) {
+		long offset = first_bad_byte(pmm_addr(seg, index));
+		if (offset < 0)
+			continue;
+		/* Quarantine: a one-page allocation that nobody may free. */
+		struct pmm_page *page = &seg->page_array[index];
+		page->state = PMM_PAGE_ALLOCATED;
+		page->count = 1;
+		page->owner = PMM_OWNER_QUARANTINE;
+		if (nr_reports < REPORTS)
+			reports[nr_reports++] = (struct pmm_poison_report){ pmm_addr(seg, index),
+									    (size_t)offset };
+		pmm_free_range(seg, good_from, index);
+		good_from = index + 1;
+		bad = 1;
+	}
+	if (bad)
+		pmm_free_range(seg, good_from, last);
+	return bad;
+}
