@@ -430,6 +430,8 @@ def main():
     mode.add_argument("--update", action="store_true", help="rewrite the blocks in place")
     parser.add_argument("files", nargs="*", help="Markdown files (default README.md docs/*.md)")
     args = parser.parse_args()
+    # Killed (a timeout): still stop the emulators this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     paths = [os.path.abspath(p) for p in args.files] or \
         [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
     return check(paths) if args.check else update(paths)
