@@ -11,6 +11,9 @@
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
 #                        (or at another symbol: STOP=_start)
 #   make docs            course documentation (Doxygen) in build/docs/html
+#   make doc-transcripts rerun every transcript in README.md and docs/*.md and
+#                        rewrite it in place (make test checks them: tools/
+#                        doc_transcripts.py --check [FILE...])
 #   make help            this list, with the variables
 #
 # Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
@@ -19,7 +22,7 @@ include build.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs
+	gdb console bochs bochs-debug docs doc-transcripts
 
 all: kernel
 
@@ -69,8 +72,12 @@ docs: deps
 	@doxygen Doxyfile || { cat build/docs/warnings.txt; exit 1; }
 	@echo "documentation: build/docs/html/index.html"
 
+# The transcripts in the documentation, from real runs (after a kernel change).
+doc-transcripts: deps
+	@python3 tools/doc_transcripts.py --update
+
 clean:
 	rm -rf build
 
 help:
-	@sed -n '1,18s/^# \{0,1\}//p' Makefile
+	@sed -n '1,21s/^# \{0,1\}//p' Makefile

@@ -82,5 +82,11 @@ for arch in riscv64 x86_64; do
 	fi
 done
 
+# The gnu kernels are in place: every transcript in README.md and docs/ must
+# still be what they print (make doc-transcripts rewrites them), and the
+# checker must catch a doc that is not.
+step "doc-transcripts" python3 tools/doc_transcripts.py --check
+step "doc-transcripts-tool" python3 tests/shell/test_docs.py
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
