@@ -8,6 +8,7 @@
 #include "pmm.h"
 #include "string.h"
 #include "vm.h"
+#include "vm_kernel.h"
 
 void cmd_meminfo(int argc, char **argv)
 {
@@ -100,6 +101,13 @@ static void report_violation(const struct pmm_violation *v, void *ctx)
 		(unsigned long)v->actual);
 }
 
+static void report_vm_violation(const struct vm_violation *v, void *ctx)
+{
+	(void)ctx;
+	kprintf("check: page tables 0x%lx: %s (expected %lu, found %lu)\n", (unsigned long)v->addr,
+		vm_violation_text(v->kind), (unsigned long)v->expected, (unsigned long)v->actual);
+}
+
 void cmd_check(int argc, char **argv)
 {
 	(void)argv;
@@ -108,6 +116,7 @@ void cmd_check(int argc, char **argv)
 		return;
 	}
 	size_t found = pmm_check(report_violation, NULL);
+	found += vm_check(&kernel_space, 1, report_vm_violation, NULL);
 	size_t tree = memm_check();
 	if (tree)
 		kprintf("check: allocator tree: %lu problems\n", (unsigned long)tree);

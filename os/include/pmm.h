@@ -252,6 +252,14 @@ int pmm_walk(unsigned segment, size_t *cursor, struct pmm_block *block);
 int pmm_find_block(uintptr_t addr, struct pmm_block *block);
 
 /**
+ * @brief Describe the allocation that starts exactly at @p addr, without a
+ *        search (checkers use it for every page-table page).
+ * @return PMM_OK; PMM_ERR_OUTSIDE, _UNALIGNED, _SCATTERED, or
+ *         PMM_ERR_NOT_ALLOCATED when no allocation starts at @p addr
+ */
+int pmm_allocation_at(uintptr_t addr, struct pmm_block *block);
+
+/**
  * @brief Call @p fn for each free block of @p order in @p segment, in list
  *        order (the head, which is allocated next, first).
  */

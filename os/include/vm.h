@@ -115,6 +115,10 @@ void arch_vm_activate(const struct vm_space *space);
 /** @brief Forget any cached translation of @p va. */
 void arch_tlb_flush(uintptr_t va);
 
+/** @brief Start afresh: forget the counters of every address space (as
+ *         pmm_init() forgets every segment; host tests call both). */
+void vm_init(void);
+
 /** @brief Give @p space an empty root table. */
 int vm_space_init(struct vm_space *space);
 
@@ -174,6 +178,38 @@ int vm_demo_unmap(uintptr_t va, size_t pages);
 
 /** @brief Current counters. */
 void vm_get_stats(struct vm_stats *stats);
+
+/** @brief Kinds of broken invariant found by vm_check(). */
+enum vm_violation_kind {
+	VM_BAD_EMPTY_TABLE = 1, /**< a table below the root maps nothing (should have been freed) */
+	VM_BAD_TABLE_PAGE,      /**< a table is not a one-page page-table allocation of the page manager */
+	VM_BAD_TABLE_COUNT,     /**< page-table pages counted differ from the tables found */
+	VM_BAD_LEAF_COUNT,      /**< leaves counted differ from the leaves found */
+};
+
+/** @brief One broken invariant, reported by vm_check(). */
+struct vm_violation {
+	enum vm_violation_kind kind; /**< what is wrong */
+	uintptr_t addr;              /**< the table's physical address, or 0 for a count */
+	size_t expected;             /**< the value the invariant asks for */
+	size_t actual;               /**< the value found */
+};
+
+/**
+ * @brief Verify the page tables of @p spaces, which must be every address
+ *        space there is.
+ *
+ * Every table below a root holds at least one entry; every table (roots
+ * too) is a one-page allocation owned by PMM_OWNER_PAGE_TABLE; the tables
+ * and leaves found add up to vm_get_stats(), and the page manager holds no
+ * page-table page that no space reaches.
+ * @return the number of violations (0 when all is well)
+ */
+size_t vm_check(const struct vm_space *spaces, size_t nr_spaces,
+		void (*report)(const struct vm_violation *v, void *ctx), void *ctx);
+
+/** @brief A short English description of a ::vm_violation_kind. */
+const char *vm_violation_text(enum vm_violation_kind kind);
 
 /** @brief A short English description of a ::vm_error. */
 const char *vm_strerror(int error);

@@ -44,6 +44,25 @@ int pmm_find_block(uintptr_t addr, struct pmm_block *block)
 	return PMM_ERR_OUTSIDE;
 }
 
+int pmm_allocation_at(uintptr_t addr, struct pmm_block *block)
+{
+	const struct pmm_segment *seg = pmm_segment_of(addr);
+	if (seg == NULL)
+		return PMM_ERR_OUTSIDE;
+	if (addr & (PMM_PAGE_SIZE - 1))
+		return PMM_ERR_UNALIGNED;
+	size_t index = pmm_index(seg, addr);
+	switch (seg->page_array[index].state) {
+	case PMM_PAGE_ALLOCATED:
+		describe(seg, index, block);
+		return PMM_OK;
+	case PMM_PAGE_SCATTERED:
+		return PMM_ERR_SCATTERED;
+	default: /* free, or inside a block: no allocation starts here */
+		return PMM_ERR_NOT_ALLOCATED;
+	}
+}
+
 void pmm_for_each_free(unsigned segment, unsigned order,
 		       void (*fn)(uintptr_t addr, void *ctx), void *ctx)
 {

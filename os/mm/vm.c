@@ -74,6 +74,11 @@ static void free_table(uintptr_t pa)
 	stats.table_pages--;
 }
 
+void vm_init(void)
+{
+	memset(&stats, 0, sizeof(stats));
+}
+
 int vm_space_init(struct vm_space *space)
 {
 	return alloc_table(&space->root);
@@ -227,8 +232,14 @@ static int map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t siz
 	if ((err = map_pass(space, va, pa, size, flags, page_size, 1, &done)) != VM_OK)
 		return err;
 	err = map_pass(space, va, pa, size, flags, page_size, 0, &done);
-	if (err != VM_OK && done > 0)
-		vm_unmap(space, va, done); /* out of table pages: undo */
+	if (err != VM_OK) {
+		/* Out of table pages: undo the leaves made so far, and give back
+		 * the tables made on the way to the one that failed (they hold
+		 * nothing, and would otherwise stay linked). */
+		if (done > 0)
+			vm_unmap(space, va, done);
+		prune(space, va + done);
+	}
 	return err;
 }
 

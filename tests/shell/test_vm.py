@@ -168,6 +168,21 @@ def map_errors_change_nothing():
 
 
 @test
+def failed_map_for_want_of_table_pages_changes_nothing():
+    # Regression: with 2 pages free, a map in a fresh part of the window
+    # needs a page and new tables; it failed, but kept one empty table.
+    with shell.boot() as c:
+        free = shell.meminfo(c)["free"]
+        assert shell.single(c.run("alloc %d scattered" % (free - 2))).startswith("allocated")
+        before = shell.meminfo(c), c.run("pt")
+        assert before[0]["free"] == 2
+        line = shell.expect_error(c, "map 0x2800000000 1")
+        assert "memory" in line or "page table" in line, line
+        assert (shell.meminfo(c), c.run("pt")) == before
+        assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
 def device_and_physical_mappings():
     with shell.boot() as c:
         info = shell.meminfo(c)
