@@ -11,15 +11,17 @@
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
 #                        (or at another symbol: STOP=_start)
 #   make docs            course documentation (Doxygen) in build/docs/html
+#   make fuzz            libFuzzer on the page manager, kmalloc, page tables
+#                        and the shell (FUZZ_S=60 seconds per target)
 #   make help            this list, with the variables
 #
-# Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
+# Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)  FUZZ_S=60
 
 include build.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs
+	gdb console bochs bochs-debug docs fuzz
 
 all: kernel
 
@@ -48,6 +50,12 @@ host: deps
 test: deps
 	@tests/run.sh
 
+# Each fuzz target FUZZ_S seconds; findings land in build/host/fuzz/findings/.
+FUZZ_S ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@for t in $(FUZZ_TARGETS); do tests/fuzz/run_target.sh $$t $(FUZZ_S) || exit 1; done
+
 snapshot: kernel
 	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots "$(CMDS)"
 
@@ -73,4 +81,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,18s/^# \{0,1\}//p' Makefile
+	@sed -n '1,20s/^# \{0,1\}//p' Makefile
