@@ -14,15 +14,17 @@
 #   make doc-transcripts rerun every transcript in README.md and docs/*.md and
 #                        rewrite it in place (make test checks them: tools/
 #                        doc_transcripts.py --check [FILE...])
+#   make fuzz            libFuzzer on the page manager, kmalloc, page tables
+#                        and the shell (FUZZ_S=60 seconds per target)
 #   make help            this list, with the variables
 #
-# Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
+# Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)  FUZZ_S=60
 
 include build.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs doc-transcripts
+	gdb console bochs bochs-debug docs doc-transcripts fuzz
 
 all: kernel
 
@@ -50,6 +52,12 @@ host: deps
 
 test: deps
 	@tests/run.sh
+
+# Each fuzz target FUZZ_S seconds; findings land in build/host/fuzz/findings/.
+FUZZ_S ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@for t in $(FUZZ_TARGETS); do tests/fuzz/run_target.sh $$t $(FUZZ_S) || exit 1; done
 
 snapshot: kernel
 	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots "$(CMDS)"
@@ -80,4 +88,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,21s/^# \{0,1\}//p' Makefile
+	@sed -n '/^$$/q; s/^# \{0,1\}//p' Makefile

@@ -119,3 +119,64 @@ host-clang-check:
 
 .PHONY: FORCE host-clang-check
 FORCE:
+
+# ---- fuzzing: libFuzzer targets under ASan + UBSan (tests/fuzz/) ----
+#
+# Each target is a harness in tests/fuzz/fuzz_<name>.c linked with the real
+# sources; its seeds and regression inputs are in tests/fuzz/fuzz_<name>/.
+# fuzz_shell also forces its kernel sources' variables into one range
+# (kstate.h, kstate.ld) so every input starts from a freshly booted kernel.
+
+FUZZ_CC := clang
+FUZZ_BUILD := $(HOST_BUILD)/fuzz
+FUZZ_TARGETS := fuzz_pmm fuzz_memm fuzz_vm fuzz_shell
+FUZZ_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ios/include -Ishell -MMD -MP
+
+FUZZ_PMM_SRCS := $(wildcard os/mm/pmm*.c)
+FUZZ_MEMM_SRCS := $(FUZZ_PMM_SRCS) $(wildcard os/mm/memm*.c)
+FUZZ_VM_SRCS := $(FUZZ_PMM_SRCS) os/mm/vm.c os/mm/vm_check.c arch/riscv64/pt.c arch/x86_64/pt.c
+# The shell on the host: everything but the C library's functions, the boot
+# (main.c) and the machine, which tests/fuzz/fuzz_shell.c stands in for.
+FUZZ_SHELL_SRCS := $(FUZZ_MEMM_SRCS) $(wildcard os/mm/vm*.c) $(wildcard shell/*.c) \
+	os/kernel/fault.c os/lib/console.c os/lib/format.c os/lib/mem_range.c arch/x86_64/pt.c
+
+fuzz_objs = $(patsubst %,$(FUZZ_BUILD)/$(1)/%.o,$(2))
+
+$(FUZZ_BUILD)/lib/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/kernel/%.c.o: %.c tests/fuzz/kstate.h
+	@mkdir -p $(dir $@)
+	$(call say,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -include tests/fuzz/kstate.h -c $< -o $@
+
+$(FUZZ_BUILD)/kernel/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(call say,FUZZAS,$<)
+	$(Q)$(FUZZ_CC) -c -Wa,--noexecstack $< -o $@
+
+$(FUZZ_BUILD)/fuzz_pmm: tests/fuzz/fuzz_pmm.c $(call fuzz_objs,lib,$(FUZZ_PMM_SRCS))
+$(FUZZ_BUILD)/fuzz_memm: tests/fuzz/fuzz_memm.c $(call fuzz_objs,lib,$(FUZZ_MEMM_SRCS))
+$(FUZZ_BUILD)/fuzz_vm: tests/fuzz/fuzz_vm.c $(call fuzz_objs,lib,$(FUZZ_VM_SRCS))
+$(FUZZ_BUILD)/fuzz_pmm $(FUZZ_BUILD)/fuzz_memm $(FUZZ_BUILD)/fuzz_vm: tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz_pmm.h
+	@mkdir -p $(dir $@)
+	$(call say,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c %.o,$^)
+
+FUZZ_SHELL_WRAP := -Wl,--wrap=cmd_peek,--wrap=cmd_poke,--wrap=cmd_exec
+$(FUZZ_BUILD)/fuzz_shell: tests/fuzz/fuzz_shell.c tests/fuzz/fuzz.h tests/fuzz/fuzz_pmm.h \
+	tests/fuzz/kstate.ld $(call fuzz_objs,kernel,$(FUZZ_SHELL_SRCS) arch/x86_64/setjmp.S)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Wl,-T,tests/fuzz/kstate.ld $(FUZZ_SHELL_WRAP) -o $@ \
+		$(filter %.c %.o,$^)
+
+fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+
+-include $(wildcard $(FUZZ_BUILD)/*/*/*.d $(FUZZ_BUILD)/*/*/*/*.d)
+
+.PHONY: fuzz-build

@@ -7,6 +7,7 @@
 #
 #   tests/run.sh                 everything
 #   PAGODA_OPS=10000 tests/run.sh  a shorter randomised page-manager run
+#   PAGODA_FUZZ_S=2 tests/run.sh   shorter fuzzing runs (default 8 s per target)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 LOGS=build/test-logs
@@ -62,6 +63,14 @@ build "host-sources-clang-warning-free" make --no-print-directory host-clang-che
 
 if build "build-host-tests" make --no-print-directory host; then
 	run_host_tests
+fi
+
+# libFuzzer: every committed input (seeds, regressions) of each target, then
+# a short fuzzing run of it (PAGODA_FUZZ_S seconds; `make fuzz` runs longer).
+if build "build-fuzz-targets" make --no-print-directory fuzz-build; then
+	for t in fuzz_pmm fuzz_memm fuzz_vm fuzz_shell; do
+		step "$t" tests/fuzz/run_target.sh $t "${PAGODA_FUZZ_S:-8}"
+	done
 fi
 
 # Each kernel with each toolchain, warning-free, then the shell suite on it.
