@@ -133,13 +133,14 @@ FUZZ_TARGETS := fuzz_pmm fuzz_memm fuzz_vm fuzz_shell
 FUZZ_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ios/include -Ishell -MMD -MP
 
-FUZZ_PMM_SRCS := $(wildcard os/mm/pmm*.c)
+FUZZ_PMM_SRCS := $(wildcard os/mm/pmm*.c) os/lib/progress.c
 FUZZ_MEMM_SRCS := $(FUZZ_PMM_SRCS) $(wildcard os/mm/memm*.c)
 FUZZ_VM_SRCS := $(FUZZ_PMM_SRCS) os/mm/vm.c os/mm/vm_check.c arch/riscv64/pt.c arch/x86_64/pt.c
 # The shell on the host: everything but the C library's functions, the boot
 # (main.c) and the machine, which tests/fuzz/fuzz_shell.c stands in for.
 FUZZ_SHELL_SRCS := $(FUZZ_MEMM_SRCS) $(wildcard os/mm/vm*.c) $(wildcard shell/*.c) \
-	os/kernel/fault.c os/lib/console.c os/lib/format.c os/lib/mem_range.c arch/x86_64/pt.c
+	os/kernel/fault.c os/kernel/stress.c os/lib/console.c os/lib/format.c os/lib/mem_range.c \
+	arch/x86_64/pt.c
 
 fuzz_objs = $(patsubst %,$(FUZZ_BUILD)/$(1)/%.o,$(2))
 
@@ -167,7 +168,7 @@ $(FUZZ_BUILD)/fuzz_pmm $(FUZZ_BUILD)/fuzz_memm $(FUZZ_BUILD)/fuzz_vm: tests/fuzz
 	$(call say,FUZZLD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c %.o,$^)
 
-FUZZ_SHELL_WRAP := -Wl,--wrap=cmd_peek,--wrap=cmd_poke,--wrap=cmd_exec
+FUZZ_SHELL_WRAP := -Wl,--wrap=cmd_peek,--wrap=cmd_poke,--wrap=cmd_exec,--wrap=cmd_stress
 $(FUZZ_BUILD)/fuzz_shell: tests/fuzz/fuzz_shell.c tests/fuzz/fuzz.h tests/fuzz/fuzz_pmm.h \
 	tests/fuzz/kstate.ld $(call fuzz_objs,kernel,$(FUZZ_SHELL_SRCS) arch/x86_64/setjmp.S)
 	@mkdir -p $(dir $@)

@@ -314,7 +314,10 @@ static int map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t siz
 		return err;
 	if (!vm_pa_fits(pa, size))
 		return VM_ERR_PHYSICAL;
-	if (page_size && level_of_size(page_size) < 0)
+	/* A leaf needs one of r, w, x (on Sv39 an entry with none of them
+	 * points to a table). */
+	if ((page_size && level_of_size(page_size) < 0) ||
+	    !(flags & (VM_READ | VM_WRITE | VM_EXEC)))
 		return VM_ERR_FLAGS;
 	if ((err = map_pass(space, va, pa, size, flags, page_size, 1, &done)) != VM_OK)
 		return err;
@@ -373,6 +376,8 @@ static int change_leaves(struct vm_space *space, uintptr_t va, uintptr_t size, i
 	int err = check_mapped(space, va, size);
 	if (err != VM_OK)
 		return err;
+	if (!remove && !(flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		return VM_ERR_FLAGS;
 	for (uintptr_t p = va; p < va + size;) {
 		unsigned level;
 		uint64_t *entry = leaf_for(space, p, &level);
@@ -472,7 +477,7 @@ const char *vm_strerror(int error)
 	case VM_ERR_UNALIGNED: return "not page aligned";
 	case VM_ERR_RANGE: return "outside the lower half of the address space, where mappings go";
 	case VM_ERR_LARGE_PAGE: return "would cut through a large page";
-	case VM_ERR_FLAGS: return "page size not supported here";
+	case VM_ERR_FLAGS: return "page size or flags not supported here (a page needs r, w or x)";
 	case VM_ERR_WINDOW: return "outside the demonstration window 0x2000000000-0x3000000000";
 	case VM_ERR_MANAGED: return "physical pages belong to the page manager (use auto)";
 	case VM_ERR_KERNEL: return "the kernel image may be mapped again only without w";

@@ -105,10 +105,15 @@ static const struct leaf *leaf_at(uintptr_t va)
 	return NULL;
 }
 
-static int in_range(uintptr_t va, uintptr_t size)
+/* VM_OK, or why [va, va + size) cannot take mappings: a non-canonical
+ * address, or a range outside the lower half. */
+static int range_error(uintptr_t va, uintptr_t size)
 {
 	uintptr_t limit = (uintptr_t)1 << (current->va_bits - 1);
-	return va < limit && size <= limit - va;
+	unsigned unused = 64 - current->va_bits;
+	if ((uintptr_t)((int64_t)(va << unused) >> unused) != va)
+		return VM_ERR_NONCANONICAL;
+	return va < limit && size <= limit - va ? VM_OK : VM_ERR_RANGE;
 }
 
 /* The flags a leaf made with @flags reads back (what the format can say). */
@@ -210,8 +215,11 @@ static uintptr_t pick_va(struct fuzz_input *in)
 {
 	uint8_t how = fuzz_u8(in);
 	uintptr_t limit = (uintptr_t)1 << (current->va_bits - 1);
-	uintptr_t bases[4] = { 0, VM_DEMO_START, limit - ((uintptr_t)4 << 30), VM_SIZE_1G };
-	uintptr_t va = bases[how % 4] + ((uintptr_t)fuzz_u32(in) << 12) % ((uintptr_t)4 << 30);
+	/* Low memory, the window, the top of the lower half (and past it: not
+	 * canonical), 1 GiB, the bottom of the upper half. */
+	uintptr_t bases[5] = { 0, VM_DEMO_START, limit - ((uintptr_t)4 << 30), VM_SIZE_1G,
+			       (uintptr_t)0 - limit };
+	uintptr_t va = bases[how % 5] + ((uintptr_t)fuzz_u32(in) << 12) % ((uintptr_t)4 << 30);
 	switch (how / 4 % 4) {
 	case 0: va &= ~(VM_SIZE_2M - 1); break;
 	case 1: va &= ~(VM_SIZE_1G - 1); break;
@@ -238,15 +246,19 @@ static uintptr_t pick_size(struct fuzz_input *in, uintptr_t page_size)
 
 static unsigned pick_flags(struct fuzz_input *in)
 {
-	unsigned flags = fuzz_u8(in) & FLAG_MASK;
-	/* Sv39 reads an entry with none of R, W, X as a pointer to a table, so
-	 * a leaf needs one of them (see the report of this target). */
-	return flags & (VM_READ | VM_WRITE | VM_EXEC) ? flags : flags | VM_READ;
+	return fuzz_u8(in) & FLAG_MASK;
+}
+
+/* A leaf needs one of r, w, x: Sv39 reads an entry with none of them as a
+ * pointer to a table (this target found vm_map taking such flags). */
+static int flags_ok(unsigned flags)
+{
+	return (flags & (VM_READ | VM_WRITE | VM_EXEC)) != 0;
 }
 
 /* The leaves a map would make; 0 and *err set if it must be refused. */
 static size_t plan_map(uintptr_t va, uintptr_t pa, uintptr_t size, uintptr_t page_size,
-		       struct leaf *plan, int *err)
+		       unsigned flags, struct leaf *plan, int *err)
 {
 	uintptr_t align = page_size ? page_size : VM_SIZE_4K;
 	size_t n = 0;
@@ -255,11 +267,13 @@ static size_t plan_map(uintptr_t va, uintptr_t pa, uintptr_t size, uintptr_t pag
 		*err = VM_ERR_UNALIGNED;
 		return 0;
 	}
-	if (!in_range(va, size)) {
-		*err = VM_ERR_RANGE;
+	if ((*err = range_error(va, size)) != VM_OK)
+		return 0;
+	if (!vm_pa_fits(pa, size)) {
+		*err = VM_ERR_PHYSICAL;
 		return 0;
 	}
-	if (page_size && !(current->leaf_sizes & page_size)) {
+	if ((page_size && !(current->leaf_sizes & page_size)) || !flags_ok(flags)) {
 		*err = VM_ERR_FLAGS;
 		return 0;
 	}
@@ -304,7 +318,7 @@ static void op_map(struct fuzz_input *in, int largest)
 		return;
 
 	int want;
-	size_t n = plan_map(va, pa, size, page_size, plan, &want);
+	size_t n = plan_map(va, pa, size, page_size, flags, plan, &want);
 	if (want == VM_OK && nr_leaves + n > MAX_LEAVES)
 		return;
 	if (want == VM_OK) {
@@ -350,8 +364,8 @@ static void op_change(struct fuzz_input *in, int remove)
 	}
 	if (size == 0 || ((va | size) & (VM_SIZE_4K - 1)))
 		want = VM_ERR_UNALIGNED;
-	else if (!in_range(va, size))
-		want = VM_ERR_RANGE;
+	else
+		want = range_error(va, size);
 	for (uintptr_t p = va; want == VM_OK && p < va + size;) {
 		const struct leaf *l = leaf_at(p);
 		if (l == NULL)
@@ -361,6 +375,8 @@ static void op_change(struct fuzz_input *in, int remove)
 		else
 			p += l->size;
 	}
+	if (want == VM_OK && !remove && !flags_ok(flags))
+		want = VM_ERR_FLAGS;
 	uint64_t before = digest();
 	int err = remove ? vm_unmap(&space, va, size) : vm_protect(&space, va, size, flags);
 	FUZZ_CHECK(err == want, "%s %s 0x%lx+0x%lx gave %d (%s), model %d", current->name,
@@ -392,8 +408,10 @@ static void op_translate(struct fuzz_input *in)
 	int err = vm_translate(&space, va, &w);
 	const struct leaf *l = leaf_at(va);
 	FUZZ_CHECK(digest() == before, "translate changed something");
-	if (!in_range(va, 1)) {
-		FUZZ_CHECK(err == VM_ERR_RANGE, "translate out of range gave %d", err);
+	/* Any canonical address walks (the upper half to "not mapped"). */
+	if (range_error(va, 1) == VM_ERR_NONCANONICAL) {
+		FUZZ_CHECK(err == VM_ERR_NONCANONICAL, "translate of a non-canonical address gave %d",
+			   err);
 		return;
 	}
 	if (l == NULL) {
