@@ -74,8 +74,10 @@ for arch in riscv64 x86_64; do
 			step "memm-$arch-$toolchain" python3 tests/shell/test_memm.py --arch $arch
 		fi
 	done
-	# The gnu build is in place now: debug it, and try what only a PC has.
+	# The gnu build is in place now: debug it, boot it at many memory
+	# sizes, and try what only a PC has.
 	step "gdb-$arch" python3 tests/shell/test_debug.py --arch $arch
+	step "boot-$arch" python3 tests/shell/test_boot.py --arch $arch
 	if [ $arch = x86_64 ]; then
 		step "pc-and-bochs" python3 tests/shell/test_x86_64.py
 	fi
