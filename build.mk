@@ -25,16 +25,21 @@ else
   say = @echo "  $(1)	$(2)"
 endif
 
+# -O0: every variable and line stays where a student stepping in gdb or
+# Bochs expects it (even -Og loses loop counters). OPT=-O2 for speed.
+OPT ?= -O0
+
 BUILD := build/$(ARCH)
-OBJDIR := $(BUILD)/obj-$(TOOLCHAIN)
+# One object directory per toolchain and optimisation (obj-gnu-O0,
+# obj-llvm-O2, ...): switching between them recompiles nothing.
+empty :=
+space := $(empty) $(empty)
+OBJDIR := $(BUILD)/obj-$(TOOLCHAIN)$(subst $(space),,$(OPT))
 KERNEL := $(BUILD)/kernel.elf
 KERNEL_SYM := $(BUILD)/kernel.sym
 
 include arch/$(ARCH)/arch.mk
 
-# -O0: every variable and line stays where a student stepping in gdb or
-# Bochs expects it (even -Og loses loop counters). OPT=-O2 for speed.
-OPT ?= -O0
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 KERNEL_CFLAGS := -std=c11 $(WARNINGS) $(OPT) -g -ffreestanding -fno-builtin -nostdlib \
 	-fno-stack-protector -fno-pic -fno-omit-frame-pointer \
@@ -59,10 +64,11 @@ $(OBJDIR)/%.S.o: %.S $(OBJDIR)/cflags.stamp
 	$(call say,AS,$<)
 	$(Q)$(ARCH_CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
-# Relink when the toolchain changes, even if no source did.
+# Relink when the toolchain or OPT changes, even if no source did: the
+# kernel is always build/$(ARCH)/kernel.elf, whichever objects made it.
 $(BUILD)/toolchain.stamp: FORCE
 	@mkdir -p $(BUILD)
-	@echo "$(TOOLCHAIN)" | cmp -s - $@ || echo "$(TOOLCHAIN)" > $@
+	@echo "$(TOOLCHAIN) $(OPT)" | cmp -s - $@ || echo "$(TOOLCHAIN) $(OPT)" > $@
 
 $(KERNEL): $(KERNEL_OBJS) $(ARCH_LDSCRIPT) $(BUILD)/toolchain.stamp
 	$(call say,LD,$@)

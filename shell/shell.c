@@ -67,6 +67,29 @@ static int split(char *line, char **argv)
 	}
 }
 
+/* The command run_guarded() runs. Static, not locals of run_guarded():
+ * after a longjmp the C standard leaves a local that was kept in a register
+ * indeterminate, so the function that calls arch_setjmp() keeps no local
+ * values live across it (and gcc -O2 has nothing to warn about). */
+static struct {
+	const struct command *cmd;
+	int argc;
+	char **argv;
+} running;
+
+/* Run the command in @running. @return 0 if it returned, 1 if it faulted:
+ * a fault inside it makes arch_setjmp() return a second time, here. */
+static int run_guarded(void)
+{
+	static struct arch_jmp_buf recovery;
+	if (arch_setjmp(&recovery) != 0)
+		return 1; /* fault_handle() already cleared the recovery point */
+	fault_set_recovery(&recovery);
+	running.cmd->run(running.argc, running.argv);
+	fault_set_recovery(NULL);
+	return 0;
+}
+
 static void run_line(char *line)
 {
 	char *argv[SHELL_ARGS_MAX];
@@ -83,18 +106,15 @@ static void run_line(char *line)
 		shell_error("unknown command '%s' (type 'help' for the list)", argv[0]);
 		return;
 	}
-	/* A fault inside the command prints one line and lands back here. */
-	static struct arch_jmp_buf recovery;
-	if (arch_setjmp(&recovery) == 0) {
-		fault_set_recovery(&recovery);
-		shell_command_starts();
-		cmd->run(argc, argv);
-	} else {
+	running.cmd = cmd;
+	running.argc = argc;
+	running.argv = argv;
+	shell_command_starts();
+	if (run_guarded()) {
 		const struct fault_report *f = fault_last();
 		kprintf("fault: %s at 0x%lx (pc 0x%lx)\n", f->what, (unsigned long)f->addr,
 			(unsigned long)f->pc);
 	}
-	fault_set_recovery(NULL);
 	report_poison();
 }
 

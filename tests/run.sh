@@ -84,11 +84,26 @@ for arch in riscv64 x86_64; do
 			step "stress-$arch-$toolchain" python3 tests/shell/test_stress.py --arch $arch
 		fi
 	done
-	# The gnu build is in place now: debug it, and try what only a PC has.
+	# The gnu build is in place now: debug it, boot it at many memory
+	# sizes, and try what only a PC has.
 	step "gdb-$arch" python3 tests/shell/test_debug.py --arch $arch
+	step "boot-$arch" python3 tests/shell/test_boot.py --arch $arch
 	if [ $arch = x86_64 ]; then
 		step "pc-and-bochs" python3 tests/shell/test_x86_64.py
 	fi
+	# OPT=-O2, the speed build: both toolchains build it warning-free (its
+	# objects have their own directory), and the shell suites pass on one
+	# of them, so that optimisation never breaks what -O0 passes. Each
+	# compiler's optimiser gets one architecture.
+	if [ $arch = riscv64 ]; then o2_suites=gnu; else o2_suites=llvm; fi
+	for toolchain in llvm gnu; do
+		if build "build-$arch-$toolchain-O2" make --no-print-directory kernel ARCH=$arch \
+			TOOLCHAIN="$toolchain" OPT=-O2 && [ $toolchain = $o2_suites ]; then
+			step "shell-$arch-$toolchain-O2" python3 tests/shell/test_shell.py --arch $arch
+			step "vm-$arch-$toolchain-O2" python3 tests/shell/test_vm.py --arch $arch
+			step "memm-$arch-$toolchain-O2" python3 tests/shell/test_memm.py --arch $arch
+		fi
+	done
 done
 
 # The gnu kernels are in place: every transcript in README.md and docs/ must

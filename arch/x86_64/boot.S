@@ -4,14 +4,18 @@
  * GRUB loads this ELF through multiboot2 and jumps to _start in 32-bit
  * protected mode, paging off, eax = multiboot2 magic, ebx = boot information.
  * Here we build just enough to reach 64-bit C code:
- *   1. early page tables: the first 16 GiB mapped at virtual == physical
- *      with 2 MiB pages (the course's memory model, from the first instruction);
+ *   1. early page tables: the first 4 GiB mapped at virtual == physical
+ *      with 2 MiB pages (the course's memory model, from the first
+ *      instruction). Everything a 32-bit boot loader and the firmware hand
+ *      us lies below 4 GiB: the kernel, the boot information, the ACPI
+ *      tables. RAM above 4 GiB is mapped later, in C, once the memory map
+ *      says how much there is (boot_map.c);
  *   2. PAE + EFER.LME + paging = long mode (compatibility submode);
  *   3. a 64-bit GDT and a far jump into a 64-bit code segment.
  */
 #define MB2_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
-#define EARLY_MAP_GIB 16
+#define EARLY_MAP_GIB 4
 #define PTE_PRESENT 0x1
 #define PTE_WRITE 0x2
 #define PTE_HUGE 0x80
@@ -70,7 +74,7 @@ _start:
 	cmpl	$EARLY_MAP_GIB, %ecx
 	jb	1b
 
-	/* Entry k of the PDs (k = 0 .. 16*512-1) maps physical k * 2 MiB:
+	/* Entry k of the PDs (k = 0 .. 4*512-1) maps physical k * 2 MiB:
 	 * low word (k << 21) | flags, high word k >> 11. */
 	xorl	%ecx, %ecx
 2:	movl	%ecx, %eax
@@ -157,7 +161,7 @@ gdt64_pointer:
 
 	.section .bss.pagetables, "aw", @nobits
 	.balign 4096
-	.globl early_pml4
+	.globl early_pml4, early_pdpt
 early_pml4:
 	.space	4096
 early_pdpt:

@@ -4,14 +4,14 @@
  *
  * RAM is every "available" (type 1) range. Reserved inside it: the first
  * MiB (real-mode data, BIOS, VGA), the kernel image, and the boot
- * information; and anything past the 16 GiB that boot.S maps.
+ * information; and the page tables that map RAM above 4 GiB before the
+ * kernel's own tables exist (boot_map.c).
  */
 #include "arch.h"
 #include "x86.h"
 
 #define MB2_TAG_MMAP 6
 #define MB2_MEMORY_AVAILABLE 1
-#define EARLY_MAP_END ((uintptr_t)16 << 30)
 
 struct mb2_mmap {
 	uint32_t type, size, entry_size, entry_version;
@@ -27,7 +27,6 @@ extern char _kernel_start[], _kernel_end[];
 void arch_boot_memory(struct boot_memory *m)
 {
 	const struct mb2_mmap *mmap = multiboot_find(MB2_TAG_MMAP);
-	int beyond_map = 0;
 
 	m->nr_ram = 0;
 	m->nr_reserved = 0;
@@ -42,8 +41,6 @@ void arch_boot_memory(struct boot_memory *m)
 				continue;
 			mem_range_add(m->ram, &m->nr_ram, e->addr, e->addr + e->len,
 				      "available (multiboot2)");
-			if (e->addr + e->len > EARLY_MAP_END)
-				beyond_map = 1;
 		}
 	}
 	mem_range_add(m->reserved, &m->nr_reserved, 0, 0x100000, "first MiB");
@@ -51,7 +48,6 @@ void arch_boot_memory(struct boot_memory *m)
 		      (uintptr_t)_kernel_end, "kernel image");
 	mem_range_add(m->reserved, &m->nr_reserved, multiboot_address(),
 		      multiboot_address() + multiboot_size(), "boot information");
-	if (beyond_map)
-		mem_range_add(m->reserved, &m->nr_reserved, EARLY_MAP_END, UINTPTR_MAX,
-			      "beyond the 16 GiB mapped at boot");
+	/* Last: the tables come from RAM that none of the above reserves. */
+	x86_boot_map_ram(m);
 }

@@ -67,7 +67,7 @@ static void tss_init(void)
 	gdt64_tss[0] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 /* present, available 64-bit TSS */
 		       | ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
 	gdt64_tss[1] = base >> 32;
-	__asm__ volatile("ltr %w0" : : "r"(TSS_SELECTOR));
+	__asm__ volatile("ltr %w0" : : "r"(TSS_SELECTOR) : "memory");
 }
 
 void x86_trap(struct trap_frame *frame);
@@ -93,7 +93,7 @@ void idt_init(void)
 					    (uint16_t)(addr >> 16), (uint32_t)(addr >> 32), 0 };
 	}
 	tss_init();
-	__asm__ volatile("lidt %0" : : "m"(pointer));
+	__asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
 	/* Mask both 8259 PICs: nothing should ever raise an IRQ. */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);

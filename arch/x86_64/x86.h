@@ -32,6 +32,13 @@ void bochs_break(void);
 /** @brief Turn on NX and CR0.WP; find out whether 1 GiB pages exist. */
 void x86_paging_init(void);
 
+struct boot_memory;
+/**
+ * @brief Map the RAM above the 4 GiB that boot.S maps, with page tables
+ *        taken from free RAM below 4 GiB (added to @p m's reserved ranges).
+ */
+void x86_boot_map_ram(struct boot_memory *m);
+
 /** @brief Install the exception handlers. */
 void idt_init(void);
 

@@ -13,10 +13,30 @@
 static struct boot_memory boot_memory;
 static struct mem_range usable[BOOT_MEMORY_MAX];
 
+/* @bytes in the largest unit it reaches (B, KiB, MiB, GiB, TiB): whole,
+ * or with one rounded decimal ("3.0 GiB" is just under or over 3 GiB). */
+static const char *size_text(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	unsigned u = 0;
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >> (10 * (u + 1)) != 0)
+		u++;
+	uint64_t unit = (uint64_t)1 << (10 * u);
+	if (bytes % unit == 0) {
+		ksnprintf(buf, len, "%lu %s", (unsigned long)(bytes / unit), units[u]);
+	} else {
+		uint64_t tenths = (bytes * 10 + unit / 2) / unit;
+		ksnprintf(buf, len, "%lu.%lu %s", (unsigned long)(tenths / 10),
+			  (unsigned long)(tenths % 10), units[u]);
+	}
+	return buf;
+}
+
 static void print_range(const char *kind, const struct mem_range *r)
 {
-	kprintf("  %-8s 0x%08lx-0x%08lx %6lu KiB  %s\n", kind, (unsigned long)r->start,
-		(unsigned long)r->end, (unsigned long)((r->end - r->start) >> 10),
+	char size[24];
+	kprintf("  %-8s 0x%08lx-0x%08lx %10s  %s\n", kind, (unsigned long)r->start,
+		(unsigned long)r->end, size_text(size, sizeof(size), r->end - r->start),
 		r->what ? r->what : "");
 }
 
@@ -49,8 +69,10 @@ static void memory_init(void)
 	}
 	if (pmm_segment_count() == 0)
 		panic("no usable memory");
-	kprintf("page manager: %lu pages (%lu KiB) in %u segments\n",
-		(unsigned long)pmm_total_pages(), (unsigned long)(pmm_total_pages() * 4),
+	char size[24];
+	kprintf("page manager: %lu pages (%s) in %u segments\n",
+		(unsigned long)pmm_total_pages(),
+		size_text(size, sizeof(size), (uint64_t)pmm_total_pages() * PMM_PAGE_SIZE),
 		pmm_segment_count());
 }
 
