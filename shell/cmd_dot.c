@@ -23,10 +23,33 @@ static void print_table_id(unsigned level, uintptr_t va)
 		kprintf("t%u_%lx", level, (unsigned long)(va & ~(vm_level_size(level - 1) - 1)));
 }
 
+/* dot pt draws at most DOT_PT_MAX tables and runs of leaves, parents
+ * first; one node counts the rest, so the graph stays readable. */
+#define DOT_PT_MAX 250
+
+struct dot_pt {
+	unsigned drawn;
+	size_t more_tables, more_runs;
+};
+
+static int over_budget(struct dot_pt *d, int table)
+{
+	if (d->drawn < DOT_PT_MAX) {
+		d->drawn++;
+		return 0;
+	}
+	if (table)
+		d->more_tables++;
+	else
+		d->more_runs++;
+	return 1;
+}
+
 static void dot_table(unsigned level, unsigned index, uintptr_t va, uintptr_t size,
 		      uintptr_t table_pa, void *ctx)
 {
-	(void)ctx;
+	if (over_budget(ctx, 1))
+		return;
 	kprintf("  ");
 	print_table_id(level + 1, va);
 	kprintf(" [fillcolor=lightgray, label=\"L%u table 0x%lx\\nva 0x%lx-0x%lx\"];\n  ",
@@ -40,7 +63,8 @@ static void dot_table(unsigned level, unsigned index, uintptr_t va, uintptr_t si
 static void dot_run(const struct pt_run *r, void *ctx)
 {
 	char flags[8];
-	(void)ctx;
+	if (over_budget(ctx, 0))
+		return;
 	pt_flags_text(r->flags, flags);
 	const char *color = r->size == VM_SIZE_4K ? "palegreen"
 			    : r->size == VM_SIZE_2M ? "lightblue" : "plum";
@@ -56,7 +80,8 @@ static void dot_run(const struct pt_run *r, void *ctx)
 static void dot_pt(int argc, char **argv)
 {
 	uintptr_t start = 0, end = UINTPTR_MAX;
-	struct pt_fold fold = { .table = dot_table, .run = dot_run };
+	struct dot_pt d = { 0, 0, 0 };
+	struct pt_fold fold = { .table = dot_table, .run = dot_run, .ctx = &d };
 
 	if (argc == 3) {
 		uintptr_t va;
@@ -75,6 +100,10 @@ static void dot_pt(int argc, char **argv)
 	kprintf("  root [fillcolor=lightyellow, label=\"%s root table\\n0x%lx\"];\n",
 		arch_pt_format()->name, (unsigned long)kernel_space.root);
 	pt_fold_visit(&fold, start, end);
+	if (d.more_tables + d.more_runs)
+		kprintf("  more [shape=box3d, fillcolor=lightgray, label=\"%lu more table%s and %lu more "
+			"run%s of leaves\"];\n  root -> more;\n", (unsigned long)d.more_tables,
+			plural(d.more_tables), (unsigned long)d.more_runs, plural(d.more_runs));
 	kprintf("}\n");
 }
 

@@ -62,7 +62,7 @@ static void print_allocator(const struct allocator *a, void *ctx)
 		ksnprintf(type, sizeof(type), "slab-%lu", (unsigned long)a->object_size);
 	else
 		ksnprintf(type, sizeof(type), "%s", memm_type_name(a->type));
-	kprintf("0x%-14lx %-10s %5u %8lu %8lu %s\n", (unsigned long)(uintptr_t)a, type, a->pid,
+	kprintf("0x%-14lx %-10s %10u %8lu %8lu %s\n", (unsigned long)(uintptr_t)a, type, a->pid,
 		(unsigned long)a->size, (unsigned long)a->used, a->full ? "yes" : "no");
 }
 
@@ -73,13 +73,37 @@ void cmd_allocators(int argc, char **argv)
 		shell_usage("allocators");
 		return;
 	}
-	kprintf("address          type         pid     size     used full\n");
+	kprintf("address          type              pid     size     used full\n");
 	memm_for_each(print_allocator, NULL);
+}
+
+/* dot alloc draws the first DOT_ALLOC_MAX allocators by address; one node
+ * stands for the rest, so the graph stays readable however many there are. */
+#define DOT_ALLOC_MAX 200
+
+struct dot_alloc {
+	size_t seen;
+	uintptr_t last_drawn; /* the highest address drawn */
+	size_t more, more_used, more_size;
+};
+
+static void find_cutoff(const struct allocator *a, void *ctx)
+{
+	struct dot_alloc *d = ctx;
+	if (d->seen++ < DOT_ALLOC_MAX) {
+		d->last_drawn = (uintptr_t)a;
+	} else {
+		d->more++;
+		d->more_used += a->used;
+		d->more_size += a->size;
+	}
 }
 
 static void dot_node(const struct allocator *a, void *ctx)
 {
-	(void)ctx;
+	const struct dot_alloc *d = ctx;
+	if ((uintptr_t)a > d->last_drawn)
+		return;
 	kprintf("  a%lx [fillcolor=%s, label=\"%s", (unsigned long)(uintptr_t)a,
 		a->full ? "salmon" : a->type == MEMM_SLAB ? "lightblue" : "palegreen",
 		memm_type_name(a->type));
@@ -88,19 +112,32 @@ static void dot_node(const struct allocator *a, void *ctx)
 	kprintf("\\n0x%lx\\npid %u\\n%lu / %lu bytes\"];\n", (unsigned long)(uintptr_t)a, a->pid,
 		(unsigned long)a->used, (unsigned long)a->size);
 	const struct allocator *kids[2] = { a->left, a->right };
-	for (int i = 0; i < 2; i++)
-		if (kids[i])
-			kprintf("  a%lx -> a%lx [label=\"%s\"];\n", (unsigned long)(uintptr_t)a,
-				(unsigned long)(uintptr_t)kids[i], i == 0 ? "lower" : "higher");
+	for (int i = 0; i < 2; i++) {
+		if (kids[i] == NULL)
+			continue;
+		kprintf("  a%lx -> ", (unsigned long)(uintptr_t)a);
+		if ((uintptr_t)kids[i] > d->last_drawn)
+			kprintf("more");
+		else
+			kprintf("a%lx", (unsigned long)(uintptr_t)kids[i]);
+		kprintf(" [label=\"%s\"];\n", i == 0 ? "lower" : "higher");
+	}
 }
 
 void dot_alloc(void)
 {
+	struct dot_alloc d = { 0, 0, 0, 0, 0 };
 	kprintf("digraph alloc {\n");
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
+	memm_for_each(find_cutoff, &d);
 	if (memm_root())
-		memm_for_each(dot_node, NULL);
+		memm_for_each(dot_node, &d);
 	else
 		kprintf("  empty [label=\"no allocators\", style=dashed];\n");
+	if (d.more)
+		kprintf("  more [shape=box3d, fillcolor=lightgray, label=\"%lu more allocator%s above "
+			"0x%lx\n%lu / %lu bytes\"];\n", (unsigned long)d.more, plural(d.more),
+			(unsigned long)d.last_drawn, (unsigned long)d.more_used,
+			(unsigned long)d.more_size);
 	kprintf("}\n");
 }

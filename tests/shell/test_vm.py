@@ -256,6 +256,24 @@ def unmap_names_the_page_that_is_not_mapped():
 
 
 @test
+def dot_pt_stays_small():
+    with shell.boot() as c:
+        # 600 MiB of 4K pages at an odd physical address above RAM: 300
+        # last-level tables, each with one run of leaves.
+        # (A long map may print progress lines first.)
+        assert c.run("map 0x%x 153600 0x100001000 r" % WINDOW, timeout=120)[-1] == \
+            "mapped 153600 pages at 0x%x" % WINDOW
+        graph = pc.dot_blocks(c.run_text("dot pt", timeout=60))[0]
+        nodes = len(re.findall(r"^  (?!node )\w+ \[", graph, re.M))
+        assert nodes <= 252, "dot pt has %d nodes" % nodes
+        m = re.search(r'more \[.*label="(\d+) more tables? and (\d+) more runs? of leaves"', graph)
+        assert m and int(m.group(1)) + int(m.group(2)) > 300, graph[-400:]
+        assert shell.render(graph) == ""
+        assert c.run("unmap 0x%x 153600" % WINDOW, timeout=120)[-1] == \
+            "unmapped 153600 pages at 0x%x" % WINDOW
+
+
+@test
 def device_and_physical_mappings():
     with shell.boot() as c:
         info = shell.meminfo(c)
