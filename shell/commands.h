@@ -27,6 +27,8 @@ void cmd_exec(int argc, char **argv);     /**< `exec 0x<va>` */
 void cmd_kmalloc(int argc, char **argv);  /**< `kmalloc <bytes> [pid]` */
 void cmd_kfree(int argc, char **argv);    /**< `kfree 0x<addr>` */
 void cmd_allocators(int argc, char **argv); /**< `allocators` */
+/** @brief Call @p fn with the id of each live scattered set (for Tab). */
+void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx);
 /** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */
 void dot_alloc(void);
 
