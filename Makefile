@@ -30,9 +30,16 @@ deps:
 kernel: deps
 	@$(MAKE) --no-print-directory $(KERNEL) $(KERNEL_SYM) $(ARCH_IMAGES)
 
+# The firmware may switch the terminal's line wrapping off (SeaBIOS sends
+# ESC [ ? 7 l): afterwards wrapping is turned back on and the terminal's
+# settings are put back as they were.
 run: kernel
 	@echo "Booting Pagoda ($(ARCH), $(MEM) RAM). Quit QEMU with Ctrl-A then X, or type 'poweroff'."
-	$(QEMU) $(QEMU_BOOT) -nographic
+	@saved=$$(stty -g 2>/dev/null); status=0; \
+	$(QEMU) $(QEMU_BOOT) -nographic || status=$$?; \
+	if [ -t 1 ]; then printf '\033[?7h'; fi; \
+	if [ -n "$$saved" ]; then stty "$$saved"; fi; \
+	exit $$status
 
 # The exact command `make run` uses, for the test harness and snapshot tool.
 print-run-command:

@@ -134,6 +134,18 @@ def allocator_session_matches_riscv64_apart_from_numbers():
     assert len(riscv) > 30
     assert riscv == x86, "\n".join("%-60s | %s" % (a, b) for a, b in zip(riscv, x86) if a != b)
 
+@test
+def make_run_leaves_line_wrapping_on():
+    """SeaBIOS turns the terminal's line wrapping off (ESC [ ? 7 l) on the
+    serial console; `make run` must turn it back on when QEMU exits."""
+    c = pc.Console(["make", "--no-print-directory", "run", "ARCH=x86_64"], boot_timeout=120)
+    with c:
+        assert c.poweroff() == 0, "make run did not exit 0 after poweroff"
+    out = c.transcript
+    assert "\x1b[?7l" in out, "the firmware no longer turns wrapping off: nothing to test"
+    assert out.rfind("\x1b[?7h") > out.rfind("\x1b[?7l"), \
+        "wrapping is left off; the output ends with %r" % out[-200:]
+
 
 def bochs_console(**kw):
     port = pc.free_port()
