@@ -1,19 +1,38 @@
 # Pagoda: a teaching kernel for riscv64 and x86_64.
 #
-#   make                 build the kernel (ARCH=riscv64, TOOLCHAIN=gnu)
+# Targets:
+#   make                 build the kernel (same as `make all` and `make kernel`)
 #   make run             boot it in QEMU with the console on this terminal
 #   make test            every test: host unit tests and the shell on QEMU
+#   make host            the page manager's host unit tests (build/host/test_*)
+#   make host-clang-check  the host sources compile warning-free with clang
 #   make snapshot CMDS='alloc 3; dot buddy'
 #                        run shell commands, render each `dot` to SVG/PNG
 #   make gdb             QEMU halted + gdb-multiarch stopped at kmain
+#                        (Ctrl-C stops the running kernel; quit leaves)
 #   make console         the shell of the kernel that `make gdb` debugs
-#   make bochs           boot the x86_64 ISO in Bochs (BOCHS_DISPLAY=x|headless)
+#   make bochs           boot the x86_64 ISO in Bochs
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
-#                        (or at another symbol: STOP=_start)
 #   make docs            course documentation (Doxygen) in build/docs/html
-#   make help            this list, with the variables
+#   make deps            install the Debian packages the project needs
+#   make clean           remove build/
+#   make print-run-command   the QEMU command `make run` uses (for tools)
+#   make print-boot-command  the same without a console
+#   make help            this list
 #
-# Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)
+# Variables (make VAR=value ...):
+#   ARCH=riscv64|x86_64  which kernel (default riscv64)
+#   TOOLCHAIN=gnu|llvm   GNU cross compiler, or clang + ld.lld (default gnu)
+#   MEM=128M             QEMU's and Bochs' RAM (e.g. MEM=1G)
+#   OPT=-O0              the kernel's optimisation (OPT=-O2 for speed)
+#   V=1                  show every build command
+#   CMDS='...'           the shell commands for make snapshot, ';' between
+#   STOP=kmain           the symbol make bochs-debug stops at (e.g. STOP=_start)
+#   BOCHS_DISPLAY=x|headless  Bochs' screen: a window, or none with the
+#                        serial console on this terminal (default x when
+#                        DISPLAY is set, else headless)
+#   HOST_CC=cc           the compiler of the host tests
+#   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
 
 include build.mk
 
@@ -79,5 +98,6 @@ docs: deps
 clean:
 	rm -rf build
 
+# The comment at the top of this file, up to its first non-comment line.
 help:
-	@sed -n '1,18s/^# \{0,1\}//p' Makefile
+	@sed -n '/^#/!q; s/^# \{0,1\}//p' Makefile

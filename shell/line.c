@@ -4,7 +4,8 @@
  *
  * Keys (decoded by keys.c): Left/Right (Ctrl-B/Ctrl-F), Home/End
  * (Ctrl-A/Ctrl-E), Backspace, Delete, Ctrl-U (erase the line), Ctrl-C
- * (abandon it), Up/Down (history), Tab (complete a command name or #id).
+ * (abandon it), Up/Down (history), Tab (complete a command name or #id),
+ * Ctrl-L (draw the prompt and the line again).
  *
  * The screen is redrawn with printable bytes, spaces and '\b' only, so a
  * plain VT100, xterm, a serial file and the x86 VGA mirror all show the same.
@@ -128,6 +129,16 @@ static void backspace(struct line *l)
 	}
 }
 
+/* The prompt and the line again on a new line, the cursor where it was. */
+static void redraw(struct line *l)
+{
+	size_t cursor = l->cursor;
+	console_puts("\n" SHELL_PROMPT);
+	console_puts(l->buf);
+	l->cursor = l->length;
+	move_to(l, cursor);
+}
+
 /* ---- Tab completion ---- */
 
 /* What the candidates for the word before the cursor have in common. */
@@ -188,15 +199,11 @@ static void complete(struct line *l, int again)
 	if (!again)
 		return;
 	/* Several candidates and nothing in common to add: show them, then
-	 * the prompt and the line again, with the cursor where it was. */
-	size_t cursor = l->cursor;
+	 * the prompt and the line again. */
 	move_to(l, l->length);
 	console_puts("\n");
 	complete_each(word, length, first, print_match, NULL);
-	console_puts("\n" SHELL_PROMPT);
-	console_puts(l->buf);
-	l->cursor = l->length;
-	move_to(l, cursor);
+	redraw(l);
 }
 
 /* ---- history ---- */
@@ -291,6 +298,11 @@ int line_read(char *buf)
 			break;
 		case '\t':
 			complete(&l, previous == '\t');
+			break;
+		case CTRL('L'):
+			/* Show the prompt again (make console sends it on connecting). */
+			if (!l.overflow)
+				redraw(&l);
 			break;
 		default:
 			if (key >= ' ' && key < 0x7f) {

@@ -177,6 +177,58 @@ def kill_in_make_gdb_ends_qemu_and_exits_0():
 
 
 @test
+def make_console_shows_the_prompt_on_connecting():
+    """The kernel printed its prompt before `make console` connected: the
+    prompt must show without a key being typed, and the shell must work."""
+    log = os.path.join("build", ARCH, "console.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    qemu = subprocess.Popen(["tools/gdb.sh", ARCH, "--batch", "delete", "continue"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    term = None
+    try:
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(log) and "pagoda> " in open(log, errors="replace").read()):
+            assert time.monotonic() < deadline and qemu.poll() is None, "no prompt in the log"
+            time.sleep(0.2)
+        term = Terminal(["make", "--no-print-directory", "console", "ARCH=" + ARCH])
+        term.expect(r"Connected to ")
+        term.expect(r"pagoda> ", 10)
+        term.send("check\r")
+        term.expect(r"check: ok")
+        term.send("\x1d")
+        assert term.finish() == 0, term.text
+    finally:
+        if term and term.proc.poll() is None:
+            os.killpg(term.proc.pid, 9)
+            term.proc.wait()
+        os.killpg(qemu.pid, 15)
+        qemu.wait(30)
+
+
+@test
+def make_help_lists_every_target_and_variable():
+    """Every phony target of the Makefile, every `?=` variable, every
+    variable the makefiles read but never set (V, CMDS) and STOP."""
+    out = subprocess.run(["make", "--no-print-directory", "help"], capture_output=True,
+                         text=True, check=True).stdout
+    db = subprocess.run(["make", "-pRrq", "help"], capture_output=True, text=True).stdout
+    targets = set(re.search(r"^\.PHONY: (.*)$", db, re.M).group(1).split()) - {"FORCE"}
+    text = open("Makefile").read() + open("build.mk").read()
+    arch_mk = "".join(open("arch/%s/arch.mk" % a).read() for a in ("riscv64", "x86_64"))
+    assigned = set(re.findall(r"^\s*([A-Z_]+) *[:?]?=", text + arch_mk, re.M))
+    defaults = set(re.findall(r"^([A-Z_]+) *\?=", text, re.M))
+    read = set(re.findall(r"\$\(([A-Z_]+)\)", text)) - assigned - {"MAKE", "DISPLAY"}
+    variables = defaults | read | {"STOP"}
+    assert len(targets) > 15 and {"V", "CMDS", "OPT", "MEM"} <= variables, (targets, variables)
+    words = set(re.findall(r"[\w-]+", out))
+    missing = sorted(t for t in targets if t not in words)
+    missing += sorted(v + "=" for v in variables if v + "=" not in out)
+    assert not missing, "make help does not mention %s:\n%s" % (missing, out)
+
+
+@test
 def panic_prints_its_reason_and_exits_qemu_nonzero():
     """No input can make the kernel panic, so gdb makes boot find no memory:
     it empties the page manager just before kmain checks it."""
