@@ -1,24 +1,45 @@
 # Pagoda: a teaching kernel for riscv64 and x86_64.
 #
-#   make                 build the kernel (ARCH=riscv64, TOOLCHAIN=gnu)
+# Targets:
+#   make                 build the kernel (same as `make all` and `make kernel`)
 #   make run             boot it in QEMU with the console on this terminal
 #   make test            every test: host unit tests and the shell on QEMU
+#   make host            the page manager's host unit tests (build/host/test_*)
+#   make host-clang-check  the host sources compile warning-free with clang
 #   make snapshot CMDS='alloc 3; dot buddy'
 #                        run shell commands, render each `dot` to SVG/PNG
 #   make gdb             QEMU halted + gdb-multiarch stopped at kmain
+#                        (Ctrl-C stops the running kernel; quit leaves)
 #   make console         the shell of the kernel that `make gdb` debugs
-#   make bochs           boot the x86_64 ISO in Bochs (BOCHS_DISPLAY=x|headless)
+#   make bochs           boot the x86_64 ISO in Bochs
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
-#                        (or at another symbol: STOP=_start)
 #   make docs            course documentation (Doxygen) in build/docs/html
 #   make doc-transcripts rerun every transcript in README.md and docs/*.md and
 #                        rewrite it in place (make test checks them: tools/
 #                        doc_transcripts.py --check [FILE...])
 #   make fuzz            libFuzzer on the page manager, kmalloc, page tables
-#                        and the shell (FUZZ_S=60 seconds per target)
-#   make help            this list, with the variables
+#                        and the shell (FUZZ_S seconds per target)
+#   make deps            install the Debian packages the project needs
+#   make clean           remove build/
+#   make print-run-command   the QEMU command `make run` uses (for tools)
+#   make print-boot-command  the same without a console
+#   make help            this list
 #
-# Variables: ARCH=riscv64|x86_64  TOOLCHAIN=gnu|llvm  MEM=128M (QEMU RAM)  FUZZ_S=60
+# Variables (make VAR=value ...):
+#   ARCH=riscv64|x86_64  which kernel (default riscv64)
+#   TOOLCHAIN=gnu|llvm   GNU cross compiler, or clang + ld.lld (default gnu)
+#   MEM=128M             QEMU's and Bochs' RAM (e.g. MEM=1G)
+#   OPT=-O0              the kernel's optimisation (OPT=-O2 for speed)
+#   V=1                  show every build command
+#   CMDS='...'           the shell commands for make snapshot, ';' between
+#   STOP=kmain           the symbol make bochs-debug stops at (e.g. STOP=_start)
+#   BOCHS_DISPLAY=x|headless  Bochs' screen: a window, or none with the
+#                        serial console on this terminal (default x when
+#                        DISPLAY is set, else headless)
+#   HOST_CC=cc           the compiler of the host tests
+#   FUZZ_S=60            seconds per target for make fuzz
+#   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
+#   PAGODA_FUZZ_S=8      (environment, make test) seconds per fuzz target
 
 include build.mk
 
@@ -35,9 +56,16 @@ deps:
 kernel: deps
 	@$(MAKE) --no-print-directory $(KERNEL) $(KERNEL_SYM) $(ARCH_IMAGES)
 
+# The firmware may switch the terminal's line wrapping off (SeaBIOS sends
+# ESC [ ? 7 l): afterwards wrapping is turned back on and the terminal's
+# settings are put back as they were.
 run: kernel
 	@echo "Booting Pagoda ($(ARCH), $(MEM) RAM). Quit QEMU with Ctrl-A then X, or type 'poweroff'."
-	$(QEMU) $(QEMU_BOOT) -nographic
+	@saved=$$(stty -g 2>/dev/null); status=0; \
+	$(QEMU) $(QEMU_BOOT) -nographic || status=$$?; \
+	if [ -t 1 ]; then printf '\033[?7h'; fi; \
+	if [ -n "$$saved" ]; then stty "$$saved"; fi; \
+	exit $$status
 
 # The exact command `make run` uses, for the test harness and snapshot tool.
 print-run-command:
@@ -87,5 +115,6 @@ doc-transcripts: deps
 clean:
 	rm -rf build
 
+# The comment at the top of this file, up to its first non-comment line.
 help:
-	@sed -n '/^$$/q; s/^# \{0,1\}//p' Makefile
+	@sed -n '/^#/!q; s/^# \{0,1\}//p' Makefile

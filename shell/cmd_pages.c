@@ -30,6 +30,13 @@ static struct shell_set *find_set(unsigned id)
 	return NULL;
 }
 
+void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx)
+{
+	for (int i = 0; i < MAX_SETS; i++)
+		if (sets[i].id != 0)
+			fn(sets[i].id, ctx);
+}
+
 /* The set holding the page at @addr, or NULL. */
 static struct shell_set *set_of_page(uintptr_t addr)
 {

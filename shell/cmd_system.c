@@ -23,8 +23,9 @@ void cmd_help(int argc, char **argv)
 	if (argc == 2)
 		shell_error("unknown command '%s'", argv[1]);
 	else
-		kprintf("Numbers are decimal or 0x hex. Keys: Backspace, Ctrl-U (erase line),\n"
-			"Ctrl-C (abandon line), Up/Down (history).\n");
+		kprintf("Numbers are decimal or 0x hex. Keys: Left/Right, Home/End, Backspace,\n"
+			"Delete, Ctrl-U (erase line), Ctrl-C (abandon line), Up/Down (history),\n"
+			"Tab (complete a command or #id; twice: list the choices).\n");
 }
 
 void cmd_poweroff(int argc, char **argv)

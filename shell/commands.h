@@ -35,6 +35,8 @@ void report_poison(void);
 int shell_canonical(uintptr_t va);
 /** @brief Print the buddy block tree as a Graphviz digraph (dot buddy). */
 void dot_buddy(void);
+/** @brief Call @p fn with the id of each live scattered set (for Tab). */
+void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx);
 /** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */
 void dot_alloc(void);
 

@@ -79,6 +79,7 @@ for arch in riscv64 x86_64; do
 		if build "build-$arch-$toolchain" make --no-print-directory kernel ARCH=$arch \
 			TOOLCHAIN="$toolchain"; then
 			step "shell-$arch-$toolchain" python3 tests/shell/test_shell.py --arch $arch
+			step "line-$arch-$toolchain" python3 tests/shell/test_line.py --arch $arch
 			step "vm-$arch-$toolchain" python3 tests/shell/test_vm.py --arch $arch
 			step "memm-$arch-$toolchain" python3 tests/shell/test_memm.py --arch $arch
 			step "stress-$arch-$toolchain" python3 tests/shell/test_stress.py --arch $arch

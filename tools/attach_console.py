@@ -14,6 +14,7 @@ import termios
 import tty
 
 QUIT = b"\x1d"  # Ctrl-]
+REDRAW = b"\x0c"  # Ctrl-L
 
 
 def main():
@@ -26,6 +27,9 @@ def main():
               file=sys.stderr)
         return 1
     print("Connected to %s. Ctrl-] leaves.\r" % path)
+    # The prompt was printed before anyone listened: Ctrl-L makes the line
+    # editor draw it (and any half-typed line) again.
+    sock.sendall(REDRAW)
     stdin = sys.stdin.fileno()
     saved = termios.tcgetattr(stdin) if os.isatty(stdin) else None
     if saved:

@@ -55,9 +55,37 @@ debug)
 esac
 echo "Bochs $mode: $display display, COM1 -> ${com1}, log in $B/bochs.log" >&2
 echo "In the shell, 'break' stops in the debugger; 'c' there continues." >&2
-# Bochs puts a serial terminal in raw mode: give it back afterwards.
+# Bochs puts a serial terminal in raw mode (cfmakeraw): give it back
+# afterwards. Raw output would also staircase the debugger's replies on the
+# same terminal ("\n" without "\r"), so once Bochs has made it raw, turn
+# output processing back on: "\n" prints as "\r\n" again (the kernel's own
+# "\r\n" just gains a harmless "\r").
 saved=$(stty -g 2>/dev/null || true)
+watcher=
+case "$com1" in
+term:*)
+	dev=${com1#term:}
+	(
+		i=0
+		while [ $i -lt 1200 ]; do
+			sleep 0.1
+			i=$((i + 1))
+			case $(stty -a <"$dev" 2>/dev/null) in
+			*-opost*) stty opost onlcr <"$dev"; break ;;
+			esac
+		done
+	) &
+	watcher=$!
+	;;
+esac
 status=0
+rm -f "$B/bochs.log"
 bochs -q -f "$B/bochsrc" -rc "$rc" || status=$?
-[ -n "$saved" ] && stty "$saved" 2>/dev/null
+# Bochs ends with status 1 when the guest powers off (its ACPI "panic" is
+# how it stops): that is the kernel's poweroff working, not a failure.
+if [ $status -eq 1 ] && grep -q "ACPI control: soft power off" "$B/bochs.log" 2>/dev/null; then
+	status=0
+fi
+if [ -n "$watcher" ]; then kill $watcher 2>/dev/null || true; fi
+if [ -n "$saved" ]; then stty "$saved" 2>/dev/null || true; fi
 exit $status

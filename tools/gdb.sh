@@ -34,20 +34,24 @@ esac
 
 boot=$(make -s --no-print-directory print-boot-command ARCH="$arch" | tail -n 1)
 rm -f "$B/gdb.sock" "$B/console.sock"
+# QEMU gets a session of its own: the terminal's Ctrl-C is for gdb (which
+# then stops the kernel), not a signal that kills QEMU.
 # shellcheck disable=SC2086
-$boot -S -display none \
+setsid $boot -S -display none \
 	-chardev socket,id=gdb0,path="$B/gdb.sock",server=on,wait=off -gdb chardev:gdb0 \
 	-chardev socket,id=con0,path="$B/console.sock",server=on,wait=off,logfile="$B/console.log" \
-	-serial chardev:con0 &
+	-serial chardev:con0 2>"$B/qemu-gdb.log" &
 qemu=$!
 # Wait for QEMU to go: it removes its sockets on exit, which must not
 # happen after the next session has made new ones.
-trap 'kill $qemu 2>/dev/null; wait $qemu 2>/dev/null || true' EXIT INT TERM
+trap 'kill $qemu 2>/dev/null || true; wait $qemu 2>/dev/null || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 i=0
 while [ ! -S "$B/gdb.sock" ]; do
 	i=$((i + 1))
 	[ $i -lt 100 ] || { echo "error: QEMU did not start" >&2; exit 1; }
-	kill -0 $qemu 2>/dev/null || { echo "error: QEMU exited" >&2; exit 1; }
+	kill -0 $qemu 2>/dev/null || { echo "error: QEMU exited:" >&2; cat "$B/qemu-gdb.log" >&2; exit 1; }
 	sleep 0.1
 done
 
@@ -67,5 +71,12 @@ if [ "${1:-}" = "--batch" ]; then
 else
 	echo "gdb: stopping at kmain. The kernel's console: 'make console ARCH=$arch' in another" \
 		"terminal (also logged to $B/console.log)." >&2
-	gdb-multiarch -q -nx -x "$B/gdbinit" "$B/kernel.elf"
+	# gdb runs as a job of its own (set -m): it alone is in the terminal's
+	# foreground, so Ctrl-C interrupts the kernel and reaches neither this
+	# script nor make, and quitting gdb is a clean exit with its status.
+	[ -t 0 ] && set -m
+	status=0
+	gdb-multiarch -q -nx -x "$B/gdbinit" "$B/kernel.elf" || status=$?
+	set +m
+	exit $status
 fi

@@ -7,10 +7,14 @@ code, and that the kernel then runs on to the shell prompt.
 
 Usage: test_debug.py --arch riscv64|x86_64   (TAP output)
 """
+import fcntl
 import os
+import pty
 import re
+import select
 import subprocess
 import sys
+import termios
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
@@ -50,6 +54,179 @@ def kernel_runs_on_after_gdb_continues():
     with open(log, errors="replace") as f:
         text = f.read()
     assert "pagoda> " in text, "no prompt after continuing:\n" + text[-1500:] + out[-1500:]
+
+class Terminal:
+    """A command on a pseudo-terminal that is its controlling terminal, as
+    in a shell window: Ctrl-C typed there signals its foreground group."""
+
+    def __init__(self, argv):
+        master, slave = pty.openpty()
+
+        def take_terminal():
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        # A plain terminal: gdb's colours would split the words matched here.
+        env = dict(os.environ, TERM="dumb")
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True, preexec_fn=take_terminal)
+        os.close(slave)
+        self.fd = master
+        self.text = ""
+        self.seen = 0
+
+    def expect(self, pattern, timeout=60):
+        """Read until @pattern matches the output after the last match."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while True:
+            m = regex.search(self.text, self.seen)
+            if m:
+                self.seen = m.end()
+                return m
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    data = os.read(self.fd, 65536).decode("utf-8", "replace")
+                    self.text += re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", data)
+                except OSError:
+                    ready = None
+            if time.monotonic() > deadline or (ready is None):
+                raise AssertionError("no %r in:\n%s" % (pattern, self.text[-3000:]))
+
+    def send(self, keys):
+        os.write(self.fd, keys.encode())
+
+    def finish(self, timeout=30):
+        """Wait for the exit status, reading the rest of the output."""
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            try:
+                self.expect(r"\Z\n", 0.2)
+            except AssertionError:
+                pass
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+            raise AssertionError("still running:\n" + self.text[-3000:])
+        os.close(self.fd)
+        return self.proc.returncode
+
+
+def gdb_prompt_after_ctrl_c(term):
+    """Let the kernel run to its shell, then Ctrl-C: gdb must stop it."""
+    log = os.path.join("build", ARCH, "console.log")
+    term.send("continue\n")
+    term.expect(r"Continuing\.")
+    deadline = time.monotonic() + 60
+    while "pagoda> " not in open(log, errors="replace").read():
+        assert time.monotonic() < deadline, "the kernel did not reach its prompt"
+        time.sleep(0.2)
+    term.send("\x03")
+    term.expect(r"Program received signal SIGINT")
+    term.expect(r"\(gdb\) ")
+    # The target is alive: gdb can read its registers.
+    term.send("info registers %s\n" % ("pc" if ARCH == "riscv64" else "rip"))
+    term.expect(r"0x[0-9a-f]+ <\w+")
+    term.expect(r"\(gdb\) ")
+    # Ctrl-C at the prompt only cancels the line.
+    term.send("\x03")
+    term.expect(r"Quit\s*\r?\n?\(gdb\) ")
+
+
+@test
+def ctrl_c_in_make_gdb_stops_the_kernel_and_quit_exits_0():
+    term = Terminal(["make", "--no-print-directory", "gdb", "ARCH=" + ARCH])
+    try:
+        term.expect(r"Breakpoint 1, kmain", 90)
+        term.expect(r"\(gdb\) ")
+        gdb_prompt_after_ctrl_c(term)
+        term.send("quit\n")
+        term.expect(r"\(y or n\) ")
+        term.send("y\n")
+        status = term.finish()
+    finally:
+        if term.proc.poll() is None:
+            os.killpg(term.proc.pid, 9)
+            term.proc.wait()
+    assert "terminating on signal" not in term.text, term.text[-3000:]
+    assert "Remote communication error" not in term.text, term.text[-3000:]
+    assert not re.search(r"\*\*\* .*(Error|Interrupt)", term.text), term.text[-3000:]
+    assert status == 0, "make gdb exited with %s:\n%s" % (status, term.text[-3000:])
+
+
+@test
+def kill_in_make_gdb_ends_qemu_and_exits_0():
+    term = Terminal(["make", "--no-print-directory", "gdb", "ARCH=" + ARCH])
+    try:
+        term.expect(r"Breakpoint 1, kmain", 90)
+        term.expect(r"\(gdb\) ")
+        gdb_prompt_after_ctrl_c(term)
+        term.send("kill\n")
+        term.expect(r"\(y or n\) ")
+        term.send("y\n")
+        # QEMU may exit before its answer reaches gdb: either way it is gone.
+        term.expect(r"\[Inferior 1 \(process \d+\) killed\]|Target disconnected")
+        term.expect(r"\(gdb\) ")
+        term.send("quit\n")
+        status = term.finish()
+    finally:
+        if term.proc.poll() is None:
+            os.killpg(term.proc.pid, 9)
+            term.proc.wait()
+    assert not re.search(r"\*\*\* .*(Error|Interrupt)", term.text), term.text[-3000:]
+    assert status == 0, "make gdb exited with %s:\n%s" % (status, term.text[-3000:])
+
+
+@test
+def make_console_shows_the_prompt_on_connecting():
+    """The kernel printed its prompt before `make console` connected: the
+    prompt must show without a key being typed, and the shell must work."""
+    log = os.path.join("build", ARCH, "console.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    qemu = subprocess.Popen(["tools/gdb.sh", ARCH, "--batch", "delete", "continue"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    term = None
+    try:
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(log) and "pagoda> " in open(log, errors="replace").read()):
+            assert time.monotonic() < deadline and qemu.poll() is None, "no prompt in the log"
+            time.sleep(0.2)
+        term = Terminal(["make", "--no-print-directory", "console", "ARCH=" + ARCH])
+        term.expect(r"Connected to ")
+        term.expect(r"pagoda> ", 10)
+        term.send("check\r")
+        term.expect(r"check: ok")
+        term.send("\x1d")
+        assert term.finish() == 0, term.text
+    finally:
+        if term and term.proc.poll() is None:
+            os.killpg(term.proc.pid, 9)
+            term.proc.wait()
+        os.killpg(qemu.pid, 15)
+        qemu.wait(30)
+
+
+@test
+def make_help_lists_every_target_and_variable():
+    """Every phony target of the Makefile, every `?=` variable, every
+    variable the makefiles read but never set (V, CMDS) and STOP."""
+    out = subprocess.run(["make", "--no-print-directory", "help"], capture_output=True,
+                         text=True, check=True).stdout
+    db = subprocess.run(["make", "-pRrq", "help"], capture_output=True, text=True).stdout
+    targets = set(re.search(r"^\.PHONY: (.*)$", db, re.M).group(1).split()) - {"FORCE"}
+    text = open("Makefile").read() + open("build.mk").read()
+    arch_mk = "".join(open("arch/%s/arch.mk" % a).read() for a in ("riscv64", "x86_64"))
+    assigned = set(re.findall(r"^\s*([A-Z_]+) *[:?]?=", text + arch_mk, re.M))
+    defaults = set(re.findall(r"^([A-Z_]+) *\?=", text, re.M))
+    read = set(re.findall(r"\$\(([A-Z_]+)\)", text)) - assigned - {"MAKE", "DISPLAY"}
+    variables = defaults | read | {"STOP"}
+    assert len(targets) > 15 and {"V", "CMDS", "OPT", "MEM"} <= variables, (targets, variables)
+    words = set(re.findall(r"[\w-]+", out))
+    missing = sorted(t for t in targets if t not in words)
+    missing += sorted(v + "=" for v in variables if v + "=" not in out)
+    assert not missing, "make help does not mention %s:\n%s" % (missing, out)
 
 
 @test

@@ -14,6 +14,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import pagoda_console as pc  # noqa: E402
 import tap  # noqa: E402
+import test_debug  # noqa: E402
 import test_shell as shell  # noqa: E402
 
 B = "build/x86_64"
@@ -134,6 +135,18 @@ def allocator_session_matches_riscv64_apart_from_numbers():
     assert len(riscv) > 30
     assert riscv == x86, "\n".join("%-60s | %s" % (a, b) for a, b in zip(riscv, x86) if a != b)
 
+@test
+def make_run_leaves_line_wrapping_on():
+    """SeaBIOS turns the terminal's line wrapping off (ESC [ ? 7 l) on the
+    serial console; `make run` must turn it back on when QEMU exits."""
+    c = pc.Console(["make", "--no-print-directory", "run", "ARCH=x86_64"], boot_timeout=120)
+    with c:
+        assert c.poweroff() == 0, "make run did not exit 0 after poweroff"
+    out = c.transcript
+    assert "\x1b[?7l" in out, "the firmware no longer turns wrapping off: nothing to test"
+    assert out.rfind("\x1b[?7h") > out.rfind("\x1b[?7l"), \
+        "wrapping is left off; the output ends with %r" % out[-200:]
+
 
 def bochs_console(**kw):
     port = pc.free_port()
@@ -158,7 +171,8 @@ def bochs_boots_the_shell_and_powers_off():
         assert shell.state(c) == before
         assert shell.single(c.run("check")) == "check: ok"
         c.send("poweroff\r")
-        c.wait_exit(60)
+        status = c.wait_exit(60)
+    assert status == 0, "tools/bochs.sh exited %s after poweroff (make bochs: Error)" % status
     with open(os.path.join(B, "bochs.log")) as f:
         assert "ACPI control: soft power off" in f.read(), "Bochs was not powered off by ACPI"
 
@@ -202,6 +216,29 @@ def bochs_debugger_stops_at_kmain_with_symbols():
     assert "(kmain+0)" in out, "symbols not loaded:\n" + out[-3000:]
     assert re.search(r"rip: 00000000_%08x" % int(kmain, 16), out), out[-3000:]
     assert "64-bit" in out and "GDT[0x0008]" in out, "no long-mode GDT shown"
+
+@test
+def bochs_debugger_on_the_terminal_is_readable():
+    """Headless, COM1 shares the terminal with the debugger and Bochs makes
+    it raw: the debugger's replies must still end their lines with CR LF."""
+    term = test_debug.Terminal(["tools/bochs.sh", "debug", "128M", "headless"])
+    try:
+        term.expect(r"Breakpoint 1, ", 180)
+        term.expect(r"<bochs:\d+> ")
+        start = term.seen
+        term.send("r\r")
+        term.expect(r"rip: 00000000_[0-9a-f]{8}")
+        term.expect(r"<bochs:\d+> ")
+        reply = term.text[start:term.seen]
+        assert "rax: " in reply, reply
+        assert not re.search(r"(?<!\r)\n", reply), "bare LF in the reply: %r" % reply[:600]
+        term.send("q\r")
+        status = term.finish(60)
+    finally:
+        if term.proc.poll() is None:
+            os.killpg(term.proc.pid, 9)
+            term.proc.wait()
+    assert status == 0, "bochs.sh exited %s after q:\n%s" % (status, term.text[-2000:])
 
 
 def main():
