@@ -19,6 +19,7 @@
 #                        doc_transcripts.py --check [FILE...])
 #   make fuzz            libFuzzer on the page manager, kmalloc, page tables
 #                        and the shell (FUZZ_S seconds per target)
+#   make fuzz-build      only build the fuzz targets (build/host/fuzz/)
 #   make deps            install the Debian packages the project needs
 #   make clean           remove build/
 #   make print-run-command   the QEMU command `make run` uses (for tools)
