@@ -30,10 +30,11 @@ void cmd_meminfo(int argc, char **argv)
 	for (unsigned i = 0; i < pmm_segment_count(); i++) {
 		struct pmm_segment_info info;
 		pmm_segment_info(i, &info);
-		kprintf("seg%u 0x%lx-0x%lx pages %lu free %lu (page array at 0x%lx, %lu pages)\n",
+		kprintf("seg%u 0x%lx-0x%lx pages %lu free %lu (page array at 0x%lx, %lu page%s)\n",
 			i, (unsigned long)info.start, (unsigned long)info.end,
 			(unsigned long)info.pages, (unsigned long)info.free_pages,
-			(unsigned long)info.array_start, (unsigned long)info.array_pages);
+			(unsigned long)info.array_start, (unsigned long)info.array_pages,
+			plural(info.array_pages));
 	}
 }
 
@@ -119,9 +120,10 @@ void cmd_check(int argc, char **argv)
 	found += vm_check(&kernel_space, 1, report_vm_violation, NULL);
 	size_t tree = memm_check();
 	if (tree)
-		kprintf("check: allocator tree: %lu problems\n", (unsigned long)tree);
+		kprintf("check: allocator tree: %lu problem%s\n", (unsigned long)tree, plural(tree));
 	if (found + tree == 0)
 		kprintf("check: ok\n");
 	else
-		kprintf("check: %lu violations\n", (unsigned long)(found + tree));
+		kprintf("check: %lu violation%s\n", (unsigned long)(found + tree),
+			plural(found + tree));
 }

@@ -68,11 +68,11 @@ static void alloc_failed(uint64_t pages, int err, int contiguous)
 {
 	size_t free = pmm_free_pages();
 	if (err != PMM_ERR_NO_MEMORY) {
-		shell_error("cannot allocate %lu pages: %s", (unsigned long)pages,
+		shell_error("cannot allocate %lu page%s: %s", (unsigned long)pages, plural(pages),
 			    pmm_strerror(err));
 	} else if (free < pages || !contiguous) {
-		shell_error("cannot allocate %lu pages: not enough free memory (%lu page%s free)",
-			    (unsigned long)pages, (unsigned long)free, plural(free));
+		shell_error("cannot allocate %lu page%s: not enough free memory (%lu page%s free)",
+			    (unsigned long)pages, plural(pages), (unsigned long)free, plural(free));
 	} else {
 		size_t longest = pmm_longest_free_run();
 		if (longest < pages)
@@ -130,8 +130,9 @@ void cmd_alloc(int argc, char **argv)
 			return;
 		}
 		if (pages > pmm_total_pages()) {
-			shell_error("cannot allocate %lu pages: only %lu pages exist",
-				    (unsigned long)pages, (unsigned long)pmm_total_pages());
+			shell_error("cannot allocate %lu pages: only %lu page%s exist",
+				    (unsigned long)pages, (unsigned long)pmm_total_pages(),
+				    plural(pmm_total_pages()));
 			return;
 		}
 		if (argc == 3 && strcmp(argv[2], "scattered") == 0) {
@@ -253,7 +254,8 @@ void cmd_show(int argc, char **argv)
 			shell_error("no scattered set #%u", id);
 			return;
 		}
-		kprintf("#%u: %lu pages\n", id, (unsigned long)slot->set.count);
+		kprintf("#%u: %lu page%s\n", id, (unsigned long)slot->set.count,
+			plural(slot->set.count));
 		struct list_node *head = &slot->set.pages;
 		for (struct list_node *n = head->next; n != head; n = n->next)
 			kprintf("  0x%lx\n", (unsigned long)pmm_set_address(n));

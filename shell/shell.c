@@ -26,11 +26,6 @@ void shell_error(const char *fmt, ...)
 	console_puts("\n");
 }
 
-const char *plural(unsigned long n)
-{
-	return n == 1 ? "" : "s";
-}
-
 static const struct command *find_command(const char *name)
 {
 	for (const struct command *cmd = shell_commands; cmd->name; cmd++)

@@ -52,9 +52,6 @@ int parse_address(const char *word, uintptr_t *addr);
  */
 void shell_command_starts(void);
 
-/** @brief "s" unless @p n is 1: for "1 page", "2 pages". */
-const char *plural(unsigned long n);
-
 /** @brief Print "error: " and a message, as one line. */
 void shell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -30,6 +30,9 @@ void console_puts(const char *s);
 /** @brief Wait for and return one byte of console input. */
 int console_getc(void);
 
+/** @brief "s" unless @p n is 1: for "1 page", "2 pages". */
+const char *plural(unsigned long n);
+
 /** @brief One byte of console input if one is waiting, else -1 (never waits). */
 int console_poll(void);
 

@@ -63,17 +63,18 @@ static void memory_init(void)
 		}
 		struct pmm_segment_info info;
 		pmm_segment_info((unsigned)seg, &info);
-		kprintf("  seg%d     0x%08lx-0x%08lx %6lu pages (page array: %lu pages)\n", seg,
+		kprintf("  seg%d     0x%08lx-0x%08lx %6lu pages (page array: %lu page%s)\n", seg,
 			(unsigned long)info.start, (unsigned long)info.end,
-			(unsigned long)info.pages, (unsigned long)info.array_pages);
+			(unsigned long)info.pages, (unsigned long)info.array_pages,
+			plural(info.array_pages));
 	}
 	if (pmm_segment_count() == 0)
 		panic("no usable memory");
 	char size[24];
-	kprintf("page manager: %lu pages (%s) in %u segments\n",
+	kprintf("page manager: %lu pages (%s) in %u segment%s\n",
 		(unsigned long)pmm_total_pages(),
 		size_text(size, sizeof(size), (uint64_t)pmm_total_pages() * PMM_PAGE_SIZE),
-		pmm_segment_count());
+		pmm_segment_count(), plural(pmm_segment_count()));
 }
 
 /* Switch to the kernel's own page tables (W^X, guard page, devices). */

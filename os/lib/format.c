@@ -173,3 +173,8 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 		buf[b.used < size ? b.used : size - 1] = '\0';
 	return n;
 }
+
+const char *plural(unsigned long n)
+{
+	return n == 1 ? "" : "s";
+}

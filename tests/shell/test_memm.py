@@ -39,6 +39,24 @@ def allocators(c):
 
 
 @test
+def slabs_take_requests_up_to_2032_bytes_and_any_pid():
+    # Regression: the README said slabs went to 2048 bytes, but a request
+    # of 2048 (plus its 16-byte header) went to first-fit; and a pid of
+    # 4294967295 broke the allocators table's columns.
+    with shell.boot() as c:
+        kmalloc(c, 2032, 4294967295)
+        kmalloc(c, 2033, 7)
+        rows = {r[2]: r for r in allocators(c)}
+        assert rows[4294967295][1] == "slab-2048", rows
+        assert rows[7][1] == "first-fit", rows
+        # Every pid ends under the end of its heading.
+        lines = c.run("allocators")
+        pid_end = lines[0].index("pid") + len("pid")
+        for line, pid in zip(lines[1:], ("4294967295", "7")):
+            assert line[pid_end - len(pid):pid_end] == pid, lines
+
+
+@test
 def kmalloc_of_many_sizes_returns_meminfo_to_start():
     rng = random.Random(7)
     with shell.boot() as c:
