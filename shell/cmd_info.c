@@ -117,6 +117,10 @@ void cmd_check(int argc, char **argv)
 		return;
 	}
 	size_t found = pmm_check(report_violation, NULL);
+	if (shell_interrupted()) {
+		shell_error("check interrupted: only part of the page manager was checked");
+		return;
+	}
 	found += vm_check(&kernel_space, 1, report_vm_violation, NULL);
 	size_t tree = memm_check();
 	if (tree)

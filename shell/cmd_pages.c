@@ -67,7 +67,10 @@ static int parse_set_id(const char *word, unsigned *id)
 static void alloc_failed(uint64_t pages, int err, int contiguous)
 {
 	size_t free = pmm_free_pages();
-	if (err != PMM_ERR_NO_MEMORY) {
+	if (err == PMM_ERR_INTERRUPTED) {
+		shell_error("cannot allocate %lu page%s: interrupted (nothing was changed)",
+			    (unsigned long)pages, plural(pages));
+	} else if (err != PMM_ERR_NO_MEMORY) {
 		shell_error("cannot allocate %lu page%s: %s", (unsigned long)pages, plural(pages),
 			    pmm_strerror(err));
 	} else if (free < pages || !contiguous) {
@@ -203,7 +206,14 @@ void cmd_free(int argc, char **argv)
 			shell_error("no scattered set #%u", id);
 			return;
 		}
+		size_t count = slot->set.count;
 		int err = pmm_free_scattered(&slot->set, &pages);
+		if (err == PMM_ERR_INTERRUPTED) {
+			shell_error("interrupted: freed %lu of the %lu pages of #%u; the other %lu are "
+				    "still in #%u", (unsigned long)pages, (unsigned long)count, id,
+				    (unsigned long)slot->set.count, id);
+			return;
+		}
 		if (err != PMM_OK) {
 			shell_error("cannot free #%u: %s", id, pmm_strerror(err));
 			return;

@@ -20,6 +20,7 @@
 #define REPORT_EVERY_MS 1000
 
 static uint64_t started_ns, reported_ns;
+static int interrupted;
 
 static int shell_progress(const char *what, size_t done, size_t total)
 {
@@ -27,6 +28,7 @@ static int shell_progress(const char *what, size_t done, size_t total)
 	while ((c = console_poll()) >= 0)
 		if (c == CTRL_C) {
 			kprintf("^C\n");
+			interrupted = 1;
 			return 1;
 		}
 	uint64_t now = arch_time_ns();
@@ -43,5 +45,11 @@ void shell_command_starts(void)
 {
 	started_ns = arch_time_ns();
 	reported_ns = 0;
+	interrupted = 0;
 	progress_set_handler(shell_progress);
+}
+
+int shell_interrupted(void)
+{
+	return interrupted;
 }

@@ -52,6 +52,9 @@ int parse_address(const char *word, uintptr_t *addr);
  */
 void shell_command_starts(void);
 
+/** @brief 1 if Ctrl-C stopped a long operation of the current command. */
+int shell_interrupted(void);
+
 /** @brief Print "error: " and a message, as one line. */
 void shell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -200,7 +200,8 @@ int pmm_alloc_page(uintptr_t *addr);
  * @brief Allocate @p pages single pages, not necessarily adjacent, all or nothing.
  * @param pages how many pages, at least 1
  * @param set receives the pages; its previous contents are overwritten
- * @return PMM_OK, PMM_ERR_INVALID or PMM_ERR_NO_MEMORY (nothing changes then)
+ * @return PMM_OK, PMM_ERR_INVALID, PMM_ERR_NO_MEMORY or PMM_ERR_INTERRUPTED
+ *         (by the progress handler); nothing changes then
  */
 int pmm_alloc_scattered(size_t pages, struct pmm_set *set);
 
@@ -229,7 +230,9 @@ int pmm_free_page(uintptr_t addr);
  * @brief Free every page of a scattered set and leave the set empty.
  * @param set the set pmm_alloc_scattered() filled
  * @param pages if not NULL, receives how many pages were freed
- * @return PMM_OK, or PMM_ERR_BAD_SET (then nothing changes)
+ * @return PMM_OK; PMM_ERR_BAD_SET (then nothing changes); or
+ *         PMM_ERR_INTERRUPTED by the progress handler: the first *@p pages
+ *         pages were freed, the rest are still in the set
  */
 int pmm_free_scattered(struct pmm_set *set, size_t *pages);
 
@@ -302,6 +305,8 @@ void pmm_tree_walk(unsigned segment, void (*fn)(const struct pmm_tree_node *node
  * order, and in exactly the list of its order; list lengths match their
  * counts; blocks tile each segment with no overlap; no two free buddies are
  * left unmerged; the free-page counts match the blocks.
+ * It reports progress (progress.h); if the handler says stop, it stops
+ * there, having checked only part of memory.
  * @param report called for each violation (may be NULL)
  * @param ctx passed to @p report
  * @return the number of violations (0 when all is well)

@@ -6,12 +6,27 @@
  * check command, never for an allocation path.
  */
 #include "pmm_internal.h"
+#include "progress.h"
 
 struct checker {
 	void (*report)(const struct pmm_violation *v, void *ctx);
 	void *ctx;
 	size_t found;
+	size_t pages_done, next_report; /* for progress reports */
+	int stopped;                    /* the progress handler said stop */
 };
+
+/* Count @pages pages as checked; 1 if the check must stop now. */
+static int checked(struct checker *c, size_t pages)
+{
+	c->pages_done += pages;
+	if (c->pages_done >= c->next_report) {
+		c->next_report += 64 * PROGRESS_EVERY;
+		if (progress_report("check", c->pages_done, pmm_total_pages()))
+			c->stopped = 1;
+	}
+	return c->stopped;
+}
 
 static void violation(struct checker *c, enum pmm_violation_kind kind, unsigned segment,
 		      uintptr_t addr, size_t expected, size_t actual)
@@ -80,6 +95,8 @@ static void check_blocks(struct checker *c, unsigned s, size_t heads[PMM_NR_ORDE
 				violation(c, PMM_BAD_INTERIOR, s, pmm_addr(seg, index + i),
 					  PMM_PAGE_INSIDE, seg->page_array[index + i].state);
 		index += len;
+		if (checked(c, len))
+			return;
 	}
 	if (free_pages != seg->free_pages)
 		violation(c, PMM_FREE_COUNT, s, seg->base, free_pages, seg->free_pages);
@@ -115,12 +132,13 @@ static void check_lists(struct checker *c, unsigned s, const size_t heads[PMM_NR
 
 size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx)
 {
-	struct checker c = { report, ctx, 0 };
+	struct checker c = { report, ctx, 0, 0, 64 * PROGRESS_EVERY, 0 };
 
-	for (unsigned s = 0; s < pmm.nr_segments; s++) {
+	for (unsigned s = 0; s < pmm.nr_segments && !c.stopped; s++) {
 		size_t heads[PMM_NR_ORDERS] = { 0 };
 		check_blocks(&c, s, heads);
-		check_lists(&c, s, heads);
+		if (!c.stopped)
+			check_lists(&c, s, heads);
 	}
 	return c.found;
 }

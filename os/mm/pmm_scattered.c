@@ -7,6 +7,7 @@
  * owner only a struct pmm_set.
  */
 #include "pmm_internal.h"
+#include "progress.h"
 
 static struct pmm_page *page_of_node(const struct list_node *node)
 {
@@ -24,6 +25,36 @@ uintptr_t pmm_set_address(const struct list_node *node)
 	return 0;
 }
 
+/* Free the set's pages from its head. With @interruptible, stop when the
+ * progress handler says so: the pages not yet freed stay in the set. */
+static int free_set_pages(struct pmm_set *set, size_t *pages, int interruptible)
+{
+	size_t freed = 0, total = set->count;
+	int err = PMM_OK;
+
+	while (!list_empty(&set->pages)) {
+		if (interruptible && freed > 0 && freed % PROGRESS_EVERY == 0 &&
+		    progress_report("free", freed, total)) {
+			err = PMM_ERR_INTERRUPTED;
+			break;
+		}
+		struct list_node *n = set->pages.next;
+		uintptr_t addr = pmm_set_address(n);
+		struct pmm_segment *seg = pmm_segment_of(addr);
+		struct pmm_page *page = page_of_node(n);
+		list_remove(n);
+		page->state = PMM_PAGE_INSIDE;
+		page->count = 0;
+		size_t index = pmm_index(seg, addr);
+		pmm_free_range(seg, index, index + 1);
+		freed++;
+	}
+	set->count -= freed;
+	if (pages)
+		*pages = freed;
+	return err;
+}
+
 int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
 {
 	if (pages == 0)
@@ -37,10 +68,14 @@ int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
 	for (size_t i = 0; i < pages; i++) {
 		struct pmm_segment *seg;
 		size_t index;
+		if (i > 0 && i % PROGRESS_EVERY == 0 && progress_report("alloc", i, pages)) {
+			free_set_pages(set, NULL, 0);
+			return PMM_ERR_INTERRUPTED;
+		}
 		/* Only poisoning can make this fail (it quarantines written
 		 * pages): then give back what was taken. */
 		if (pmm_take_block(0, &seg, &index) != PMM_OK) {
-			pmm_free_scattered(set, NULL);
+			free_set_pages(set, NULL, 0);
 			return PMM_ERR_NO_MEMORY;
 		}
 		struct pmm_page *page = &seg->page_array[index];
@@ -67,20 +102,5 @@ int pmm_free_scattered(struct pmm_set *set, size_t *pages)
 	}
 	if (seen != set->count)
 		return PMM_ERR_BAD_SET;
-
-	while (!list_empty(&set->pages)) {
-		struct list_node *n = set->pages.next;
-		uintptr_t addr = pmm_set_address(n);
-		struct pmm_segment *seg = pmm_segment_of(addr);
-		struct pmm_page *page = page_of_node(n);
-		list_remove(n);
-		page->state = PMM_PAGE_INSIDE;
-		page->count = 0;
-		size_t index = pmm_index(seg, addr);
-		pmm_free_range(seg, index, index + 1);
-	}
-	if (pages)
-		*pages = set->count;
-	set->count = 0;
-	return PMM_OK;
+	return free_set_pages(set, pages, 1);
 }

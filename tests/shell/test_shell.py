@@ -476,6 +476,41 @@ def show_names_the_owner():
         assert expect_error(c, "free 0x%x" % table) == "error: 0x%x belongs to a page table" % table
 
 
+def interrupt(c, line):
+    """Type @line and, once the shell has taken it, Ctrl-C: the command's
+    progress handler finds the key at its first look (after 1024 pages),
+    however fast the machine. Return the lines printed."""
+    c.send(line + "\r")
+    c.expect(re.escape(line) + r"\r*\n")
+    c.send("\x03")
+    out = pc.clean_lines(c.expect_prompt(timeout=120))
+    assert out[0] == "^C", out
+    return out
+
+
+@test
+def long_page_commands_stop_on_ctrl_c():
+    with boot(mem="16G") as c:
+        before = state(c)
+        out = interrupt(c, "alloc 4000000 scattered")
+        assert out[-1] == "error: cannot allocate 4000000 pages: interrupted (nothing was " \
+            "changed)", out
+        assert state(c) == before
+        out = c.run("alloc 4000000 scattered", timeout=120)
+        assert out[-1] == "allocated 4000000 pages as #1", out
+        out = interrupt(c, "check")
+        assert out[-1] == "error: check interrupted: only part of the page manager was " \
+            "checked", out
+        out = interrupt(c, "free #1")
+        m = re.fullmatch(r"error: interrupted: freed (\d+) of the 4000000 pages of #1; the other "
+                         r"(\d+) are still in #1", out[-1])
+        assert m and int(m.group(1)) + int(m.group(2)) == 4000000, out
+        assert meminfo(c)["free"] == before[0]["free"] - int(m.group(2))
+        assert c.run("free #1", timeout=120)[-1] == "freed %s pages of #1" % m.group(2)
+        assert meminfo(c) == before[0]
+        assert c.run("check", timeout=60)[-1] == "check: ok"
+
+
 @test
 def poison_catches_a_write_after_free():
     with boot() as c:
