@@ -25,6 +25,10 @@ static int interrupted;
 static int shell_progress(const char *what, size_t done, size_t total)
 {
 	int c;
+	/* Once stopped, every operation of the command stops (stress runs
+	 * checks, which report progress of their own). */
+	if (interrupted)
+		return 1;
 	while ((c = console_poll()) >= 0)
 		if (c == CTRL_C) {
 			kprintf("^C\n");

@@ -77,6 +77,8 @@ MASKS = [
     # Bochs' tick counter where it stops: GRUB's timing varies a little.
     ("bochs", re.compile(r"\bt=\d+"), "t=<ticks>"),
     ("bochs", re.compile(r"\(0\)\.\[\d+\]"), "(0).[<ticks>]"),
+    # How long a stress run took depends on the machine.
+    ("shell", re.compile(r"in \d+\.\d{3} s \(\d+ ops/s\)"), "in <seconds> s (<rate> ops/s)"),
 ]
 # Prose must not cite source lines: they move. (Transcripts are generated.)
 LINE_CITE = re.compile(r"\b[\w/.-]+\.(?:c|h|S|ld|py|sh):\d+")

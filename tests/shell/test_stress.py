@@ -65,6 +65,18 @@ def stress_at_4g_returns_everything():
 
 
 @test
+def ctrl_c_stops_stress_and_everything_comes_back():
+    with shell.boot() as c:
+        c.run("kmalloc 300")
+        before = shell.meminfo(c), c.run("allocators"), c.run("pt")
+        out = shell.interrupt(c, "stress 10000000 9")
+        assert re.fullmatch(r"error: stress interrupted after \d+ of 10000000 operations; all it "
+                            r"held is back", out[-1]), out
+        assert (shell.meminfo(c), c.run("allocators"), c.run("pt")) == before
+        assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
 def stress_refuses_bad_arguments():
     with shell.boot() as c:
         before = shell.meminfo(c)

@@ -126,6 +126,8 @@ def transcript(arch):
             lines += ["pagoda> " + re.sub(r"\{a\}", "A", cmd)] + out
     # vtop prints one line per level of the walk: Sv39 has 3, x86_64 has 4.
     lines = [line for line in lines if not re.match(r"\s+L\d\[", line)]
+    # A count of 1 says "page", others "pages": numbers differ, so may plurals.
+    lines = [re.sub(r"\b1 (page|segment)\b", r"1 \1s", line) for line in lines]
     return [" ".join(re.sub(r"\b(0x[0-9a-f]+|\d+)\b", "N", line).split()) for line in lines]
 
 
