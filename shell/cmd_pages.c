@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "kprintf.h"
 #include "pmm.h"
+#include "progress.h"
 #include "string.h"
 
 #define MAX_SETS 32
@@ -245,6 +246,42 @@ static const char *state_name(unsigned state)
 	return "?";
 }
 
+static void print_run(uintptr_t start, size_t pages)
+{
+	if (pages == 1)
+		kprintf("  0x%lx\n", (unsigned long)start);
+	else
+		kprintf("  0x%lx-0x%lx (%lu pages)\n", (unsigned long)start,
+			(unsigned long)(start + pages * PMM_PAGE_SIZE), (unsigned long)pages);
+}
+
+/* The pages of a set in allocation order, runs of adjacent ones on one line
+ * (a large set is mostly runs); Ctrl-C stops the listing. */
+static void show_set(const struct pmm_set *set)
+{
+	const struct list_node *head = &set->pages;
+	uintptr_t start = 0;
+	size_t run = 0, seen = 0;
+	for (const struct list_node *n = head->next; n != head; n = n->next) {
+		uintptr_t addr = pmm_set_address(n);
+		if (++seen % PROGRESS_EVERY == 0 && progress_report("show", seen, set->count))
+			break;
+		if (run > 0 && addr == start + run * PMM_PAGE_SIZE) {
+			run++;
+			continue;
+		}
+		if (run > 0)
+			print_run(start, run);
+		start = addr;
+		run = 1;
+	}
+	if (run > 0)
+		print_run(start, run);
+	if (shell_interrupted())
+		shell_error("interrupted: the listing stops at page %lu of %lu", (unsigned long)seen,
+			    (unsigned long)set->count);
+}
+
 void cmd_show(int argc, char **argv)
 {
 	unsigned id;
@@ -266,9 +303,7 @@ void cmd_show(int argc, char **argv)
 		}
 		kprintf("#%u: %lu page%s\n", id, (unsigned long)slot->set.count,
 			plural(slot->set.count));
-		struct list_node *head = &slot->set.pages;
-		for (struct list_node *n = head->next; n != head; n = n->next)
-			kprintf("  0x%lx\n", (unsigned long)pmm_set_address(n));
+		show_set(&slot->set);
 		return;
 	}
 	struct pmm_block block;

@@ -38,8 +38,8 @@ void cmd_stress(int argc, char **argv)
 		(unsigned long)(ms % 1000), (unsigned long)(ms ? r.ops * 1000 / ms : r.ops),
 		(unsigned long)r.peak_used, (unsigned long)r.checks, plural(r.checks));
 	if (r.failure)
-		kprintf("stress: FAILED after operation %lu: %s (at 0x%lx)\n",
-			(unsigned long)r.failed_at, r.failure, (unsigned long)r.where);
+		shell_error("stress failed after operation %lu: %s (at 0x%lx)",
+			    (unsigned long)r.failed_at, r.failure, (unsigned long)r.where);
 	else if (r.interrupted)
 		shell_error("stress interrupted after %lu of %lu operations; all it held is back",
 			    (unsigned long)r.ops, (unsigned long)ops);

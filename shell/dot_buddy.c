@@ -117,7 +117,9 @@ static void flush_run(struct dot_buddy *d)
 	kprintf("%u x ", d->run_count);
 	print_size(pages / d->run_count);
 	kprintf(" ");
-	if (d->run_kind == SPLIT)
+	if (d->run_kind == SPLIT && d->run_free == pages)
+		kprintf("free");
+	else if (d->run_kind == SPLIT)
 		kprintf("mixed");
 	else
 		print_what(d->run_kind, d->run_owner);

@@ -21,6 +21,7 @@
 
 static uint64_t started_ns, reported_ns;
 static int interrupted;
+static const char *reporting; /* the command's outermost operation */
 
 static int shell_progress(const char *what, size_t done, size_t total)
 {
@@ -35,6 +36,12 @@ static int shell_progress(const char *what, size_t done, size_t total)
 			interrupted = 1;
 			return 1;
 		}
+	/* Only the first operation to report is shown: stress's checks
+	 * report too, and their page counts would only confuse. */
+	if (reporting == NULL)
+		reporting = what;
+	if (what != reporting)
+		return 0;
 	uint64_t now = arch_time_ns();
 	if (now - started_ns < FIRST_REPORT_MS * NS_PER_MS ||
 	    now - reported_ns < REPORT_EVERY_MS * NS_PER_MS)
@@ -50,6 +57,7 @@ void shell_command_starts(void)
 	started_ns = arch_time_ns();
 	reported_ns = 0;
 	interrupted = 0;
+	reporting = NULL;
 	progress_set_handler(shell_progress);
 }
 

@@ -324,11 +324,15 @@ size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void 
  * with other pages, by the same policy.
  *
  * Switching on fills every free page at once (it reports progress), so
- * that every free block is poisoned from then on.
+ * that every free block is poisoned from then on; switching off forgets
+ * the marks, so nothing is checked while it is off.
  * @return PMM_OK, or PMM_ERR_INTERRUPTED (poisoning stays off; the pages
  *         filled so far stay poisoned, which is harmless)
  */
 int pmm_set_poison(int on);
+
+/** @brief Pages put in quarantine since boot (they are never freed). */
+size_t pmm_poison_quarantined(void);
 
 /** @brief 1 if freed pages are being poisoned. */
 int pmm_poison_enabled(void);

@@ -17,15 +17,12 @@
 static int poisoning;
 static struct pmm_poison_report reports[REPORTS];
 static unsigned nr_reports;
+static size_t quarantined; /* pages ever put in quarantine */
 
-int pmm_set_poison(int on)
+/* Mark every free block poisoned (filling what is not), or none. */
+static int mark_free_blocks(int poisoned)
 {
 	size_t done = 0, next_report = PROGRESS_EVERY, total = pmm_free_pages();
-	if (!on || poisoning) {
-		poisoning = on != 0;
-		return PMM_OK;
-	}
-	poisoning = 1;
 	for (unsigned s = 0; s < pmm.nr_segments; s++) {
 		struct pmm_segment *seg = &pmm.segments[s];
 		for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
@@ -33,21 +30,41 @@ int pmm_set_poison(int on)
 			for (struct list_node *n = head->next; n != head; n = n->next) {
 				struct pmm_page *page = list_entry(n, struct pmm_page, node);
 				size_t index = (size_t)(page - seg->page_array);
-				if (!page->poisoned)
-					page->poisoned = (uint8_t)pmm_poison_fill(seg, index,
-										  index + ((size_t)1 << order));
+				if (!poisoned)
+					page->poisoned = 0;
+				else if (!page->poisoned)
+					page->poisoned = (uint8_t)pmm_poison_fill(
+						seg, index, index + ((size_t)1 << order));
 				done += (size_t)1 << order;
-				if (done >= next_report) {
+				if (poisoned && done >= next_report) {
 					next_report += PROGRESS_EVERY;
-					if (progress_report("poison", done, total)) {
-						poisoning = 0;
+					if (progress_report("poison", done, total))
 						return PMM_ERR_INTERRUPTED;
-					}
 				}
 			}
 		}
 	}
 	return PMM_OK;
+}
+
+int pmm_set_poison(int on)
+{
+	if ((on != 0) == poisoning)
+		return PMM_OK;
+	/* Off: forget the marks, so nothing is checked while off. On: fill
+	 * every free page, so every free block is poisoned. */
+	poisoning = on != 0;
+	if (mark_free_blocks(poisoning) != PMM_OK) {
+		poisoning = 0;
+		mark_free_blocks(0);
+		return PMM_ERR_INTERRUPTED;
+	}
+	return PMM_OK;
+}
+
+size_t pmm_poison_quarantined(void)
+{
+	return quarantined;
 }
 
 int pmm_poison_enabled(void)
@@ -114,6 +131,7 @@ int pmm_poison_verify(struct pmm_segment *seg, size_t first, size_t last)
 		page->state = PMM_PAGE_ALLOCATED;
 		page->count = 1;
 		page->owner = PMM_OWNER_QUARANTINE;
+		quarantined++;
 		if (nr_reports < REPORTS)
 			reports[nr_reports++] = (struct pmm_poison_report){ pmm_addr(seg, index),
 									    (size_t)offset };

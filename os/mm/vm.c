@@ -388,9 +388,14 @@ static int change_leaves(struct vm_space *space, uintptr_t va, uintptr_t size, i
 			*entry = f->make_leaf(f->address(*entry), flags, shift_of(level));
 		}
 		arch_tlb_flush(p);
-		if (remove)
+		uintptr_t next = p + vm_level_size(level);
+		/* A table can only have emptied once its last entry in the range
+		 * is gone: prune once per table, not once per page (which scanned
+		 * the whole table for every page). */
+		uintptr_t table_span = level > 0 ? vm_level_size(level - 1) : 0;
+		if (remove && (next == va + size || (table_span && (next & (table_span - 1)) == 0)))
 			prune(space, p);
-		p += vm_level_size(level);
+		p = next;
 	}
 	return VM_OK;
 }

@@ -37,16 +37,28 @@ static int managed(uintptr_t pa, uintptr_t size)
 	return 0;
 }
 
-/* Give back pages [0, count) of an auto mapping, and their leaves. */
+/* Give back the pages [va, end) maps that a mapping owns (4 KiB leaves;
+ * a large leaf maps memory the page manager does not manage). Their
+ * leaves stay until the caller unmaps the range. */
+static void free_owned_pages(uintptr_t va, uintptr_t end)
+{
+	for (uintptr_t p = va; p < end;) {
+		struct vm_walk walk;
+		vm_translate(&kernel_space, p, &walk);
+		if (walk.size == VM_SIZE_4K)
+			pmm_free_owned(walk.pa, PMM_OWNER_MAPPING, NULL); /* if it owns it */
+		p += walk.size;
+	}
+}
+
+/* Undo the first @count pages of an auto mapping: all are mapped. One
+ * vm_unmap() for them all prunes each table once. */
 static void undo_auto(uintptr_t va, size_t count)
 {
-	for (size_t i = 0; i < count; i++) {
-		struct vm_walk walk;
-		if (vm_translate(&kernel_space, va + i * VM_SIZE_4K, &walk) == VM_OK) {
-			vm_unmap(&kernel_space, va + i * VM_SIZE_4K, VM_SIZE_4K);
-			pmm_free_owned(walk.pa, PMM_OWNER_MAPPING, NULL);
-		}
-	}
+	if (count == 0)
+		return;
+	free_owned_pages(va, va + count * VM_SIZE_4K);
+	vm_unmap(&kernel_space, va, count * VM_SIZE_4K);
 }
 
 size_t vm_demo_pages_needed(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa,
@@ -145,22 +157,23 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 	int err = check_unmap(va, size, where);
 	if (err != VM_OK)
 		return err;
+	/* In chunks of about PROGRESS_EVERY pages (whole leaves), with a
+	 * progress report between two: stopped there, the pages before the
+	 * chunk are unmapped and the rest still mapped. */
 	for (uintptr_t p = va; p < va + size;) {
-		struct vm_walk walk;
-		size_t n = (p - va) / VM_SIZE_4K;
-		/* Stopped half-way, the first n pages are unmapped: say so. */
-		if (n >= *done + PROGRESS_EVERY) {
-			*done = n;
-			if (progress_report("unmap", n, pages)) {
-				*where = p;
-				return VM_ERR_INTERRUPTED;
-			}
+		*done = (p - va) / VM_SIZE_4K;
+		if (p > va && progress_report("unmap", *done, pages)) {
+			*where = p;
+			return VM_ERR_INTERRUPTED;
 		}
-		vm_translate(&kernel_space, p, &walk);
-		vm_unmap(&kernel_space, p, walk.size);
-		if (walk.size == VM_SIZE_4K)
-			pmm_free_owned(walk.pa, PMM_OWNER_MAPPING, NULL); /* if it owns it */
-		p += walk.size;
+		uintptr_t start = p;
+		while (p < va + size && p - start < PROGRESS_EVERY * VM_SIZE_4K) {
+			struct vm_walk walk;
+			vm_translate(&kernel_space, p, &walk);
+			p += walk.size;
+		}
+		free_owned_pages(start, p);
+		vm_unmap(&kernel_space, start, p - start);
 	}
 	*done = pages;
 	return VM_OK;

@@ -110,6 +110,30 @@ static void test_no_false_alarms(void **state)
 	assert_check_ok();
 }
 
+/* Off means off: marks are forgotten, and nothing is checked. On again
+ * fills every free page anew, so a page written while off is not blamed. */
+static void test_off_forgets_and_on_refills(void **state)
+{
+	(void)state;
+	uintptr_t start = aligned_segment(2);
+	struct pmm_poison_report r;
+	size_t quarantined = pmm_poison_quarantined();
+	assert_int_equal(pmm_set_poison(1), PMM_OK);
+	pmm_set_poison(0);
+	*(uint64_t *)(start + 3 * PAGE) = 1;
+	struct pmm_set set;
+	assert_int_equal(pmm_alloc_scattered(pmm_free_pages(), &set), PMM_OK);
+	assert_false(pmm_poison_take_report(&r));
+	assert_int_equal(pmm_free_scattered(&set, NULL), PMM_OK);
+	*(uint64_t *)(start + 3 * PAGE) = 1;
+	assert_int_equal(pmm_set_poison(1), PMM_OK);
+	assert_int_equal(pmm_alloc_scattered(pmm_free_pages(), &set), PMM_OK);
+	assert_false(pmm_poison_take_report(&r));
+	assert_int_equal(pmm_free_scattered(&set, NULL), PMM_OK);
+	assert_int_equal(pmm_poison_quarantined(), quarantined);
+	assert_check_ok();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +142,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_runs_are_checked, poison_setup,
 						poison_teardown),
 		cmocka_unit_test_setup_teardown(test_no_false_alarms, poison_setup, poison_teardown),
+		cmocka_unit_test_setup_teardown(test_off_forgets_and_on_refills, poison_setup,
+						poison_teardown),
 	};
 	return cmocka_run_group_tests_name("pmm_poison", tests, NULL, NULL);
 }

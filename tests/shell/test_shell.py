@@ -251,6 +251,22 @@ def out_of_memory_says_why():
         assert single(c.run("check")) == "check: ok"
 
 
+def set_pages(lines):
+    """The pages `show #<id>` lists: one per line, or runs "A-B (N pages)"."""
+    pages = []
+    for line in lines[1:]:
+        m = re.fullmatch(r"\s+0x([0-9a-f]+)(?:-0x([0-9a-f]+) \((\d+) pages\))?", line)
+        assert m, "bad show line %r" % line
+        start = int(m.group(1), 16)
+        if m.group(2) is None:
+            pages.append(start)
+            continue
+        end, n = int(m.group(2), 16), int(m.group(3))
+        assert end - start == n * PAGE and n > 1, line
+        pages += range(start, end, PAGE)
+    return pages
+
+
 @test
 def scattered_sets_show_and_free():
     with boot() as c:
@@ -258,7 +274,8 @@ def scattered_sets_show_and_free():
         assert single(c.run("alloc 5 scattered")) == "allocated 5 pages as #1"
         assert single(c.run("alloc 2 scattered")) == "allocated 2 pages as #2"
         lines = c.run("show #1")
-        pages = [int(x, 16) for x in re.findall(r"0x([0-9a-f]+)", "\n".join(lines[1:]))]
+        assert lines[0] == "#1: 5 pages", lines
+        pages = set_pages(lines)
         assert len(pages) == 5 and len(set(pages)) == 5, lines
         assert all(p % PAGE == 0 for p in pages)
         assert meminfo(c)["free"] == before[0]["free"] - 7
@@ -269,6 +286,12 @@ def scattered_sets_show_and_free():
         expect_error(c, "show #1")
         assert single(c.run("free #2")) == "freed 2 pages of #2"
         assert state(c) == before
+        # A large set lists in runs: short, and every page in it.
+        assert single(c.run("alloc 30000 scattered")) == "allocated 30000 pages as #3"
+        lines = c.run("show #3")
+        pages = set_pages(lines)
+        assert len(lines) < 200 and len(pages) == 30000 == len(set(pages)), len(lines)
+        assert single(c.run("free #3")) == "freed 30000 pages of #3"
 
 
 @test
@@ -537,7 +560,19 @@ def poison_catches_a_write_after_free():
                                                          "was freed)")
         expect_error(c, "free 0x%x" % a)
         assert single(c.run("check")) == "check: ok"
+        # A written free page caught during a stress run is reported, not
+        # blamed on stress.
+        b = alloc(c, 1)
+        c.run("free 0x%x" % b)
+        c.run("poke 0x%x 0x1" % b)
+        out = c.run("stress 2000 3")
+        assert "stress: ok" in out, out
         assert single(c.run("poison off")) == "poison: off"
+        # Off means off: a write to a free page is not checked any more.
+        b = alloc(c, 1)
+        c.run("free 0x%x" % b)
+        c.run("poke 0x%x 0x1" % b)
+        assert single(c.run("alloc 1")) == "allocated 1 pages at 0x%x" % b
         for line in ("poison maybe", "poison on off"):
             expect_error(c, line)
 
