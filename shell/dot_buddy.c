@@ -9,7 +9,7 @@
  * fold into one node ("4070 x 1 MiB allocated"). A split root is drawn in full, down
  * to its leaves: free blocks green, your allocations salmon, scattered
  * pages gold, pages of the kernel's own owners (page tables, mappings,
- * allocator objects) in their own colours and named. A split root that
+ * allocator objects, quarantined pages) in their own colours and named. A split root that
  * would pass MAX_NODES nodes, and every root once they are drawn, folds
  * into one "mixed" node per run, which says how many of its pages are free.
  */
@@ -58,6 +58,7 @@ static const char *color_of(unsigned state, unsigned owner)
 	case PMM_OWNER_PAGE_TABLE: return "lightskyblue";
 	case PMM_OWNER_MAPPING: return "plum";
 	case PMM_OWNER_ALLOCATOR: return "khaki";
+	case PMM_OWNER_QUARANTINE: return "red";
 	}
 	return "salmon";
 }

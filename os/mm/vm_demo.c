@@ -73,7 +73,8 @@ size_t vm_demo_pages_needed(uintptr_t va, size_t pages, int auto_pages, uintptr_
 static int check_request(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa,
 			 unsigned flags)
 {
-	uintptr_t size = pages * VM_SIZE_4K, tables;
+	uintptr_t size = pages * VM_SIZE_4K;
+	size_t tables;
 
 	if (va & (VM_SIZE_4K - 1) || (!auto_pages && (pa & (VM_SIZE_4K - 1))))
 		return VM_ERR_UNALIGNED;
