@@ -83,6 +83,7 @@ for arch in riscv64 x86_64; do
 			step "vm-$arch-$toolchain" python3 tests/shell/test_vm.py --arch $arch
 			step "memm-$arch-$toolchain" python3 tests/shell/test_memm.py --arch $arch
 			step "stress-$arch-$toolchain" python3 tests/shell/test_stress.py --arch $arch
+			step "aids-$arch-$toolchain" python3 tests/shell/test_aids.py --arch $arch
 		fi
 	done
 	# The gnu build is in place now: debug it, boot it at many memory

@@ -87,7 +87,7 @@ def stress_refuses_bad_arguments():
 
 
 def main():
-    return tap.main(TESTS, __doc__, sys.modules[__name__])
+    return tap.main(TESTS, __doc__, shell)  # shell.boot() reads shell.ARCH
 
 
 if __name__ == "__main__":
