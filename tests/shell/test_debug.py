@@ -133,34 +133,39 @@ def gdb_prompt_after_ctrl_c(term):
     term.expect(r"Quit\s*\r?\n?\(gdb\) ")
 
 
-@test
-def ctrl_c_in_make_gdb_stops_the_kernel_and_quit_exits_0():
+def make_gdb_session(leave):
+    """Run `make gdb` on a terminal, Ctrl-C the running kernel, then
+    @leave(term) ends the session; return the exit status and the text."""
     term = Terminal(["make", "--no-print-directory", "gdb", "ARCH=" + ARCH])
     try:
         term.expect(r"Breakpoint 1, kmain", 90)
         term.expect(r"\(gdb\) ")
         gdb_prompt_after_ctrl_c(term)
-        term.send("quit\n")
-        term.expect(r"\(y or n\) ")
-        term.send("y\n")
+        leave(term)
         status = term.finish()
     finally:
         if term.proc.poll() is None:
             os.killpg(term.proc.pid, 9)
             term.proc.wait()
-    assert "terminating on signal" not in term.text, term.text[-3000:]
-    assert "Remote communication error" not in term.text, term.text[-3000:]
     assert not re.search(r"\*\*\* .*(Error|Interrupt)", term.text), term.text[-3000:]
     assert status == 0, "make gdb exited with %s:\n%s" % (status, term.text[-3000:])
+    return term.text
+
+
+@test
+def ctrl_c_in_make_gdb_stops_the_kernel_and_quit_exits_0():
+    def quit_gdb(term):
+        term.send("quit\n")
+        term.expect(r"\(y or n\) ")
+        term.send("y\n")
+    text = make_gdb_session(quit_gdb)
+    assert "terminating on signal" not in text, text[-3000:]
+    assert "Remote communication error" not in text, text[-3000:]
 
 
 @test
 def kill_in_make_gdb_ends_qemu_and_exits_0():
-    term = Terminal(["make", "--no-print-directory", "gdb", "ARCH=" + ARCH])
-    try:
-        term.expect(r"Breakpoint 1, kmain", 90)
-        term.expect(r"\(gdb\) ")
-        gdb_prompt_after_ctrl_c(term)
+    def kill_then_quit(term):
         term.send("kill\n")
         term.expect(r"\(y or n\) ")
         term.send("y\n")
@@ -168,13 +173,7 @@ def kill_in_make_gdb_ends_qemu_and_exits_0():
         term.expect(r"\[Inferior 1 \(process \d+\) killed\]|Target disconnected")
         term.expect(r"\(gdb\) ")
         term.send("quit\n")
-        status = term.finish()
-    finally:
-        if term.proc.poll() is None:
-            os.killpg(term.proc.pid, 9)
-            term.proc.wait()
-    assert not re.search(r"\*\*\* .*(Error|Interrupt)", term.text), term.text[-3000:]
-    assert status == 0, "make gdb exited with %s:\n%s" % (status, term.text[-3000:])
+    make_gdb_session(kill_then_quit)
 
 
 @test
