@@ -37,9 +37,10 @@ def main(tests, doc, module, arch=None):
         parser.add_argument("--arch", default="riscv64", choices=["riscv64", "x86_64"])
     parser.add_argument("--only", help="run only the tests whose name contains this")
     args = parser.parse_args()
+    if arch is None:
+        # --arch must reach the module whose boot() reads ARCH: setting it
+        # on another one would only relabel the tests.
+        assert hasattr(module, "ARCH"), "%s has no ARCH for boot() to read" % module.__name__
     arch = arch or args.arch
-    # The module whose boot() reads ARCH: setting it on another one would
-    # only relabel the tests, and boot the default architecture.
-    assert hasattr(module, "ARCH"), "%s has no ARCH for boot() to read" % module.__name__
     module.ARCH = arch
     return run(tests, arch, args.only)
