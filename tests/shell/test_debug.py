@@ -119,7 +119,9 @@ def gdb_prompt_after_ctrl_c(term):
     term.expect(r"Continuing\.")
     deadline = time.monotonic() + 60
     while "pagoda> " not in open(log, errors="replace").read():
-        assert time.monotonic() < deadline, "the kernel did not reach its prompt"
+        # (Seen once in ten full runs on x86_64: keep what it printed.)
+        assert time.monotonic() < deadline, "the kernel did not reach its prompt; %s ends:\n%s\n" \
+            "gdb:\n%s" % (log, open(log, errors="replace").read()[-1500:], term.text[-1500:])
         time.sleep(0.2)
     term.send("\x03")
     term.expect(r"Program received signal SIGINT")
