@@ -95,10 +95,12 @@ static void dot_pt(int argc, char **argv)
 		start = va & ~(VM_SIZE_2M - 1);
 		end = start + VM_SIZE_2M;
 	}
+	struct vm_info info;
+	vm_get_info(&info);
 	kprintf("digraph pt {\n");
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
 	kprintf("  root [fillcolor=lightyellow, label=\"%s root table\\n0x%lx\"];\n",
-		arch_pt_format()->name, (unsigned long)kernel_space.root);
+		info.name, (unsigned long)kernel_space.root);
 	pt_fold_visit(&fold, start, end);
 	if (d.more_tables + d.more_runs)
 		kprintf("  more [shape=box3d, fillcolor=lightgray, label=\"%lu more table%s and %lu more "

@@ -63,7 +63,7 @@ void cmd_poke(int argc, char **argv)
 		shell_error("'%s' is not a number", argv[2]);
 		return;
 	}
-	int in_window = va >= VM_DEMO_START && va < VM_DEMO_END;
+	int in_window = vm_demo_contains(va, 1);
 	struct pmm_block block;
 	int free_page = walk.mapped && walk.pa == va && pmm_find_block(va, &block) == PMM_OK &&
 			block.state == PMM_PAGE_FREE;

@@ -36,7 +36,7 @@ static int parse_va_pages(char **argv, uintptr_t *va, size_t *pages)
 		shell_error("'%s' is not an address like 0x2000000000", argv[1]);
 		return 0;
 	}
-	if (!parse_number(argv[2], &v) || v == 0 || v > (VM_DEMO_END - VM_DEMO_START) / VM_SIZE_4K) {
+	if (!parse_number(argv[2], &v) || v == 0 || v > VM_DEMO_PAGES) {
 		shell_error("'%s' is not a page count from 1 to the window size", argv[2]);
 		return 0;
 	}
@@ -123,24 +123,28 @@ int shell_canonical(uintptr_t va)
 {
 	if (vm_is_canonical(va))
 		return 1;
-	unsigned top = arch_pt_format()->va_bits - 1;
+	struct vm_info info;
+	vm_get_info(&info);
+	unsigned top = info.va_bits - 1;
 	shell_error("0x%lx is not canonical (bits 63-%u must all equal bit %u)", (unsigned long)va,
 		    top + 1, top);
 	return 0;
 }
 
-static void print_step(const struct vm_step *s, int last, const struct vm_walk *w)
+static void print_step(const struct vm_step *s)
 {
+	struct vm_entry e;
+	vm_entry_decode(s->entry, s->level, &e);
 	kprintf("  L%u[%u] entry 0x%016lx", s->level, s->index, (unsigned long)s->entry);
-	if (!arch_pt_format()->is_present(s->entry)) {
+	if (!e.present) {
 		kprintf(" not present\n");
-	} else if (last && w->mapped) {
+	} else if (e.leaf) {
 		char flags[8];
-		pt_flags_text(w->flags, flags);
-		kprintf(" leaf %s %s -> 0x%lx\n", pt_size_text(w->size), flags,
-			(unsigned long)arch_pt_format()->address(s->entry));
+		pt_flags_text(e.flags, flags);
+		kprintf(" leaf %s %s -> 0x%lx\n", pt_size_text(e.size), flags,
+			(unsigned long)e.address);
 	} else {
-		kprintf(" -> table 0x%lx\n", (unsigned long)arch_pt_format()->address(s->entry));
+		kprintf(" -> table 0x%lx\n", (unsigned long)e.address);
 	}
 }
 
@@ -170,7 +174,7 @@ void cmd_vtop(int argc, char **argv)
 	kprintf("0x%lx -> 0x%lx %s %s\n", (unsigned long)va, (unsigned long)walk.pa,
 		pt_size_text(walk.size), flags);
 	for (unsigned i = 0; i < walk.nr_steps; i++)
-		print_step(&walk.steps[i], i + 1 == walk.nr_steps, &walk);
+		print_step(&walk.steps[i]);
 }
 
 static void indent(unsigned level)
@@ -212,11 +216,13 @@ void cmd_pt(int argc, char **argv)
 	if (argc == 1) {
 		struct pt_fold fold = { .table = print_table, .run = print_run };
 		struct vm_stats st;
+		struct vm_info info;
 		vm_get_stats(&st);
+		vm_get_info(&info);
 		kprintf("%s page tables, root 0x%lx, %lu table page%s, %u-bit virtual and %u-bit "
-			"physical addresses\n", arch_pt_format()->name, (unsigned long)kernel_space.root,
-			(unsigned long)st.table_pages, plural(st.table_pages),
-			arch_pt_format()->va_bits, arch_pt_format()->pa_bits);
+			"physical addresses\n", info.name, (unsigned long)kernel_space.root,
+			(unsigned long)st.table_pages, plural(st.table_pages), info.va_bits,
+			info.pa_bits);
 		pt_fold_visit(&fold, 0, UINTPTR_MAX);
 		return;
 	}
@@ -230,7 +236,7 @@ void cmd_pt(int argc, char **argv)
 	kprintf("walk of 0x%lx from root 0x%lx:\n", (unsigned long)va,
 		(unsigned long)kernel_space.root);
 	for (unsigned i = 0; i < walk.nr_steps; i++)
-		print_step(&walk.steps[i], i + 1 == walk.nr_steps, &walk);
+		print_step(&walk.steps[i]);
 	if (walk.mapped)
 		kprintf("0x%lx -> 0x%lx\n", (unsigned long)va, (unsigned long)walk.pa);
 	else

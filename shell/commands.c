@@ -3,6 +3,7 @@
  * @brief The table of shell commands; each group lives in its own cmd_*.c.
  */
 #include "commands.h"
+#include "vm.h"
 
 const struct command shell_commands[] = {
 	{ "help", "[command]", "list the commands, or explain one", cmd_help },
@@ -16,7 +17,7 @@ const struct command shell_commands[] = {
 	{ "buddy", "[-v]", "free blocks per order and segment (-v: each free list)", cmd_buddy },
 	{ "check", "", "verify every invariant of the page manager and the allocator tree", cmd_check },
 	{ "map", "0x<va> <pages> [0x<pa>|auto] [r|rw|rx|rwx]",
-	  "map pages in the window 0x2000000000-0x3000000000 (auto: fresh pages)", cmd_map },
+	  "map pages in the window " VM_DEMO_TEXT " (auto: fresh pages)", cmd_map },
 	{ "unmap", "0x<va> <pages>", "remove a mapping made with map", cmd_unmap },
 	{ "vtop", "0x<va>", "translate a virtual address, with each level of the walk", cmd_vtop },
 	{ "pt", "[0x<va>]", "the page-table tree (like leaves folded), or one walk", cmd_pt },

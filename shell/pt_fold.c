@@ -18,23 +18,25 @@ static void on_entry(unsigned level, uintptr_t va, uintptr_t size, uint64_t entr
 		     void *ctx)
 {
 	struct pt_fold *f = ctx;
-	const struct pt_format *fmt = arch_pt_format();
-	uintptr_t pa = fmt->address(entry);
+	struct vm_entry e;
+	unsigned index = vm_level_index(va, level);
+	(void)size;
+	(void)leaf;
 
-	if (!leaf) {
+	vm_entry_decode(entry, level, &e);
+	if (!e.leaf) {
 		flush(f);
-		f->table(level, (unsigned)((va / size) % VM_ENTRIES), va, size, pa, f->ctx);
+		f->table(level, index, va, e.size, e.address, f->ctx);
 		return;
 	}
 	struct pt_run *r = &f->current;
-	unsigned flags = fmt->flags(entry);
-	if (f->active && r->level == level && r->flags == flags && r->va + r->count * size == va &&
-	    r->pa + r->count * size == pa) {
+	if (f->active && r->level == level && r->flags == e.flags &&
+	    r->va + r->count * e.size == va && r->pa + r->count * e.size == e.address) {
 		r->count++;
 		return;
 	}
 	flush(f);
-	*r = (struct pt_run){ level, (unsigned)((va / size) % VM_ENTRIES), va, pa, size, 1, flags };
+	*r = (struct pt_run){ level, index, va, e.address, e.size, 1, e.flags };
 	f->active = 1;
 }
 

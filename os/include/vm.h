@@ -27,10 +27,15 @@
 #define VM_DEVICE 0x20 /**< device memory: uncached where the architecture can say so */
 
 #define VM_MAX_LEVELS 4       /**< deepest table tree of any architecture */
-#define VM_ENTRIES 512        /**< entries per table */
-#define VM_SIZE_4K ((uintptr_t)1 << 12) /**< a page */
-#define VM_SIZE_2M ((uintptr_t)1 << 21) /**< a large page */
-#define VM_SIZE_1G ((uintptr_t)1 << 30) /**< a huge page */
+#define VM_PAGE_SHIFT 12      /**< a page is 1 << 12 bytes: the last level's shift */
+#define VM_INDEX_BITS 9       /**< address bits each level indexes its table with */
+#define VM_ENTRIES (1u << VM_INDEX_BITS) /**< entries per table (512) */
+#define VM_SHIFT_4K VM_PAGE_SHIFT                       /**< shift of a page (12) */
+#define VM_SHIFT_2M (VM_SHIFT_4K + VM_INDEX_BITS)       /**< shift of a large page (21) */
+#define VM_SHIFT_1G (VM_SHIFT_2M + VM_INDEX_BITS)       /**< shift of a huge page (30) */
+#define VM_SIZE_4K ((uintptr_t)1 << VM_SHIFT_4K) /**< a page */
+#define VM_SIZE_2M ((uintptr_t)1 << VM_SHIFT_2M) /**< a large page */
+#define VM_SIZE_1G ((uintptr_t)1 << VM_SHIFT_1G) /**< a huge page */
 
 /** @brief Results of vm calls: 0 for success, a negative value otherwise. */
 enum vm_error {
@@ -50,8 +55,18 @@ enum vm_error {
 	VM_ERR_INTERRUPTED = -13, /**< the user stopped it (Ctrl-C); nothing was changed */
 };
 
-#define VM_DEMO_START ((uintptr_t)0x2000000000) /**< start of the shell's map window (128 GiB, above any RAM we map) */
-#define VM_DEMO_END ((uintptr_t)0x3000000000)   /**< end of the window (192 GiB) */
+/* The window's bounds are written once, as numbers, and turned into text
+ * for the messages that quote them (so the two cannot drift apart). */
+#define VM_DEMO_START_HEX 0x2000000000 /**< the window's start, as written in messages */
+#define VM_DEMO_END_HEX 0x3000000000   /**< the window's end, as written in messages */
+#define VM_TEXT_(x) #x             /**< helper of VM_TEXT */
+#define VM_TEXT(x) VM_TEXT_(x)         /**< a macro's value as a string literal */
+#define VM_DEMO_START ((uintptr_t)VM_DEMO_START_HEX) /**< start of the shell's map window (128 GiB, above any RAM we map) */
+#define VM_DEMO_END ((uintptr_t)VM_DEMO_END_HEX)     /**< end of the window (192 GiB) */
+#define VM_DEMO_SIZE (VM_DEMO_END - VM_DEMO_START)   /**< bytes in the window (64 GiB) */
+#define VM_DEMO_PAGES (VM_DEMO_SIZE / VM_SIZE_4K)    /**< pages in the window */
+/** "0x2000000000-0x3000000000", for messages and help */
+#define VM_DEMO_TEXT VM_TEXT(VM_DEMO_START_HEX) "-" VM_TEXT(VM_DEMO_END_HEX)
 
 /**
  * @brief How one architecture lays out its page tables.
@@ -108,6 +123,27 @@ struct vm_stats {
 	size_t leaves_4k;   /**< 4 KiB leaves */
 	size_t leaves_2m;   /**< 2 MiB leaves */
 	size_t leaves_1g;   /**< 1 GiB leaves */
+};
+
+/**
+ * @brief One page-table entry, decoded: what the shell shows and the
+ *        checker looks at, without knowing how this machine encodes it.
+ */
+struct vm_entry {
+	int present;       /**< 1 if the entry is valid; the other fields but shift/size are then 0 */
+	int leaf;          /**< 1 if it maps memory itself, 0 if it points to a table */
+	uintptr_t address; /**< physical address of the mapped block, or of the next table */
+	unsigned flags;    /**< VM_* flags of a leaf (0 for a table) */
+	unsigned shift;    /**< log2 of the bytes one entry of its level covers (12, 21, 30, 39) */
+	uintptr_t size;    /**< bytes one entry of its level covers: 1 << shift */
+};
+
+/** @brief The facts about this machine's page tables that the shell prints. */
+struct vm_info {
+	const char *name;  /**< "Sv39", "x86_64 4-level" */
+	unsigned levels;   /**< levels of tables: 3 or 4 */
+	unsigned va_bits;  /**< significant virtual-address bits: 39 or 48 */
+	unsigned pa_bits;  /**< physical-address bits an entry can hold */
 };
 
 /** @brief The architecture's page-table layout (implemented in arch/). */
@@ -251,6 +287,28 @@ const char *vm_strerror(int error);
 
 /** @brief Size in bytes covered by one entry at @p level. */
 uintptr_t vm_level_size(unsigned level);
+
+/** @brief The bit where @p level's index starts in a virtual address
+ *         (the root's is the highest; the last level's is VM_PAGE_SHIFT). */
+unsigned vm_level_shift(unsigned level);
+
+/** @brief Which entry (0..VM_ENTRIES-1) of a table at @p level maps @p va. */
+unsigned vm_level_index(uintptr_t va, unsigned level);
+
+/**
+ * @brief Decode @p raw, an entry of a table at @p level, into *@p out.
+ *        An entry of the last level that is present is always a leaf.
+ */
+void vm_entry_decode(uint64_t raw, unsigned level, struct vm_entry *out);
+
+/** @brief This machine's page-table format: name, levels, address bits. */
+void vm_get_info(struct vm_info *info);
+
+/**
+ * @brief Does the window hold all @p pages pages from the page that holds
+ *        @p va? (The one test of "inside the demonstration window".)
+ */
+int vm_demo_contains(uintptr_t va, size_t pages);
 
 /**
  * @brief Is @p va canonical: are all bits above the top significant one

@@ -21,8 +21,10 @@
 #define MAX_KMALLOC 6000   /* bytes: slabs and first-fit */
 #define MAX_MAP 16         /* pages per mapping */
 /* Stress maps in the top quarter of the window, one 1 MiB slot each. */
-#define MAP_BASE (VM_DEMO_END - (VM_DEMO_END - VM_DEMO_START) / 4)
+#define MAP_BASE (VM_DEMO_END - VM_DEMO_SIZE / 4)
 #define MAP_SLOT ((uintptr_t)1 << 20)
+_Static_assert(MAP_BASE >= VM_DEMO_START && SLOTS * MAP_SLOT <= VM_DEMO_END - MAP_BASE &&
+	       MAX_MAP * VM_SIZE_4K <= MAP_SLOT, "stress's mappings stay inside the map window");
 
 struct held_pages { uintptr_t addr; size_t pages; };
 struct held_block { void *ptr; size_t bytes; };

@@ -22,10 +22,16 @@ static const struct pt_format *format(void)
 	return arch_pt_format();
 }
 
-/* Bit where the index of @level starts: the root's is the highest. */
+/* Bit where the index of @level starts: the root's is the highest, each
+ * level below takes the next VM_INDEX_BITS down, the last ends at the page. */
 static unsigned shift_of(unsigned level)
 {
-	return 12 + 9 * (format()->levels - 1 - level);
+	return VM_PAGE_SHIFT + VM_INDEX_BITS * (format()->levels - 1 - level);
+}
+
+unsigned vm_level_shift(unsigned level)
+{
+	return shift_of(level);
 }
 
 uintptr_t vm_level_size(unsigned level)
@@ -36,6 +42,41 @@ uintptr_t vm_level_size(unsigned level)
 static unsigned index_of(uintptr_t va, unsigned level)
 {
 	return (unsigned)(va >> shift_of(level)) & (VM_ENTRIES - 1);
+}
+
+unsigned vm_level_index(uintptr_t va, unsigned level)
+{
+	return index_of(va, level);
+}
+
+/* Does a present @entry at @level map memory (rather than point to a
+ * table)? At the last level every present entry does. */
+static int is_leaf_at(uint64_t entry, unsigned level)
+{
+	return format()->is_leaf(entry, shift_of(level)) || level == format()->levels - 1;
+}
+
+void vm_entry_decode(uint64_t raw, unsigned level, struct vm_entry *out)
+{
+	const struct pt_format *f = format();
+	memset(out, 0, sizeof(*out));
+	out->shift = shift_of(level);
+	out->size = (uintptr_t)1 << out->shift;
+	if (!f->is_present(raw))
+		return;
+	out->present = 1;
+	out->leaf = is_leaf_at(raw, level);
+	out->address = f->address(raw);
+	out->flags = out->leaf ? f->flags(raw) : 0;
+}
+
+void vm_get_info(struct vm_info *info)
+{
+	const struct pt_format *f = format();
+	info->name = f->name;
+	info->levels = f->levels;
+	info->va_bits = f->va_bits;
+	info->pa_bits = f->pa_bits;
 }
 
 static uint64_t *table_at(uintptr_t pa)
@@ -70,9 +111,9 @@ static int range_error(uintptr_t va, uintptr_t size)
 static void count_leaf(unsigned level, long delta)
 {
 	switch (shift_of(level)) {
-	case 12: stats.leaves_4k += (size_t)delta; break;
-	case 21: stats.leaves_2m += (size_t)delta; break;
-	case 30: stats.leaves_1g += (size_t)delta; break;
+	case VM_SHIFT_4K: stats.leaves_4k += (size_t)delta; break;
+	case VM_SHIFT_2M: stats.leaves_2m += (size_t)delta; break;
+	case VM_SHIFT_1G: stats.leaves_1g += (size_t)delta; break;
 	}
 }
 
@@ -157,7 +198,7 @@ static uint64_t *leaf_for(const struct vm_space *space, uintptr_t va, unsigned *
 		uint64_t *entry = &table[index_of(va, l)];
 		if (!f->is_present(*entry))
 			return NULL;
-		if (f->is_leaf(*entry, shift_of(l)) || l == f->levels - 1) {
+		if (is_leaf_at(*entry, l)) {
 			*level = l;
 			return entry;
 		}
@@ -428,7 +469,7 @@ int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *wal
 		step->entry = table_at(table)[step->index];
 		if (!f->is_present(step->entry))
 			return VM_ERR_NOT_MAPPED;
-		if (f->is_leaf(step->entry, shift_of(l)) || l == f->levels - 1) {
+		if (is_leaf_at(step->entry, l)) {
 			walk->mapped = 1;
 			walk->size = vm_level_size(l);
 			walk->pa = f->address(step->entry) + (va & (walk->size - 1));
@@ -451,7 +492,7 @@ static void visit(unsigned level, uintptr_t table, uintptr_t base, uintptr_t sta
 		uintptr_t va = base + i * size;
 		if (!f->is_present(entry) || va + size <= start || va >= end)
 			continue;
-		int leaf = f->is_leaf(entry, shift_of(level)) || level == f->levels - 1;
+		int leaf = is_leaf_at(entry, level);
 		fn(level, va, size, entry, leaf, ctx);
 		if (!leaf)
 			visit(level + 1, f->address(entry), va, start, end, fn, ctx);
@@ -483,7 +524,7 @@ const char *vm_strerror(int error)
 	case VM_ERR_RANGE: return "outside the lower half of the address space, where mappings go";
 	case VM_ERR_LARGE_PAGE: return "would cut through a large page";
 	case VM_ERR_FLAGS: return "page size or flags not supported here (a page needs r, w or x)";
-	case VM_ERR_WINDOW: return "outside the demonstration window 0x2000000000-0x3000000000";
+	case VM_ERR_WINDOW: return "outside the demonstration window " VM_DEMO_TEXT;
 	case VM_ERR_MANAGED: return "physical pages belong to the page manager (use auto)";
 	case VM_ERR_KERNEL: return "the kernel image may be mapped again only without w";
 	case VM_ERR_NONCANONICAL: return "not canonical";

@@ -41,24 +41,28 @@ static void check_entry(unsigned level, uintptr_t va, uintptr_t size, uint64_t e
 			void *ctx)
 {
 	struct vm_checker *c = ctx;
-	const struct pt_format *f = arch_pt_format();
-	(void)level;
+	struct vm_entry e, child;
 	(void)va;
+	(void)size;
+	(void)leaf;
 
-	if (leaf) {
-		if (size == VM_SIZE_4K)
+	vm_entry_decode(entry, level, &e);
+	if (e.leaf) {
+		if (e.shift == VM_SHIFT_4K)
 			c->seen.leaves_4k++;
-		else if (size == VM_SIZE_2M)
+		else if (e.shift == VM_SHIFT_2M)
 			c->seen.leaves_2m++;
 		else
 			c->seen.leaves_1g++;
 		return;
 	}
-	uintptr_t table = f->address(entry);
+	uintptr_t table = e.address;
 	const uint64_t *entries = (const uint64_t *)table;
 	size_t present = 0;
-	for (unsigned i = 0; i < VM_ENTRIES; i++)
-		present += f->is_present(entries[i]) ? 1 : 0;
+	for (unsigned i = 0; i < VM_ENTRIES; i++) {
+		vm_entry_decode(entries[i], level + 1, &child);
+		present += (size_t)child.present;
+	}
 	if (present == 0)
 		violation(c, VM_BAD_EMPTY_TABLE, table, 1, 0);
 	check_table_page(c, table);

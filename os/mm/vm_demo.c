@@ -19,10 +19,12 @@
 
 extern char _kernel_start[], _kernel_end[];
 
-static int in_window(uintptr_t va, size_t pages)
+int vm_demo_contains(uintptr_t va, size_t pages)
 {
-	return va >= VM_DEMO_START && va < VM_DEMO_END &&
-	       pages <= (VM_DEMO_END - va) / VM_SIZE_4K;
+	uintptr_t page = va & ~(VM_SIZE_4K - 1);
+	/* Counted in pages from the window's end, so no size can overflow. */
+	return page >= VM_DEMO_START && page < VM_DEMO_END &&
+	       pages <= (VM_DEMO_END - page) / VM_SIZE_4K;
 }
 
 /* Does [pa, pa + size) touch memory the page manager manages? */
@@ -78,7 +80,7 @@ static int check_request(uintptr_t va, size_t pages, int auto_pages, uintptr_t p
 
 	if (va & (VM_SIZE_4K - 1) || (!auto_pages && (pa & (VM_SIZE_4K - 1))))
 		return VM_ERR_UNALIGNED;
-	if (pages == 0 || !in_window(va, pages))
+	if (pages == 0 || !vm_demo_contains(va, pages))
 		return VM_ERR_WINDOW;
 	if (!auto_pages) {
 		if (!vm_pa_fits(pa, size))
@@ -152,7 +154,7 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 	*done = 0;
 	if (va & (VM_SIZE_4K - 1))
 		return VM_ERR_UNALIGNED;
-	if (pages == 0 || !in_window(va, pages))
+	if (pages == 0 || !vm_demo_contains(va, pages))
 		return VM_ERR_WINDOW;
 	uintptr_t size = pages * VM_SIZE_4K;
 	int err = check_unmap(va, size, where);

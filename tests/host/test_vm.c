@@ -190,6 +190,92 @@ static void test_encodings(void **state)
 			 VM_READ | VM_EXEC | VM_GLOBAL);
 }
 
+/*
+ * vm_entry_decode(), vm_level_index/shift() and vm_get_info(): what the
+ * shell prints instead of decoding entries itself. @shifts are the levels'
+ * shifts as the architecture manual gives them, root first.
+ */
+static void check_entry_decode(const struct pt_format *f, const char *name, unsigned levels,
+			       unsigned va_bits, const unsigned *shifts)
+{
+	struct vm_space s;
+	struct vm_walk w;
+	struct vm_entry e;
+	struct vm_info info;
+	current = f;
+	fresh(&s, 4);
+
+	vm_get_info(&info);
+	assert_string_equal(info.name, name);
+	assert_int_equal(info.levels, levels);
+	assert_int_equal(info.va_bits, va_bits);
+	assert_int_equal(info.pa_bits, f->pa_bits);
+	for (unsigned l = 0; l < levels; l++) {
+		assert_int_equal(vm_level_shift(l), shifts[l]);
+		vm_entry_decode(0, l, &e); /* an empty entry: nothing but its level's size */
+		assert_false(e.present);
+		assert_false(e.leaf);
+		assert_int_equal(e.address, 0);
+		assert_int_equal(e.flags, 0);
+		assert_int_equal(e.shift, shifts[l]);
+		assert_int_equal(e.size, (uintptr_t)1 << shifts[l]);
+	}
+
+	/* A 4K leaf at index 7 of its table, whose table is index 5 of the next. */
+	uintptr_t va4 = VA + 5 * VM_SIZE_2M + 7 * PAGE, pa4 = PA + 3 * PAGE;
+	assert_int_equal(vm_map(&s, va4, pa4, PAGE, VM_READ | VM_WRITE, VM_SIZE_4K), VM_OK);
+	assert_int_equal(vm_level_index(va4, levels - 1), 7);
+	assert_int_equal(vm_level_index(va4, levels - 2), 5);
+	assert_int_equal(vm_level_index(va4, levels - 3), (VA >> 30) & 511);
+	assert_int_equal(vm_translate(&s, va4, &w), VM_OK);
+	assert_int_equal(w.nr_steps, levels);
+	for (unsigned l = 0; l + 1 < levels; l++) {
+		vm_entry_decode(w.steps[l].entry, l, &e);
+		assert_true(e.present);
+		assert_false(e.leaf);
+		assert_int_equal(e.address, w.steps[l + 1].table);
+		assert_int_equal(e.flags, 0);
+		assert_int_equal(e.shift, shifts[l]);
+	}
+	vm_entry_decode(w.steps[levels - 1].entry, levels - 1, &e);
+	assert_true(e.present);
+	assert_true(e.leaf);
+	assert_int_equal(e.address, pa4);
+	assert_int_equal(e.flags & (VM_READ | VM_WRITE | VM_EXEC), VM_READ | VM_WRITE);
+	assert_int_equal(e.shift, 12);
+	assert_int_equal(e.size, 4096);
+
+	/* A 2M leaf one level up: a leaf there, with its own flags and address. */
+	uintptr_t va2 = VA + 9 * VM_SIZE_2M;
+	assert_int_equal(vm_map(&s, va2, PA, VM_SIZE_2M, VM_READ | VM_EXEC, VM_SIZE_2M), VM_OK);
+	assert_int_equal(vm_translate(&s, va2 + 5 * PAGE, &w), VM_OK);
+	assert_int_equal(w.nr_steps, levels - 1);
+	vm_entry_decode(w.steps[levels - 2].entry, levels - 2, &e);
+	assert_true(e.present);
+	assert_true(e.leaf);
+	assert_int_equal(e.address, PA);
+	assert_int_equal(e.flags & (VM_READ | VM_WRITE | VM_EXEC), VM_READ | VM_EXEC);
+	assert_int_equal(e.shift, 21);
+	assert_int_equal(e.size, (uintptr_t)2 << 20);
+
+	assert_int_equal(vm_unmap(&s, va4, PAGE), VM_OK);
+	assert_int_equal(vm_unmap(&s, va2, VM_SIZE_2M), VM_OK);
+}
+
+static void test_sv39_entry_decode(void **state)
+{
+	static const unsigned shifts[] = { 30, 21, 12 };
+	(void)state;
+	check_entry_decode(sv39_format(), "Sv39", 3, 39, shifts);
+}
+
+static void test_x86_64_entry_decode(void **state)
+{
+	static const unsigned shifts[] = { 39, 30, 21, 12 };
+	(void)state;
+	check_entry_decode(x86_64_format(), "x86_64 4-level", 4, 48, shifts);
+}
+
 /* Out of pages for tables half-way: everything mapped so far is undone. */
 static void test_no_memory_undoes(void **state)
 {
@@ -385,6 +471,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_x86_64_basic, arena_teardown),
 		cmocka_unit_test_teardown(test_sv39_large, arena_teardown),
 		cmocka_unit_test_teardown(test_x86_64_large, arena_teardown),
+		cmocka_unit_test_teardown(test_sv39_entry_decode, arena_teardown),
+		cmocka_unit_test_teardown(test_x86_64_entry_decode, arena_teardown),
 		cmocka_unit_test_teardown(test_no_memory_undoes, arena_teardown),
 		cmocka_unit_test_teardown(test_failed_map_leaves_no_table, arena_teardown),
 		cmocka_unit_test_teardown(test_checker_sees_empty_tables, arena_teardown),
