@@ -111,17 +111,12 @@ static void dot_pt(int argc, char **argv)
 
 void cmd_dot(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "pt") == 0 && argc <= 3) {
+	if (strcmp(argv[1], "pt") == 0)
 		dot_pt(argc, argv);
-		return;
-	}
-	if (argc == 2 && strcmp(argv[1], "alloc") == 0) {
+	else if (argc == 2 && strcmp(argv[1], "alloc") == 0)
 		dot_alloc();
-		return;
-	}
-	if (argc != 2 || strcmp(argv[1], "buddy") != 0) {
+	else if (argc == 2 && strcmp(argv[1], "buddy") == 0)
+		dot_buddy();
+	else
 		shell_usage("dot");
-		return;
-	}
-	dot_buddy();
 }

@@ -12,11 +12,8 @@
 
 void cmd_meminfo(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_usage("meminfo");
-		return;
-	}
 	size_t total = pmm_total_pages(), free = pmm_free_pages();
 	kprintf("total pages: %lu\n", (unsigned long)total);
 	kprintf("free pages: %lu\n", (unsigned long)free);
@@ -38,12 +35,29 @@ void cmd_meminfo(int argc, char **argv)
 	}
 }
 
-static void print_row(const char *name, const size_t counts[PMM_NR_ORDERS])
+/* One row of the buddy table: a label, then one number per order. The
+ * header is a row too (its numbers are the orders), so the columns of the
+ * header and of the rows are laid out by this one function. */
+static void print_row(const char *label, const size_t values[PMM_NR_ORDERS])
 {
-	kprintf("%s", name);
+	kprintf("%s", label);
 	for (unsigned order = 0; order < PMM_NR_ORDERS; order++)
-		kprintf(" %lu", (unsigned long)counts[order]);
+		kprintf(" %lu", (unsigned long)values[order]);
 	kprintf("\n");
+}
+
+static void print_header(void)
+{
+	size_t orders[PMM_NR_ORDERS];
+	for (unsigned order = 0; order < PMM_NR_ORDERS; order++)
+		orders[order] = order;
+	print_row("order", orders);
+}
+
+/* Size of a block of @order (2^order pages), in KiB. */
+static unsigned long block_kib(unsigned order)
+{
+	return (unsigned long)((PMM_PAGE_SIZE << order) / 1024);
 }
 
 struct list_printer {
@@ -59,16 +73,30 @@ static void print_free_block(uintptr_t addr, void *ctx)
 	p->printed++;
 }
 
+/* buddy -v: every free list, head first, four blocks a line. */
+static void print_free_lists(void)
+{
+	kprintf("free lists, head (allocated next) first:\n");
+	for (unsigned i = 0; i < pmm_segment_count(); i++) {
+		for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
+			struct list_printer p = { 0 };
+			kprintf("  seg%u order %u (%lu KiB blocks):", i, order, block_kib(order));
+			pmm_for_each_free(i, order, print_free_block, &p);
+			kprintf(p.printed ? "\n" : " empty\n");
+		}
+	}
+}
+
 void cmd_buddy(int argc, char **argv)
 {
 	int verbose = argc == 2 && strcmp(argv[1], "-v") == 0;
-	if (argc > 2 || (argc == 2 && !verbose)) {
+	if (argc == 2 && !verbose) {
 		shell_usage("buddy");
 		return;
 	}
 
 	size_t all[PMM_NR_ORDERS] = { 0 };
-	kprintf("order 0 1 2 3 4 5 6 7 8\n");
+	print_header();
 	for (unsigned i = 0; i < pmm_segment_count(); i++) {
 		struct pmm_segment_info info;
 		pmm_segment_info(i, &info);
@@ -79,19 +107,8 @@ void cmd_buddy(int argc, char **argv)
 			all[order] += info.free_blocks[order];
 	}
 	print_row("all", all);
-	if (!verbose)
-		return;
-
-	kprintf("free lists, head (allocated next) first:\n");
-	for (unsigned i = 0; i < pmm_segment_count(); i++) {
-		for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
-			struct list_printer p = { 0 };
-			kprintf("  seg%u order %u (%lu KiB blocks):", i, order,
-				(unsigned long)(4u << order));
-			pmm_for_each_free(i, order, print_free_block, &p);
-			kprintf(p.printed ? "\n" : " empty\n");
-		}
-	}
+	if (verbose)
+		print_free_lists();
 }
 
 static void report_violation(const struct pmm_violation *v, void *ctx)
@@ -111,11 +128,8 @@ static void report_vm_violation(const struct vm_violation *v, void *ctx)
 
 void cmd_check(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_usage("check");
-		return;
-	}
 	size_t found = pmm_check(report_violation, NULL);
 	if (shell_interrupted()) {
 		shell_error("check interrupted: only part of the page manager was checked");

@@ -12,10 +12,6 @@ void cmd_kmalloc(int argc, char **argv)
 	uint64_t bytes, pid = 0;
 	void *ptr;
 
-	if (argc < 2 || argc > 3) {
-		shell_usage("kmalloc");
-		return;
-	}
 	if (!parse_number(argv[1], &bytes) || bytes == 0 || bytes > MEMM_MAX_BYTES) {
 		shell_error("'%s' is not a size from 1 to %lu bytes", argv[1],
 			    (unsigned long)MEMM_MAX_BYTES);
@@ -37,11 +33,8 @@ void cmd_kfree(int argc, char **argv)
 {
 	uintptr_t addr;
 	size_t bytes;
+	(void)argc;
 
-	if (argc != 2) {
-		shell_usage("kfree");
-		return;
-	}
 	if (!parse_address(argv[1], &addr)) {
 		shell_error("'%s' is not an address", argv[1]);
 		return;
@@ -68,11 +61,8 @@ static void print_allocator(const struct allocator *a, void *ctx)
 
 void cmd_allocators(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_usage("allocators");
-		return;
-	}
 	kprintf("address          type              pid     size     used full\n");
 	memm_for_each(print_allocator, NULL);
 }

@@ -36,11 +36,8 @@ void cmd_peek(int argc, char **argv)
 {
 	uintptr_t va;
 	struct vm_walk walk;
+	(void)argc;
 
-	if (argc != 2) {
-		shell_usage("peek");
-		return;
-	}
 	if (!parse_target(argv[1], &va, &walk))
 		return;
 	uint64_t value = *(volatile uint64_t *)va;
@@ -52,11 +49,8 @@ void cmd_poke(int argc, char **argv)
 	uintptr_t va;
 	uint64_t value;
 	struct vm_walk walk;
+	(void)argc;
 
-	if (argc != 3) {
-		shell_usage("poke");
-		return;
-	}
 	if (!parse_target(argv[1], &va, &walk))
 		return;
 	if (!parse_number(argv[2], &value)) {
@@ -81,11 +75,8 @@ void cmd_exec(int argc, char **argv)
 {
 	uintptr_t va;
 	struct vm_walk walk;
+	(void)argc;
 
-	if (argc != 2) {
-		shell_usage("exec");
-		return;
-	}
 	if (!parse_target(argv[1], &va, &walk))
 		return;
 	if (walk.mapped && (walk.flags & VM_EXEC)) {

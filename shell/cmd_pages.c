@@ -52,14 +52,18 @@ static struct shell_set *set_of_page(uintptr_t addr)
 	return NULL;
 }
 
-/* Parse "#<id>" into @id. */
-static int parse_set_id(const char *word, unsigned *id)
+/* The live set that a "#<id>" word names, or NULL after saying why not. */
+static struct shell_set *set_named(const char *word)
 {
-	uint64_t v;
-	if (word[0] != '#' || !parse_number(word + 1, &v) || v == 0 || v > 0xffffffffu)
-		return 0;
-	*id = (unsigned)v;
-	return 1;
+	uint64_t id;
+	struct shell_set *slot;
+	if (word[0] != '#' || !parse_number(word + 1, &id) || id == 0 || id > 0xffffffffu) {
+		shell_error("'%s' is not a set id like #1", word);
+		return NULL;
+	}
+	if ((slot = find_set((unsigned)id)) == NULL)
+		shell_error("no scattered set #%u", (unsigned)id);
+	return slot;
 }
 
 /* Say why @pages pages could not be had: too few free pages, no run long
@@ -109,6 +113,25 @@ static void alloc_scattered(uint64_t pages)
 	kprintf("allocated %lu pages as #%u\n", (unsigned long)pages, slot->id);
 }
 
+/* Parse the page count of alloc: 1 to the pages there are. */
+static int parse_page_count(const char *word, uint64_t *pages)
+{
+	if (!parse_number(word, pages)) {
+		shell_error("'%s' is not a number of pages", word);
+		return 0;
+	}
+	if (*pages == 0) {
+		shell_error("cannot allocate 0 pages");
+		return 0;
+	}
+	if (*pages > pmm_total_pages()) {
+		shell_error("cannot allocate %lu pages: only %lu page%s exist", (unsigned long)*pages,
+			    (unsigned long)pmm_total_pages(), plural(pmm_total_pages()));
+		return 0;
+	}
+	return 1;
+}
+
 void cmd_alloc(int argc, char **argv)
 {
 	uint64_t pages;
@@ -119,27 +142,14 @@ void cmd_alloc(int argc, char **argv)
 		pages = 1;
 		err = pmm_alloc_page(&addr);
 	} else {
-		if (argc < 2 || argc > 3 ||
-		    (argc == 3 && strcmp(argv[2], "scattered") != 0 &&
-		     strcmp(argv[2], "contiguous") != 0)) {
+		int scattered = argc == 3;
+		if (scattered && strcmp(argv[2], "scattered") != 0) {
 			shell_usage("alloc");
 			return;
 		}
-		if (!parse_number(argv[1], &pages)) {
-			shell_error("'%s' is not a number of pages", argv[1]);
+		if (!parse_page_count(argv[1], &pages))
 			return;
-		}
-		if (pages == 0) {
-			shell_error("cannot allocate 0 pages");
-			return;
-		}
-		if (pages > pmm_total_pages()) {
-			shell_error("cannot allocate %lu pages: only %lu page%s exist",
-				    (unsigned long)pages, (unsigned long)pmm_total_pages(),
-				    plural(pmm_total_pages()));
-			return;
-		}
-		if (argc == 3 && strcmp(argv[2], "scattered") == 0) {
+		if (scattered) {
 			alloc_scattered(pages);
 			return;
 		}
@@ -187,40 +197,35 @@ static void free_failed(uintptr_t addr, int err)
 	}
 }
 
+/* free #<id>: give back every page of a scattered set. */
+static void free_set(struct shell_set *slot)
+{
+	unsigned id = slot->id;
+	size_t count = slot->set.count, pages;
+	int err = pmm_free_scattered(&slot->set, &pages);
+	if (err == PMM_ERR_INTERRUPTED) {
+		shell_error("interrupted: freed %lu of the %lu pages of #%u; the other %lu are "
+			    "still in #%u", (unsigned long)pages, (unsigned long)count, id,
+			    (unsigned long)slot->set.count, id);
+		return;
+	}
+	if (err != PMM_OK) {
+		shell_error("cannot free #%u: %s", id, pmm_strerror(err));
+		return;
+	}
+	slot->id = 0;
+	kprintf("freed %lu pages of #%u\n", (unsigned long)pages, id);
+}
+
 void cmd_free(int argc, char **argv)
 {
 	uintptr_t addr;
-	unsigned id;
+	(void)argc;
 
-	if (argc != 2) {
-		shell_usage("free");
-		return;
-	}
 	if (argv[1][0] == '#') {
-		struct shell_set *slot;
-		size_t pages;
-		if (!parse_set_id(argv[1], &id)) {
-			shell_error("'%s' is not a set id like #1", argv[1]);
-			return;
-		}
-		if ((slot = find_set(id)) == NULL) {
-			shell_error("no scattered set #%u", id);
-			return;
-		}
-		size_t count = slot->set.count;
-		int err = pmm_free_scattered(&slot->set, &pages);
-		if (err == PMM_ERR_INTERRUPTED) {
-			shell_error("interrupted: freed %lu of the %lu pages of #%u; the other %lu are "
-				    "still in #%u", (unsigned long)pages, (unsigned long)count, id,
-				    (unsigned long)slot->set.count, id);
-			return;
-		}
-		if (err != PMM_OK) {
-			shell_error("cannot free #%u: %s", id, pmm_strerror(err));
-			return;
-		}
-		slot->id = 0;
-		kprintf("freed %lu pages of #%u\n", (unsigned long)pages, id);
+		struct shell_set *slot = set_named(argv[1]);
+		if (slot)
+			free_set(slot);
 		return;
 	}
 	if (!parse_address(argv[1], &addr)) {
@@ -284,24 +289,14 @@ static void show_set(const struct pmm_set *set)
 
 void cmd_show(int argc, char **argv)
 {
-	unsigned id;
 	uintptr_t addr;
+	(void)argc;
 
-	if (argc != 2) {
-		shell_usage("show");
-		return;
-	}
 	if (argv[1][0] == '#') {
-		struct shell_set *slot;
-		if (!parse_set_id(argv[1], &id)) {
-			shell_error("'%s' is not a set id like #1", argv[1]);
+		struct shell_set *slot = set_named(argv[1]);
+		if (slot == NULL)
 			return;
-		}
-		if ((slot = find_set(id)) == NULL) {
-			shell_error("no scattered set #%u", id);
-			return;
-		}
-		kprintf("#%u: %lu page%s\n", id, (unsigned long)slot->set.count,
+		kprintf("#%u: %lu page%s\n", slot->id, (unsigned long)slot->set.count,
 			plural(slot->set.count));
 		show_set(&slot->set);
 		return;

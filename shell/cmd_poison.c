@@ -9,13 +9,12 @@
 
 void cmd_poison(int argc, char **argv)
 {
-	if (argc == 2 && (strcmp(argv[1], "on") == 0 || strcmp(argv[1], "off") == 0)) {
-		if (pmm_set_poison(strcmp(argv[1], "on") == 0) != PMM_OK) {
-			shell_error("interrupted: poisoning stays off");
-			return;
-		}
-	} else if (argc != 1) {
+	if (argc == 2 && strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0) {
 		shell_usage("poison");
+		return;
+	}
+	if (argc == 2 && pmm_set_poison(strcmp(argv[1], "on") == 0) != PMM_OK) {
+		shell_error("interrupted: poisoning stays off");
 		return;
 	}
 	kprintf("poison: %s\n", pmm_poison_enabled()

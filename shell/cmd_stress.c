@@ -14,10 +14,6 @@ void cmd_stress(int argc, char **argv)
 	uint64_t ops, seed;
 	struct stress_result r;
 
-	if (argc < 2 || argc > 3) {
-		shell_usage("stress");
-		return;
-	}
 	if (!parse_number(argv[1], &ops) || ops == 0 || ops > MAX_OPS) {
 		shell_error("'%s' is not a number of operations from 1 to %llu", argv[1], MAX_OPS);
 		return;

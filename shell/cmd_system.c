@@ -9,10 +9,6 @@
 
 void cmd_help(int argc, char **argv)
 {
-	if (argc > 2) {
-		shell_usage("help");
-		return;
-	}
 	for (const struct command *cmd = shell_commands; cmd->name; cmd++) {
 		if (argc == 2 && strcmp(argv[1], cmd->name) != 0)
 			continue;
@@ -30,22 +26,16 @@ void cmd_help(int argc, char **argv)
 
 void cmd_poweroff(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_usage("poweroff");
-		return;
-	}
 	kprintf("powering off\n");
 	arch_poweroff(0);
 }
 
 void cmd_break(int argc, char **argv)
 {
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		shell_usage("break");
-		return;
-	}
 	if (arch_debug_break())
 		kprintf("break: back from the magic breakpoint (only Bochs stops there)\n");
 	else

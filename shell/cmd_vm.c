@@ -51,10 +51,6 @@ void cmd_map(int argc, char **argv)
 	unsigned flags = VM_READ | VM_WRITE;
 	int auto_pages = 1;
 
-	if (argc < 3 || argc > 5) {
-		shell_usage("map");
-		return;
-	}
 	if (!parse_va_pages(argv, &va, &pages))
 		return;
 	for (int i = 3; i < argc; i++) {
@@ -89,11 +85,8 @@ void cmd_unmap(int argc, char **argv)
 {
 	uintptr_t va;
 	size_t pages;
+	(void)argc;
 
-	if (argc != 3) {
-		shell_usage("unmap");
-		return;
-	}
 	if (!parse_va_pages(argv, &va, &pages))
 		return;
 	uintptr_t where;
@@ -152,11 +145,8 @@ void cmd_vtop(int argc, char **argv)
 {
 	uintptr_t va;
 	struct vm_walk walk;
+	(void)argc;
 
-	if (argc != 2) {
-		shell_usage("vtop");
-		return;
-	}
 	if (!parse_address(argv[1], &va)) {
 		shell_error("'%s' is not an address like 0x80200000", argv[1]);
 		return;
@@ -209,10 +199,6 @@ void cmd_pt(int argc, char **argv)
 	uintptr_t va;
 	struct vm_walk walk;
 
-	if (argc > 2) {
-		shell_usage("pt");
-		return;
-	}
 	if (argc == 1) {
 		struct pt_fold fold = { .table = print_table, .run = print_run };
 		struct vm_stats st;

@@ -33,6 +33,7 @@ struct line {
 	size_t length;   /* stored characters, <= SHELL_LINE_MAX */
 	size_t cursor;   /* 0..length */
 	size_t overflow; /* echoed past SHELL_LINE_MAX (cursor is then at the end) */
+	unsigned back;   /* how far Up has gone into the history */
 };
 
 static void repeat(char c, size_t n)
@@ -224,18 +225,100 @@ static const char *recalled(unsigned back)
 	return back ? history[(history_count - back) % HISTORY_SIZE] : "";
 }
 
+/* Enter or Ctrl-C ends the line. @return what line_read() returns. */
+static int finish(struct line *l, int key)
+{
+	move_to(l, l->length);
+	if (key == CTRL('C')) {
+		console_puts("^C\n");
+		l->buf[0] = '\0';
+		return 0;
+	}
+	console_puts("\n");
+	if (l->overflow)
+		return -1;
+	remember(l->buf);
+	return (int)l->length;
+}
+
+/* Keys that move the cursor or bring back a line from the history.
+ * @return 0 if @key is not one of them. */
+static int move_key(struct line *l, int key)
+{
+	switch (key) {
+	case KEY_LEFT:
+	case CTRL('B'):
+		if (!l->overflow && l->cursor > 0)
+			move_to(l, l->cursor - 1);
+		return 1;
+	case KEY_RIGHT:
+	case CTRL('F'):
+		if (l->cursor < l->length)
+			move_to(l, l->cursor + 1);
+		return 1;
+	case KEY_HOME:
+	case CTRL('A'):
+		if (!l->overflow)
+			move_to(l, 0);
+		return 1;
+	case KEY_END:
+	case CTRL('E'):
+		move_to(l, l->length);
+		return 1;
+	case KEY_UP:
+		if (l->back < history_count && l->back < HISTORY_SIZE)
+			replace(l, recalled(++l->back));
+		return 1;
+	case KEY_DOWN:
+		if (l->back > 0)
+			replace(l, recalled(--l->back));
+		return 1;
+	}
+	return 0;
+}
+
+/* Keys that change the line; @previous is the key before (Tab twice lists). */
+static void edit_key(struct line *l, int key, int previous)
+{
+	switch (key) {
+	case CTRL('U'):
+		clear(l);
+		break;
+	case '\b':
+	case 0x7f:
+		backspace(l);
+		break;
+	case KEY_DELETE:
+		if (!l->overflow)
+			delete_here(l);
+		break;
+	case '\t':
+		complete(l, previous == '\t');
+		break;
+	case CTRL('L'):
+		/* Show the prompt again (make console sends it on connecting). */
+		if (!l->overflow)
+			redraw(l);
+		break;
+	default:
+		if (key >= ' ' && key < 0x7f) {
+			char c = (char)key;
+			insert(l, &c, 1);
+		}
+		/* Any other control byte or sequence is ignored. */
+	}
+}
+
 int line_read(char *buf)
 {
 	struct line l = { .buf = buf };
-	unsigned back = 0; /* how far Up has gone into the history */
 	static int last_was_cr;
-	int last_key = 0;
+	int key = 0;
 
 	buf[0] = '\0';
 	for (;;) {
-		int key = key_read();
-		int previous = last_key;
-		last_key = key;
+		int previous = key;
+		key = key_read();
 
 		/* A terminal may send CR LF for Enter: take it as one. */
 		if (key == '\n' && last_was_cr) {
@@ -244,72 +327,9 @@ int line_read(char *buf)
 		}
 		last_was_cr = (key == '\r');
 
-		switch (key) {
-		case '\r':
-		case '\n':
-			move_to(&l, l.length);
-			console_puts("\n");
-			if (l.overflow)
-				return -1;
-			remember(buf);
-			return (int)l.length;
-		case CTRL('C'):
-			move_to(&l, l.length);
-			console_puts("^C\n");
-			buf[0] = '\0';
-			return 0;
-		case CTRL('U'):
-			clear(&l);
-			break;
-		case '\b':
-		case 0x7f:
-			backspace(&l);
-			break;
-		case KEY_DELETE:
-			if (!l.overflow)
-				delete_here(&l);
-			break;
-		case KEY_LEFT:
-		case CTRL('B'):
-			if (!l.overflow && l.cursor > 0)
-				move_to(&l, l.cursor - 1);
-			break;
-		case KEY_RIGHT:
-		case CTRL('F'):
-			if (l.cursor < l.length)
-				move_to(&l, l.cursor + 1);
-			break;
-		case KEY_HOME:
-		case CTRL('A'):
-			if (!l.overflow)
-				move_to(&l, 0);
-			break;
-		case KEY_END:
-		case CTRL('E'):
-			move_to(&l, l.length);
-			break;
-		case KEY_UP:
-			if (back < history_count && back < HISTORY_SIZE)
-				replace(&l, recalled(++back));
-			break;
-		case KEY_DOWN:
-			if (back > 0)
-				replace(&l, recalled(--back));
-			break;
-		case '\t':
-			complete(&l, previous == '\t');
-			break;
-		case CTRL('L'):
-			/* Show the prompt again (make console sends it on connecting). */
-			if (!l.overflow)
-				redraw(&l);
-			break;
-		default:
-			if (key >= ' ' && key < 0x7f) {
-				char c = (char)key;
-				insert(&l, &c, 1);
-			}
-			/* Any other control byte or sequence is ignored. */
-		}
+		if (key == '\r' || key == '\n' || key == CTRL('C'))
+			return finish(&l, key);
+		if (!move_key(&l, key))
+			edit_key(&l, key, previous);
 	}
 }

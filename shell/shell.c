@@ -101,6 +101,10 @@ static void run_line(char *line)
 		shell_error("unknown command '%s' (type 'help' for the list)", argv[0]);
 		return;
 	}
+	if (argc - 1 < cmd->min_args || argc - 1 > cmd->max_args) {
+		shell_usage(cmd->name);
+		return;
+	}
 	running.cmd = cmd;
 	running.argc = argc;
 	running.argv = argv;

@@ -16,8 +16,11 @@
 struct command {
 	const char *name;  /**< the first word of the line */
 	const char *usage; /**< arguments, for help and errors */
+	unsigned char min_args; /**< fewest words after the name */
+	unsigned char max_args; /**< most words after the name: the shell checks both */
 	const char *help;  /**< one line of explanation */
-	/** Run with the words of the line (argv[0] is the name). */
+	/** Run with the words of the line (argv[0] is the name), only when
+	 *  there are min_args to max_args words after the name. */
 	void (*run)(int argc, char **argv);
 };
 

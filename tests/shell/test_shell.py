@@ -336,7 +336,7 @@ def buddy_rows_add_up():
 BAD_INPUTS = [
     "alloc", "alloc 0", "alloc -1", "alloc abc", "alloc 0x", "alloc 3x", "alloc 0xg",
     "alloc 99999999999999999999999", "alloc 100000000", "alloc 3 sideways",
-    "alloc 1 2 3", "alloc page 2", "alloc 18446744073709551615",
+    "alloc 1 2 3", "alloc page 2", "alloc 18446744073709551615", "alloc 3 contiguous",
     "free", "free 0x0", "free 0x1", "free 0xffffffffffffffff", "free #0", "free #99",
     "free #x", "free #", "free 0xzz", "free 12 13", "show", "show #7", "show #",
     "show 0x1", "foo", "ALLOC 3", "dot", "dot nothing", "dot buddy extra",
@@ -357,6 +357,34 @@ def bad_input_gives_one_error_line_and_changes_nothing():
         assert single(c.run("free 0x%x" % addr)) == "freed 3 pages at 0x%x" % addr
         expect_error(c, "free 0x%x" % addr)  # double free
         assert single(c.run("check")) == "check: ok"
+
+
+# Each command with one word too few and one too many (the shell checks the
+# count from the command table before the command runs).
+WRONG_COUNTS = [
+    "help a b", "alloc", "alloc 1 scattered x", "free", "free #1 #2", "show", "show a b",
+    "meminfo x", "buddy -v x", "check x", "map 0x2000000000", "map 0x2000000000 1 auto r x",
+    "unmap 0x2000000000", "unmap 0x2000000000 1 2", "vtop", "vtop 0x0 1", "pt 0x0 1",
+    "peek", "peek 0x0 1", "poke 0x0", "poke 0x0 1 2", "exec", "exec 0x0 1", "kmalloc",
+    "kmalloc 8 1 2", "kfree", "kfree 0x0 1", "allocators x", "dot", "dot pt 0x0 x",
+    "stress", "stress 1 2 3", "poison on x", "break x", "poweroff x",
+]
+
+
+@test
+def wrong_word_counts_give_the_usage_line():
+    with boot() as c:
+        before = state(c)
+        help_text = c.run_text("help")
+        for line in WRONG_COUNTS:
+            name = line.split()[0]
+            m = re.search(r"^  %s ?(.*)$" % name, help_text, re.M)
+            assert m, "help lacks " + name
+            usage = m.group(1).strip()
+            want = "error: usage: %s %s" % (name, usage) if usage else \
+                "error: usage: %s (takes no arguments)" % name
+            assert expect_error(c, line) == want, (line, want)
+        assert state(c) == before
 
 
 @test
