@@ -282,7 +282,7 @@ void __wrap_cmd_poke(int argc, char **argv)
 		__real_cmd_poke(argc, argv);
 		return;
 	}
-	int in_window = va >= VM_DEMO_START && va < VM_DEMO_END;
+	int in_window = vm_demo_contains(va, 1);
 	if (!in_window && w.mapped && (w.flags & VM_WRITE)) {
 		__real_cmd_poke(argc, argv); /* refused: touches nothing */
 		return;
