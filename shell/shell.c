@@ -10,18 +10,12 @@
 #include "shell.h"
 #include "string.h"
 
-static void console_out(char c, void *ctx)
-{
-	(void)ctx;
-	console_putc(c);
-}
-
 void shell_error(const char *fmt, ...)
 {
 	va_list ap;
 	console_puts("error: ");
 	va_start(ap, fmt);
-	kvformat(console_out, NULL, fmt, ap);
+	kvprintf(fmt, ap);
 	va_end(ap);
 	console_puts("\n");
 }

@@ -14,6 +14,9 @@
 /** @brief Print to the console; "\n" becomes "\r\n". @return bytes printed */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/** @brief kprintf() with the arguments already in a va_list. @return bytes printed */
+int kvprintf(const char *fmt, va_list ap);
+
 /** @brief Format into @p buf (always terminated). @return length wanted */
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

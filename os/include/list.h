@@ -56,6 +56,14 @@ static inline void list_remove(struct list_node *node)
 	node->prev = node;
 }
 
+/**
+ * @brief Visit every node of the list at @p head, front to back: @p node
+ *        (a `struct list_node *` the caller declares) is each one in turn.
+ *        The body must not remove @p node.
+ */
+#define list_for_each(node, head) \
+	for ((node) = (head)->next; (node) != (head); (node) = (node)->next)
+
 /** @brief The structure of type @p type whose member @p member is @p ptr. */
 #define list_entry(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))

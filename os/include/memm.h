@@ -5,8 +5,8 @@
  * An allocator object lives at the start of a run of pages taken from the
  * page manager (owner PMM_OWNER_ALLOCATOR) and hands out pieces of the rest
  * of them. It records its type, its owner pid (0 = the kernel), its size,
- * the bytes in use and whether it is full, and carries the allocate/free
- * functions of its type. Two types:
+ * the bytes in use and whether it is full, and points to the functions of
+ * its type. Two types:
  *
  * - **slab**: one page cut into equal objects of a size class (32 .. 2048
  *   bytes with the header); a bitmap says which are in use;
@@ -46,6 +46,7 @@ enum memm_error {
 };
 
 struct allocator;
+struct allocator_ops;
 
 /** @brief The header just before every block handed out. */
 struct memm_header {
@@ -62,10 +63,7 @@ struct allocator {
 	size_t used;            /**< bytes handed out and not freed (headers included) */
 	int full;               /**< no request of its kind would fit any more */
 	size_t object_size;     /**< slab: size of every object, header included */
-	/** Hand out a block for @p bytes; NULL if it does not fit. */
-	void *(*allocate)(struct allocator *a, size_t bytes);
-	/** Take back the block at @p ptr; MEMM_OK or why not. */
-	int (*free)(struct allocator *a, void *ptr);
+	const struct allocator_ops *ops; /**< the functions of its type (memm_internal.h) */
 	struct allocator *left;   /**< tree: allocators at lower addresses */
 	struct allocator *right;  /**< tree: allocators at higher addresses */
 	struct allocator *parent; /**< tree: NULL for the root */

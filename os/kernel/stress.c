@@ -89,7 +89,8 @@ static void check_stamps(uintptr_t addr, size_t pages)
 
 static void stamp_set(struct pmm_set *set, int check)
 {
-	for (struct list_node *n = set->pages.next; n != &set->pages; n = n->next) {
+	struct list_node *n;
+	list_for_each(n, &set->pages) {
 		if (check)
 			check_stamps(pmm_set_address(n), 1);
 		else

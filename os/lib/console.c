@@ -38,11 +38,16 @@ static void console_out(char c, void *ctx)
 	console_putc(c);
 }
 
+int kvprintf(const char *fmt, va_list ap)
+{
+	return kvformat(console_out, NULL, fmt, ap);
+}
+
 int kprintf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = kvformat(console_out, NULL, fmt, ap);
+	int n = kvprintf(fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -52,7 +57,7 @@ _Noreturn void panic(const char *fmt, ...)
 	va_list ap;
 	console_puts("\npanic: ");
 	va_start(ap, fmt);
-	kvformat(console_out, NULL, fmt, ap);
+	kvprintf(fmt, ap);
 	va_end(ap);
 	console_puts("\n");
 	arch_poweroff(1);

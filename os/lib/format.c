@@ -7,10 +7,16 @@
 #include "kprintf.h"
 #include "string.h"
 
+/* How many bytes an integer argument takes, from its l, ll or z prefix. */
+enum arg_size { ARG_INT, ARG_LONG, ARG_LONG_LONG, ARG_SIZE_T };
+
+/* One %-conversion, as parse_spec() read it. */
 struct spec {
-	int left;      /* '-' flag: pad on the right */
-	char pad;      /* ' ' or '0' */
+	int left;           /* '-' flag: pad on the right */
+	char pad;           /* ' ' or '0' */
 	int width;
+	enum arg_size size;
+	char conversion;    /* 'd', 's', ...; '\0' if the format ended early */
 };
 
 struct sink {
@@ -63,88 +69,111 @@ static void emit_number(struct sink *s, const struct spec *sp, uint64_t value,
 	emit_padded(s, sp, buf + i, (int)sizeof(buf) - i);
 }
 
+/* Read the flags, width and size prefix after a '%'; @fmt points just past
+ * the '%'. Returns where the conversion character is. */
+static const char *parse_spec(const char *fmt, struct spec *sp)
+{
+	*sp = (struct spec){ 0, ' ', 0, ARG_INT, '\0' };
+	for (; *fmt == '-' || *fmt == '0'; fmt++) {
+		if (*fmt == '-')
+			sp->left = 1;
+		else
+			sp->pad = '0';
+	}
+	for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+		sp->width = sp->width * 10 + (*fmt - '0');
+	if (*fmt == 'z') {
+		sp->size = ARG_SIZE_T;
+		fmt++;
+	}
+	for (; *fmt == 'l'; fmt++)
+		sp->size = sp->size == ARG_INT ? ARG_LONG : ARG_LONG_LONG;
+	sp->conversion = *fmt;
+	return fmt;
+}
+
+static int64_t next_signed(va_list *ap, enum arg_size size)
+{
+	switch (size) {
+	case ARG_INT: return va_arg(*ap, int);
+	case ARG_LONG: return va_arg(*ap, long);
+	case ARG_LONG_LONG: return va_arg(*ap, long long);
+	default: return (int64_t)va_arg(*ap, size_t);
+	}
+}
+
+static uint64_t next_unsigned(va_list *ap, enum arg_size size)
+{
+	switch (size) {
+	case ARG_INT: return va_arg(*ap, unsigned int);
+	case ARG_LONG: return va_arg(*ap, unsigned long);
+	case ARG_LONG_LONG: return va_arg(*ap, unsigned long long);
+	default: return va_arg(*ap, size_t);
+	}
+}
+
+/* Print one conversion, taking its argument (if any) from @ap. */
+static void emit_conversion(struct sink *s, const struct spec *sp, va_list *ap)
+{
+	switch (sp->conversion) {
+	case 'c':
+		emit(s, (char)va_arg(*ap, int));
+		break;
+	case 's': {
+		const char *str = va_arg(*ap, const char *);
+		if (!str)
+			str = "(null)";
+		emit_padded(s, sp, str, (int)strlen(str));
+		break;
+	}
+	case 'd':
+	case 'i': {
+		int64_t v = next_signed(ap, sp->size);
+		uint64_t magnitude = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+		emit_number(s, sp, magnitude, 10, v < 0, 0);
+		break;
+	}
+	case 'u':
+	case 'x':
+	case 'X':
+		emit_number(s, sp, next_unsigned(ap, sp->size), sp->conversion == 'u' ? 10 : 16,
+			    0, sp->conversion == 'X');
+		break;
+	case 'p':
+		emit(s, '0');
+		emit(s, 'x');
+		emit_number(s, sp, (uintptr_t)va_arg(*ap, void *), 16, 0, 0);
+		break;
+	case '%':
+		emit(s, '%');
+		break;
+	default:
+		/* Not a conversion we know: print it as it was written. */
+		emit(s, '%');
+		emit(s, sp->conversion);
+		break;
+	}
+}
+
 int kvformat(void (*out)(char c, void *ctx), void *ctx, const char *fmt, va_list ap)
 {
 	struct sink s = { out, ctx, 0 };
+	va_list args;
 
+	/* A copy, so that helpers can take arguments through a pointer. */
+	va_copy(args, ap);
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
 			emit(&s, *fmt);
 			continue;
 		}
-		struct spec sp = { 0, ' ', 0 };
-		int size = 0; /* 0 int, 1 long, 2 long long, 3 size_t */
-		fmt++;
-		for (; *fmt == '-' || *fmt == '0'; fmt++) {
-			if (*fmt == '-')
-				sp.left = 1;
-			else
-				sp.pad = '0';
-		}
-		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
-			sp.width = sp.width * 10 + (*fmt - '0');
-		if (*fmt == 'z') {
-			size = 3;
-			fmt++;
-		}
-		for (; *fmt == 'l'; fmt++)
-			size = size < 2 ? size + 1 : 2;
-
-		uint64_t u;
-		int64_t v;
-		switch (*fmt) {
-		case 'c':
-			emit(&s, (char)va_arg(ap, int));
+		struct spec sp;
+		fmt = parse_spec(fmt + 1, &sp);
+		if (sp.conversion == '\0')
 			break;
-		case 's': {
-			const char *str = va_arg(ap, const char *);
-			if (!str)
-				str = "(null)";
-			emit_padded(&s, &sp, str, (int)strlen(str));
-			break;
-		}
-		case 'd':
-		case 'i':
-			if (size == 0)
-				v = va_arg(ap, int);
-			else if (size == 1)
-				v = va_arg(ap, long);
-			else if (size == 2)
-				v = va_arg(ap, long long);
-			else
-				v = (int64_t)va_arg(ap, size_t);
-			u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-			emit_number(&s, &sp, u, 10, v < 0, 0);
-			break;
-		case 'u':
-		case 'x':
-		case 'X':
-			if (size == 0)
-				u = va_arg(ap, unsigned int);
-			else if (size == 1)
-				u = va_arg(ap, unsigned long);
-			else if (size == 2)
-				u = va_arg(ap, unsigned long long);
-			else
-				u = va_arg(ap, size_t);
-			emit_number(&s, &sp, u, *fmt == 'u' ? 10 : 16, 0, *fmt == 'X');
-			break;
-		case 'p':
-			emit(&s, '0');
-			emit(&s, 'x');
-			emit_number(&s, &sp, (uintptr_t)va_arg(ap, void *), 16, 0, 0);
-			break;
-		case '%':
-			emit(&s, '%');
-			break;
-		case '\0':
-			return s.count;
-		default:
-			emit(&s, '%');
-			emit(&s, *fmt);
-			break;
-		}
+		emit_conversion(&s, &sp, &args);
 	}
+	va_end(args);
 	return s.count;
 }
 

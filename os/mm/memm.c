@@ -105,17 +105,19 @@ static struct allocator *tree_find(uintptr_t addr)
 }
 
 /* The lowest non-full allocator of this kind for @pid. */
-static struct allocator *find_fit(unsigned type, size_t object_size, unsigned pid)
+static struct allocator *find_fit(const struct allocator_ops *ops, size_t object_size,
+				  unsigned pid)
 {
 	for (struct allocator *a = leftmost(root); a; a = successor(a))
-		if (a->type == type && a->pid == pid && !a->full && a->object_size == object_size)
+		if (a->ops == ops && a->pid == pid && !a->full && a->object_size == object_size)
 			return a;
 	return NULL;
 }
 
-static struct allocator *create(unsigned type, size_t object_size, size_t bytes, unsigned pid)
+static struct allocator *create(const struct allocator_ops *ops, size_t object_size,
+				size_t bytes, unsigned pid)
 {
-	size_t pages = type == MEMM_SLAB ? 1 : first_fit_pages(bytes);
+	size_t pages = ops->pages_for(bytes);
 	uintptr_t base;
 	if (pmm_alloc_contiguous(pages, &base) != PMM_OK)
 		return NULL;
@@ -125,10 +127,9 @@ static struct allocator *create(unsigned type, size_t object_size, size_t bytes,
 	a->pages = pages;
 	a->used = 0;
 	a->full = 0;
-	if (type == MEMM_SLAB)
-		slab_init(a, object_size);
-	else
-		first_fit_init(a);
+	a->type = ops->type;
+	a->ops = ops;
+	ops->init(a, object_size);
 	tree_insert(a);
 	return a;
 }
@@ -144,19 +145,19 @@ int kmalloc_pid(size_t bytes, unsigned pid, void **ptr)
 	if (bytes == 0 || bytes > MEMM_MAX_BYTES)
 		return MEMM_ERR_SIZE;
 	size_t object_size = slab_class(bytes);
-	unsigned type = object_size ? MEMM_SLAB : MEMM_FIRST_FIT;
+	const struct allocator_ops *ops = object_size ? &slab_ops : &first_fit_ops;
 
 	/* The lowest allocator of this kind with room; a first-fit one may
 	 * still have no chunk large enough, and then a new one is made. */
 	void *block = NULL;
-	struct allocator *a = find_fit(type, object_size, pid);
+	struct allocator *a = find_fit(ops, object_size, pid);
 	if (a)
-		block = a->allocate(a, bytes);
+		block = ops->allocate(a, bytes);
 	if (block == NULL) {
-		a = create(type, object_size, bytes, pid);
+		a = create(ops, object_size, bytes, pid);
 		if (a == NULL)
 			return MEMM_ERR_NO_MEMORY;
-		block = a->allocate(a, bytes);
+		block = ops->allocate(a, bytes);
 	}
 	struct memm_header *h = (struct memm_header *)block - 1;
 	h->bytes = bytes;
@@ -184,7 +185,7 @@ int kfree(void *ptr, size_t *bytes)
 	size_t asked = h->bytes;
 	if (h->owner != a)
 		return MEMM_ERR_NOT_BLOCK;
-	int err = a->free(a, ptr);
+	int err = a->ops->free(a, ptr);
 	if (err != MEMM_OK)
 		return err;
 	if (bytes)
@@ -219,7 +220,11 @@ static void check_one(const struct allocator *a, void *ctx)
 		c->problems++;
 	if (a->used == 0)
 		c->problems++; /* empty allocators are destroyed at once */
-	c->problems += a->type == MEMM_SLAB ? slab_check(a) : first_fit_check(a);
+	/* A corrupted object must not make the checker jump somewhere wild. */
+	if ((a->ops != &slab_ops && a->ops != &first_fit_ops) || a->type != a->ops->type)
+		c->problems++;
+	else
+		c->problems += a->ops->check(a);
 }
 
 size_t memm_check(void)

@@ -32,7 +32,7 @@ static size_t chunk_size(const struct chunk *c)
 	return c->size & ~IN_USE;
 }
 
-size_t first_fit_pages(size_t bytes)
+static size_t first_fit_pages(size_t bytes)
 {
 	size_t need = MEMM_OBJECT_SIZE + sizeof(struct first_fit) + MEMM_ALIGN + CHUNK_HEADER + bytes;
 	size_t pages = (need + PMM_PAGE_SIZE - 1) / PMM_PAGE_SIZE;
@@ -122,8 +122,9 @@ static int first_fit_free(struct allocator *a, void *ptr)
 	return MEMM_OK;
 }
 
-void first_fit_init(struct allocator *a)
+static void first_fit_init(struct allocator *a, size_t object_size)
 {
+	(void)object_size;
 	uintptr_t base = (uintptr_t)a;
 	struct first_fit *f = (struct first_fit *)(base + MEMM_OBJECT_SIZE);
 
@@ -132,15 +133,12 @@ void first_fit_init(struct allocator *a)
 	f->free = (struct chunk *)f->start;
 	f->free->size = f->end - f->start;
 	f->free->next = NULL;
-	a->type = MEMM_FIRST_FIT;
 	a->object_size = 0;
 	a->size = f->end - f->start;
 	a->state = f;
-	a->allocate = first_fit_allocate;
-	a->free = first_fit_free;
 }
 
-size_t first_fit_check(const struct allocator *a)
+static size_t first_fit_check(const struct allocator *a)
 {
 	const struct first_fit *f = a->state;
 	const struct chunk *next_free = f->free;
@@ -169,3 +167,12 @@ size_t first_fit_check(const struct allocator *a)
 		problems++;
 	return problems;
 }
+
+const struct allocator_ops first_fit_ops = {
+	.type = MEMM_FIRST_FIT,
+	.pages_for = first_fit_pages,
+	.init = first_fit_init,
+	.allocate = first_fit_allocate,
+	.free = first_fit_free,
+	.check = first_fit_check,
+};

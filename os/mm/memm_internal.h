@@ -12,21 +12,31 @@
 /** @brief Size of the allocator object at the start of its pages, rounded up. */
 #define MEMM_OBJECT_SIZE ((sizeof(struct allocator) + 63) & ~(size_t)63)
 
-/** @brief Make a slab allocator of @p object_size objects in the page at @p base. */
-void slab_init(struct allocator *a, size_t object_size);
+/**
+ * @brief One allocator type: what every allocator of that type does the
+ *        same way. memm.c calls only these, never asks for the type.
+ */
+struct allocator_ops {
+	enum memm_type type; /**< recorded in each allocator, for the shell */
+	/** Pages a new allocator needs to hold one block of @p bytes. */
+	size_t (*pages_for)(size_t bytes);
+	/** Lay out a new allocator over its a->pages pages (@p object_size: slab only). */
+	void (*init)(struct allocator *a, size_t object_size);
+	/** Hand out a block for @p bytes; NULL if it does not fit. */
+	void *(*allocate)(struct allocator *a, size_t bytes);
+	/** Take back the block at @p ptr; MEMM_OK or why not. */
+	int (*free)(struct allocator *a, void *ptr);
+	/** Check the allocator's own books; returns the problems found. */
+	size_t (*check)(const struct allocator *a);
+};
 
-/** @brief Make a first-fit allocator over its @p a->pages pages. */
-void first_fit_init(struct allocator *a);
+/** @brief Slab allocators: one page of equal objects (memm_slab.c). */
+extern const struct allocator_ops slab_ops;
 
-/** @brief Check one allocator's own books; returns the problems found. */
-size_t slab_check(const struct allocator *a);
-/** @brief As slab_check(), for a first-fit allocator. */
-size_t first_fit_check(const struct allocator *a);
+/** @brief First-fit allocators: runs of pages, variable chunks (memm_first_fit.c). */
+extern const struct allocator_ops first_fit_ops;
 
 /** @brief The smallest slab object size (header included) holding @p bytes, or 0. */
 size_t slab_class(size_t bytes);
-
-/** @brief Pages a first-fit allocator needs to hold one block of @p bytes. */
-size_t first_fit_pages(size_t bytes);
 
 #endif

@@ -72,7 +72,13 @@ static int slab_free(struct allocator *a, void *ptr)
 	return MEMM_OK;
 }
 
-void slab_init(struct allocator *a, size_t object_size)
+static size_t slab_pages(size_t bytes)
+{
+	(void)bytes;
+	return 1;
+}
+
+static void slab_init(struct allocator *a, size_t object_size)
 {
 	uintptr_t base = (uintptr_t)a;
 	struct slab *s = (struct slab *)(base + MEMM_OBJECT_SIZE);
@@ -81,15 +87,12 @@ void slab_init(struct allocator *a, size_t object_size)
 	memset(s, 0, sizeof(*s));
 	s->first = first;
 	s->capacity = (base + a->pages * PMM_PAGE_SIZE - first) / object_size;
-	a->type = MEMM_SLAB;
 	a->object_size = object_size;
 	a->size = s->capacity * object_size;
 	a->state = s;
-	a->allocate = slab_allocate;
-	a->free = slab_free;
 }
 
-size_t slab_check(const struct allocator *a)
+static size_t slab_check(const struct allocator *a)
 {
 	const struct slab *s = a->state;
 	size_t count = 0, problems = 0;
@@ -109,3 +112,12 @@ size_t slab_check(const struct allocator *a)
 	}
 	return problems;
 }
+
+const struct allocator_ops slab_ops = {
+	.type = MEMM_SLAB,
+	.pages_for = slab_pages,
+	.init = slab_init,
+	.allocate = slab_allocate,
+	.free = slab_free,
+	.check = slab_check,
+};
