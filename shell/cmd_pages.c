@@ -8,6 +8,7 @@
  */
 #include "commands.h"
 #include "kprintf.h"
+#include "list.h"
 #include "pmm.h"
 #include "progress.h"
 #include "string.h"
@@ -42,10 +43,10 @@ void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx)
 static struct shell_set *set_of_page(uintptr_t addr)
 {
 	for (int i = 0; i < MAX_SETS; i++) {
-		struct list_node *head = &sets[i].set.pages;
+		struct list_node *n;
 		if (sets[i].id == 0)
 			continue;
-		for (struct list_node *n = head->next; n != head; n = n->next)
+		list_for_each(n, &sets[i].set.pages)
 			if (pmm_set_address(n) == addr)
 				return &sets[i];
 	}
@@ -264,10 +265,10 @@ static void print_run(uintptr_t start, size_t pages)
  * (a large set is mostly runs); Ctrl-C stops the listing. */
 static void show_set(const struct pmm_set *set)
 {
-	const struct list_node *head = &set->pages;
+	const struct list_node *n;
 	uintptr_t start = 0;
 	size_t run = 0, seen = 0;
-	for (const struct list_node *n = head->next; n != head; n = n->next) {
+	list_for_each(n, &set->pages) {
 		uintptr_t addr = pmm_set_address(n);
 		if (++seen % PROGRESS_EVERY == 0 && progress_report("show", seen, set->count))
 			break;
