@@ -117,14 +117,6 @@ struct vm_walk {
 	unsigned flags;                      /**< VM_* flags of the leaf */
 };
 
-/** @brief Counters over every address space (for meminfo). */
-struct vm_stats {
-	size_t table_pages; /**< page-table pages taken from the page manager */
-	size_t leaves_4k;   /**< 4 KiB leaves */
-	size_t leaves_2m;   /**< 2 MiB leaves */
-	size_t leaves_1g;   /**< 1 GiB leaves */
-};
-
 /**
  * @brief One page-table entry, decoded: what the shell shows and the
  *        checker looks at, without knowing how this machine encodes it.
@@ -144,6 +136,14 @@ struct vm_info {
 	unsigned levels;   /**< levels of tables: 3 or 4 */
 	unsigned va_bits;  /**< significant virtual-address bits: 39 or 48 */
 	unsigned pa_bits;  /**< physical-address bits an entry can hold */
+};
+
+/** @brief Counters over every address space (for meminfo). */
+struct vm_stats {
+	size_t table_pages; /**< page-table pages taken from the page manager */
+	size_t leaves_4k;   /**< 4 KiB leaves */
+	size_t leaves_2m;   /**< 2 MiB leaves */
+	size_t leaves_1g;   /**< 1 GiB leaves */
 };
 
 /** @brief The architecture's page-table layout (implemented in arch/). */
