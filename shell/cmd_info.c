@@ -17,7 +17,7 @@ void cmd_meminfo(int argc, char **argv)
 		shell_usage("meminfo");
 		return;
 	}
-	size_t total = pmm_total_pages(), free = pmm_free_pages();
+	size_t total = pmm_total_pages(), free = pmm_free_page_count();
 	kprintf("total pages: %lu\n", (unsigned long)total);
 	kprintf("free pages: %lu\n", (unsigned long)free);
 	kprintf("used pages: %lu\n", (unsigned long)(total - free));

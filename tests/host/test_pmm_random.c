@@ -239,15 +239,15 @@ static void do_bad_free(void)
 	int expect = model_free_error(addr);
 	if (expect == PMM_OK)
 		return; /* a lucky hit on a real allocation: not a bad free */
-	size_t before = pmm_free_pages();
+	size_t before = pmm_free_page_count();
 	assert_int_equal(pmm_free(addr, NULL), expect);
-	assert_int_equal(pmm_free_pages(), before);
+	assert_int_equal(pmm_free_page_count(), before);
 }
 
 /* Every block pmm reports agrees with the model, page by page. */
 static void compare_with_model(void)
 {
-	assert_int_equal(pmm_free_pages(), m.free_pages);
+	assert_int_equal(pmm_free_page_count(), m.free_pages);
 	for (unsigned s = 0; s < 2; s++) {
 		size_t cursor = 0;
 		struct pmm_block b;
@@ -283,7 +283,7 @@ static void test_random_against_model(void **state)
 		pmm_segment_info((unsigned)s, &m.seg[s]);
 		m.owner[s] = calloc(m.seg[s].pages, sizeof(int));
 	}
-	m.free_pages = pmm_free_pages();
+	m.free_pages = pmm_free_page_count();
 
 	for (long op = 0; op < ops; op++) {
 		size_t pick = random_below(100);
@@ -305,7 +305,7 @@ static void test_random_against_model(void **state)
 	assert_int_equal(pmm_check(NULL, NULL), 0);
 	compare_with_model();
 	/* Everything back: each segment is one set of maximal blocks again. */
-	assert_int_equal(pmm_free_pages(), pmm_total_pages());
+	assert_int_equal(pmm_free_page_count(), pmm_total_pages());
 	for (int s = 0; s < 2; s++)
 		free(m.owner[s]);
 }
