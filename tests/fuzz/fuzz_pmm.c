@@ -93,7 +93,8 @@ static void model_release(struct alloc *a)
 	a->kind = NONE;
 }
 
-/* The error check_free() must give for @addr, and the allocation there. */
+/* The error the free calls must give for @addr (find_allocation_head() in
+ * pmm_buddy.c), and the allocation there. */
 static int expected_free_error(uintptr_t addr, struct alloc **found)
 {
 	*found = NULL;
@@ -304,13 +305,17 @@ static void op_alloc_scattered(struct fuzz_input *in)
 
 enum free_call { FREE, FREE_HELD, FREE_PAGE, SET_HOLDER };
 
+/* The holders a caller may name: anyone, page table, mapping, allocator
+ * (quarantine is the manager's own). */
+#define CALLER_HOLDERS 4
+
 static void op_free(struct fuzz_input *in, enum free_call call)
 {
 	uintptr_t addr = pick_address(in);
-	unsigned holder = fuzz_u8(in) % 4;
+	unsigned who = fuzz_u8(in) % CALLER_HOLDERS;
 	struct alloc *a;
 	int want = expected_free_error(addr, &a);
-	if (want == PMM_OK && call != SET_HOLDER && a->holder != (call == FREE_HELD ? holder : 0))
+	if (want == PMM_OK && call != SET_HOLDER && a->holder != (call == FREE_HELD ? who : 0))
 		want = PMM_ERR_HELD;
 	if (want == PMM_OK && call == FREE_PAGE && a->pages != 1)
 		want = PMM_ERR_NOT_SINGLE;
@@ -323,9 +328,9 @@ static void op_free(struct fuzz_input *in, enum free_call call)
 	int err;
 	switch (call) {
 	case FREE: err = pmm_free(addr, &pages); break;
-	case FREE_HELD: err = pmm_free_held(addr, (enum pmm_holder)holder, &pages); break;
+	case FREE_HELD: err = pmm_free_held(addr, (enum pmm_holder)who, &pages); break;
 	case FREE_PAGE: err = pmm_free_page(addr); pages = 1; break;
-	default: err = pmm_set_holder(addr, (enum pmm_holder)holder); break;
+	default: err = pmm_set_holder(addr, (enum pmm_holder)who); break;
 	}
 	FUZZ_CHECK(err == want, "call %d at 0x%lx gave %d (%s), model says %d (%s)", call,
 		   (unsigned long)addr, err, pmm_strerror(err), want, pmm_strerror(want));
@@ -334,7 +339,7 @@ static void op_free(struct fuzz_input *in, enum free_call call)
 		return;
 	}
 	if (call == SET_HOLDER) {
-		a->holder = holder;
+		a->holder = who;
 		return;
 	}
 	FUZZ_CHECK(pages == a->pages, "freed %zu pages, model has %zu", pages, a->pages);
