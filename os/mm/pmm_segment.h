@@ -71,6 +71,8 @@ size_t pmm_head_of(const struct pmm_segment *seg, size_t index);
 /**
  * @brief Make [start, end) a new segment: its page array written, every
  *        page INSIDE, its free lists empty (pmm_add_segment() fills them).
+ * @param start first byte (rounded up to a page)
+ * @param end one past the last byte (rounded down to a page)
  * @param seg receives the new segment
  * @return its index (>= 0), or a negative ::pmm_error
  */

@@ -3,7 +3,7 @@
  * @brief Mappings a student makes from the shell, kept in their own window
  *        of the kernel's address space, away from the kernel's mappings.
  *
- * A mapping made with `auto` owns its pages (pmm owner PMM_HOLDER_MAPPING):
+ * A mapping made with `auto` owns its pages (pmm holder PMM_HOLDER_MAPPING):
  * they cannot be freed with `free`, and go back to the page manager when
  * they are unmapped.
  *
