@@ -58,8 +58,8 @@
 #include "pmm_buddy.h"
 #include "pmm_poison.h"
 
-#define BITS_PER_LONG (8 * sizeof(unsigned long)) /**< bits in an unsigned long */
-#define MAX_BLOCK_PAGES ((size_t)1 << PMM_MAX_ORDER) /**< pages in the largest block */
+#define BITS_PER_LONG (8 * sizeof(unsigned long)) /* bits in an unsigned long */
+#define MAX_BLOCK_PAGES ((size_t)1 << PMM_MAX_ORDER) /* pages in the largest block */
 
 /* ---- Orders and buddies ---- */
 
@@ -110,7 +110,7 @@ static void add_free_block(struct pmm_segment *seg, size_t index, unsigned order
 }
 
 /* Take the free block whose head is page @index off its list; its pages
- * are all INSIDE afterwards, owned by the caller. */
+ * are all INSIDE afterwards, and the caller's. */
 static void remove_free_block(struct pmm_segment *seg, size_t index)
 {
 	struct pmm_page *page = &seg->page_array[index];
