@@ -14,7 +14,7 @@ void cmd_meminfo(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	size_t total = pmm_total_pages(), free = pmm_free_pages();
+	size_t total = pmm_total_pages(), free = pmm_free_page_count();
 	kprintf("total pages: %lu\n", (unsigned long)total);
 	kprintf("free pages: %lu\n", (unsigned long)free);
 	kprintf("used pages: %lu\n", (unsigned long)(total - free));

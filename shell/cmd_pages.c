@@ -72,7 +72,7 @@ static struct shell_set *set_named(const char *word)
  * no free block large enough although a run is. */
 static void alloc_failed(uint64_t pages, int err, int contiguous)
 {
-	size_t free = pmm_free_pages();
+	size_t free = pmm_free_page_count();
 	if (err == PMM_ERR_INTERRUPTED) {
 		shell_error("cannot allocate %lu page%s: interrupted (nothing was changed)",
 			    (unsigned long)pages, plural(pages));
@@ -186,11 +186,11 @@ static void free_failed(uintptr_t addr, int err)
 		shell_error("0x%lx belongs to scattered set #%u: use 'free #%u'",
 			    (unsigned long)addr, set ? set->id : 0, set ? set->id : 0);
 		return;
-	case PMM_ERR_OWNED:
+	case PMM_ERR_HELD:
 		pmm_find_block(addr, &block);
-		shell_error("0x%lx belongs to a %s%s", (unsigned long)addr, pmm_owner_name(block.owner),
-			    block.owner == PMM_OWNER_MAPPING     ? ": unmap it instead"
-			    : block.owner == PMM_OWNER_ALLOCATOR ? ": kfree its blocks"
+		shell_error("0x%lx belongs to a %s%s", (unsigned long)addr, pmm_holder_name(block.holder),
+			    block.holder == PMM_HOLDER_MAPPING     ? ": unmap it instead"
+			    : block.holder == PMM_HOLDER_ALLOCATOR ? ": kfree its blocks"
 								 : "");
 		return;
 	default:
@@ -315,7 +315,7 @@ void cmd_show(int argc, char **argv)
 		state_name(block.state), (unsigned long)block.addr,
 		(unsigned long)(block.addr + block.pages * PMM_PAGE_SIZE),
 		(unsigned long)block.pages, plural(block.pages), block.segment);
-	if (block.state == PMM_PAGE_ALLOCATED && block.owner != PMM_OWNER_ANYONE)
-		kprintf(", owned by a %s", pmm_owner_name(block.owner));
+	if (block.state == PMM_PAGE_ALLOCATED && block.holder != PMM_HOLDER_ANYONE)
+		kprintf(", owned by a %s", pmm_holder_name(block.holder));
 	kprintf("\n");
 }

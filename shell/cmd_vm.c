@@ -71,7 +71,7 @@ void cmd_map(int argc, char **argv)
 		shell_error("cannot map 0x%lx: not enough free memory: %lu page%s needed "
 			    "(%lu for page tables), %lu free", (unsigned long)va,
 			    (unsigned long)needed, plural(needed), (unsigned long)tables,
-			    (unsigned long)pmm_free_pages());
+			    (unsigned long)pmm_free_page_count());
 		return;
 	}
 	if (err != VM_OK) {

@@ -55,10 +55,10 @@ static const char *color_of(unsigned state, unsigned owner)
 	if (state != PMM_PAGE_ALLOCATED)
 		return "lightgray";
 	switch (owner) {
-	case PMM_OWNER_PAGE_TABLE: return "lightskyblue";
-	case PMM_OWNER_MAPPING: return "plum";
-	case PMM_OWNER_ALLOCATOR: return "khaki";
-	case PMM_OWNER_QUARANTINE: return "red";
+	case PMM_HOLDER_PAGE_TABLE: return "lightskyblue";
+	case PMM_HOLDER_MAPPING: return "plum";
+	case PMM_HOLDER_ALLOCATOR: return "khaki";
+	case PMM_HOLDER_QUARANTINE: return "red";
 	}
 	return "salmon";
 }
@@ -72,10 +72,10 @@ static void print_what(unsigned state, unsigned owner)
 		kprintf("scattered");
 	else if (state != PMM_PAGE_ALLOCATED)
 		kprintf("split");
-	else if (owner == PMM_OWNER_ANYONE)
+	else if (owner == PMM_HOLDER_ANYONE)
 		kprintf("allocated");
 	else
-		kprintf("allocated (%s)", pmm_owner_name(owner));
+		kprintf("allocated (%s)", pmm_holder_name(owner));
 }
 
 static void print_edge(const struct dot_buddy *d, int parent, int id)
@@ -89,13 +89,13 @@ static void print_edge(const struct dot_buddy *d, int parent, int id)
 static void print_block(struct dot_buddy *d, const struct pmm_tree_node *n)
 {
 	kprintf("  s%u_%d [fillcolor=%s, label=\"order %u ", d->segment, n->id,
-		color_of(n->state, n->owner.owner), n->order);
-	print_what(n->state, n->owner.owner);
+		color_of(n->state, n->block.holder), n->order);
+	print_what(n->state, n->block.holder);
 	kprintf("\\n0x%lx\\n", (unsigned long)n->addr);
 	print_size((uintptr_t)1 << n->order);
-	if (n->state == PMM_PAGE_ALLOCATED && n->owner.pages != ((size_t)1 << n->order))
-		kprintf("\\npart of %lu pages at 0x%lx", (unsigned long)n->owner.pages,
-			(unsigned long)n->owner.addr);
+	if (n->state == PMM_PAGE_ALLOCATED && n->block.pages != ((size_t)1 << n->order))
+		kprintf("\\npart of %lu pages at 0x%lx", (unsigned long)n->block.pages,
+			(unsigned long)n->block.addr);
 	kprintf("\"];\n");
 	print_edge(d, n->parent, n->id);
 	d->drawn++;
@@ -166,7 +166,7 @@ static void finish_root(struct dot_buddy *d)
 	if (d->drawn + 2 > MAX_NODES) {
 		add_to_run(d, SPLIT, 0, free_pages); /* over budget: everything folds */
 	} else if (r->state != PMM_PAGE_INSIDE) {
-		add_to_run(d, r->state, r->state == PMM_PAGE_ALLOCATED ? r->owner.owner : 0,
+		add_to_run(d, r->state, r->state == PMM_PAGE_ALLOCATED ? r->block.holder : 0,
 			   free_pages);
 	} else if (d->drawn + d->nodes + 2 <= MAX_NODES) {
 		flush_run(d);

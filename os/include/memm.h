@@ -3,7 +3,7 @@
  * @brief Allocator objects, the allocator tree, and kmalloc/kfree.
  *
  * An allocator object lives at the start of a run of pages taken from the
- * page manager (owner PMM_OWNER_ALLOCATOR) and hands out pieces of the rest
+ * page manager (holder PMM_HOLDER_ALLOCATOR) and hands out pieces of the rest
  * of them. It records its type, its owner pid (0 = the kernel), its size,
  * the bytes in use and whether it is full, and points to the functions of
  * its type. Two types:

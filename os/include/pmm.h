@@ -63,20 +63,20 @@ enum pmm_error {
 	PMM_ERR_TOO_MANY = -10,     /**< no room for another segment */
 	PMM_ERR_TOO_SMALL = -11,    /**< segment too small to hold its page array and a page */
 	PMM_ERR_OVERLAP = -12,      /**< segment overlaps one already added */
-	PMM_ERR_OWNED = -13,        /**< allocation belongs to another owner (see ::pmm_owner) */
+	PMM_ERR_HELD = -13,         /**< allocation is held by another holder (see ::pmm_holder) */
 	PMM_ERR_INTERRUPTED = -14,  /**< stopped by the progress handler (see progress.h) */
 };
 
 /**
- * @brief Who an allocation belongs to. Only its owner may free it, so that
+ * @brief Who holds an allocation. Only its holder may free it, so that
  *        (for example) a page table cannot be freed from the shell.
  */
-enum pmm_owner {
-	PMM_OWNER_ANYONE = 0, /**< ordinary allocations: pmm_free() frees them */
-	PMM_OWNER_PAGE_TABLE, /**< a page-table page of the vm layer */
-	PMM_OWNER_MAPPING,    /**< a page that a demonstration mapping owns */
-	PMM_OWNER_ALLOCATOR,  /**< the pages under an allocator object (memm) */
-	PMM_OWNER_QUARANTINE, /**< a page written after it was freed (poisoning): never reused */
+enum pmm_holder {
+	PMM_HOLDER_ANYONE = 0, /**< ordinary allocations: pmm_free() frees them */
+	PMM_HOLDER_PAGE_TABLE, /**< a page-table page of the vm layer */
+	PMM_HOLDER_MAPPING,    /**< a page that a demonstration mapping owns */
+	PMM_HOLDER_ALLOCATOR,  /**< the pages under an allocator object (memm) */
+	PMM_HOLDER_QUARANTINE, /**< a page written after it was freed (poisoning): never reused */
 };
 
 /** @brief What a page descriptor says about its page. */
@@ -99,7 +99,7 @@ struct pmm_page {
 	uint32_t count;        /**< pages in the allocation (allocated heads) */
 	uint8_t state;         /**< an enum ::pmm_page_state */
 	uint8_t order;         /**< block order (free heads) */
-	uint8_t owner;         /**< allocated heads: an enum ::pmm_owner */
+	uint8_t holder;        /**< allocated heads: an enum ::pmm_holder */
 	uint8_t poisoned;      /**< free heads: 1 if every page of the block holds PMM_POISON_BYTE */
 };
 
@@ -124,7 +124,7 @@ struct pmm_block {
 	unsigned state;    /**< PMM_PAGE_FREE, PMM_PAGE_ALLOCATED or PMM_PAGE_SCATTERED */
 	unsigned order;    /**< order of a free block */
 	unsigned segment;  /**< index of the segment holding it */
-	unsigned owner;    /**< allocations: an enum ::pmm_owner */
+	unsigned holder;   /**< allocations: an enum ::pmm_holder */
 };
 
 /** @brief A summary of one segment, for meminfo and buddy. */
@@ -146,7 +146,7 @@ struct pmm_tree_node {
 			       leaf's PMM_PAGE_FREE / _ALLOCATED / _SCATTERED */
 	unsigned order;   /**< the node covers 2^order pages */
 	uintptr_t addr;   /**< from addr */
-	struct pmm_block owner; /**< leaf: the free block or allocation it is part of */
+	struct pmm_block block; /**< leaf: the free block or allocation it is part of */
 };
 
 /** @brief Kinds of broken invariant found by pmm_check(). */
@@ -214,14 +214,14 @@ int pmm_alloc_scattered(size_t pages, struct pmm_set *set);
 int pmm_free(uintptr_t addr, size_t *pages);
 
 /**
- * @brief Hand the allocation that starts at @p addr to @p owner: from then
- *        on only pmm_free_owned() with that owner frees it.
+ * @brief Hand the allocation that starts at @p addr to @p holder: from then
+ *        on only pmm_free_held() with that holder frees it.
  * @return PMM_OK, or the error pmm_free() would give for @p addr
  */
-int pmm_set_owner(uintptr_t addr, enum pmm_owner owner);
+int pmm_set_holder(uintptr_t addr, enum pmm_holder holder);
 
-/** @brief pmm_free() for an allocation that belongs to @p owner. */
-int pmm_free_owned(uintptr_t addr, enum pmm_owner owner, size_t *pages);
+/** @brief pmm_free() for an allocation that @p holder holds. */
+int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages);
 
 /** @brief Free a one-page allocation; PMM_ERR_NOT_SINGLE for a longer one. */
 int pmm_free_page(uintptr_t addr);
@@ -248,8 +248,8 @@ int pmm_segment_info(unsigned segment, struct pmm_segment_info *info);
 /** @brief Managed pages in all segments. */
 size_t pmm_total_pages(void);
 
-/** @brief Free pages in all segments. */
-size_t pmm_free_pages(void);
+/** @brief How many pages are free, in all segments (it frees nothing). */
+size_t pmm_free_page_count(void);
 
 /**
  * @brief Step through the blocks of a segment in address order.
@@ -319,7 +319,7 @@ size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void 
  * While on, every freed page is filled with PMM_POISON_BYTE. A block whose
  * pages were all filled is marked poisoned, and before it is handed out
  * again every byte is checked: a page that was written after it was freed
- * is quarantined (owner PMM_OWNER_QUARANTINE, never handed out again) and
+ * is quarantined (holder PMM_HOLDER_QUARANTINE, never handed out again) and
  * reported through pmm_poison_take_report(); the allocation then goes on
  * with other pages, by the same policy.
  *
@@ -343,8 +343,8 @@ int pmm_poison_enabled(void);
  */
 int pmm_poison_take_report(struct pmm_poison_report *report);
 
-/** @brief "page table", "mapping", "allocator object", or "anyone" (::pmm_owner). */
-const char *pmm_owner_name(unsigned owner);
+/** @brief "page table", "mapping", "allocator object", or "anyone" (::pmm_holder). */
+const char *pmm_holder_name(unsigned holder);
 
 /** @brief A short English description of a ::pmm_error. */
 const char *pmm_strerror(int error);

@@ -10,7 +10,7 @@
  * levels may hold leaves) is in a struct pt_format that the architecture
  * provides; the walk itself is written once, in os/mm/vm.c.
  *
- * Table pages come from the page manager (owner PMM_OWNER_PAGE_TABLE) and
+ * Table pages come from the page manager (holder PMM_HOLDER_PAGE_TABLE) and
  * go back to it as soon as they hold no entry.
  */
 #ifndef PAGODA_VM_H
@@ -271,7 +271,7 @@ struct vm_violation {
  *        space there is.
  *
  * Every table below a root holds at least one entry; every table (roots
- * too) is a one-page allocation owned by PMM_OWNER_PAGE_TABLE; the tables
+ * too) is a one-page allocation held by PMM_HOLDER_PAGE_TABLE; the tables
  * and leaves found add up to vm_get_stats(), and the page manager holds no
  * page-table page that no space reaches.
  * @return the number of violations (0 when all is well)

@@ -189,7 +189,7 @@ static void one_operation(void)
 	case 4: case 5: case 6: toggle_block(&s.blocks[slot]); break;
 	default: toggle_map(slot); break;
 	}
-	size_t used = pmm_total_pages() - pmm_free_pages();
+	size_t used = pmm_total_pages() - pmm_free_page_count();
 	if (used > s.r->peak_used)
 		s.r->peak_used = used;
 }
@@ -233,7 +233,7 @@ int stress_run(size_t ops, uint64_t seed, struct stress_result *result)
 	}
 	struct vm_stats vm_before, vm_after;
 	vm_get_stats(&vm_before);
-	size_t free_before = pmm_free_pages();
+	size_t free_before = pmm_free_page_count();
 	size_t quarantined_before = pmm_poison_quarantined();
 	uint64_t start = arch_time_ns();
 
@@ -254,7 +254,7 @@ int stress_run(size_t ops, uint64_t seed, struct stress_result *result)
 	vm_get_stats(&vm_after);
 	/* Pages poisoning caught written (by someone before the run) are in
 	 * quarantine now: they are reported apart, and are not the run's. */
-	if (pmm_free_pages() + (pmm_poison_quarantined() - quarantined_before) != free_before)
+	if (pmm_free_page_count() + (pmm_poison_quarantined() - quarantined_before) != free_before)
 		fail("free pages differ from before the run", 0);
 	if (vm_after.table_pages != vm_before.table_pages || vm_after.leaves_4k != vm_before.leaves_4k)
 		fail("page tables differ from before the run", 0);

@@ -6,6 +6,7 @@
  * by address. Invariant: every allocator in a node's left subtree lies
  * wholly below it, every one in its right subtree wholly above it.
  */
+#include "kassert.h"
 #include "memm_internal.h"
 #include "pmm.h"
 
@@ -121,7 +122,7 @@ static struct allocator *create(const struct allocator_ops *ops, size_t object_s
 	uintptr_t base;
 	if (pmm_alloc_contiguous(pages, &base) != PMM_OK)
 		return NULL;
-	pmm_set_owner(base, PMM_OWNER_ALLOCATOR);
+	KASSERT(pmm_set_holder(base, PMM_HOLDER_ALLOCATOR) == PMM_OK);
 	struct allocator *a = (struct allocator *)base;
 	a->pid = pid;
 	a->pages = pages;
@@ -137,7 +138,7 @@ static struct allocator *create(const struct allocator_ops *ops, size_t object_s
 static void destroy(struct allocator *a)
 {
 	tree_remove(a);
-	pmm_free_owned((uintptr_t)a, PMM_OWNER_ALLOCATOR, NULL);
+	KASSERT(pmm_free_held((uintptr_t)a, PMM_HOLDER_ALLOCATOR, NULL) == PMM_OK);
 }
 
 int kmalloc_pid(size_t bytes, unsigned pid, void **ptr)
@@ -159,6 +160,7 @@ int kmalloc_pid(size_t bytes, unsigned pid, void **ptr)
 			return MEMM_ERR_NO_MEMORY;
 		block = ops->allocate(a, bytes);
 	}
+	KASSERT(block != NULL); /* a new allocator is made large enough */
 	struct memm_header *h = (struct memm_header *)block - 1;
 	h->bytes = bytes;
 	h->owner = a;

@@ -1,41 +1,99 @@
 /**
  * @file pmm_buddy.c
- * @brief The buddy algorithm: split on allocation, merge on free.
+ * @brief The buddy system: split on allocation, merge on free.
  *
- * A block of order k is 2^k pages starting on a 2^k-page boundary of the
- * physical address. Its *buddy* is the other half of the order-(k+1) block
- * that contains it, so the buddy's address differs in exactly one bit:
+ * How it works
+ * ------------
+ * Memory is handed out in *blocks*. A block of order k is 2^k pages that
+ * start on a 2^k-page boundary of the physical address (order 0: one page;
+ * order PMM_MAX_ORDER: 256 pages, 1 MiB). Cut an order-(k+1) block in half
+ * and you get two order-k blocks, each the *buddy* of the other. Because
+ * both halves are aligned to their size, the two addresses differ in
+ * exactly one bit, the one worth 2^k pages:
  *
- *     buddy(addr, k) = addr XOR (PAGE_SIZE << k)
+ *     buddy_of(addr, k) = addr XOR (PAGE_SIZE << k)
  *
- * Splitting a block of order k gives two buddies of order k-1. Freeing a
- * block looks up its buddy: if the buddy is a free block of the same order,
- * the two are removed and the merged block (at the lower address) is tried
- * again one order up, until the buddy is busy, of another order, outside the
- * segment, or the block is of PMM_MAX_ORDER. This is why no two free buddies
- * of the same order ever sit on the lists together (see pmm_check()).
+ * so finding a buddy costs one instruction and no search.
+ *
+ * To allocate n pages, round n up to a power of two, 2^k (order_of), and
+ * take the first free block of the smallest order >= k that has one. If it
+ * is too big, split it: keep the lower half and put the upper half on the
+ * free list of the order below, until the kept half is of order k. Pagoda
+ * then gives the unused tail of the block (the pages past n) straight back,
+ * so 3 pages cost 3 pages, not 4.
+ *
+ * To free a block, look at its buddy. If the buddy is a whole free block of
+ * the same order, take it off its list and merge: the two make one block
+ * of the next order, at the lower of the two addresses. Try again with
+ * that block's buddy, one order up, and stop when the buddy is in use, is
+ * split into smaller pieces, lies outside the segment, or the block is
+ * already of PMM_MAX_ORDER. Then put the result at the front of its list.
+ *
+ * A request for more than 2^PMM_MAX_ORDER pages is too big for any block:
+ * it takes the lowest run of adjacent free blocks long enough (take_run).
+ *
+ * The invariants
+ * --------------
+ * In every segment (struct pmm_segment), at every moment between calls:
+ *
+ * 1. The managed pages are tiled exactly by blocks: free blocks and
+ *    allocations. Only a block's first page (its *head*) describes it:
+ *    PMM_PAGE_FREE with its order, or PMM_PAGE_ALLOCATED /
+ *    PMM_PAGE_SCATTERED with its length in pages; every other page of a
+ *    block is PMM_PAGE_INSIDE.
+ * 2. A free block of order k starts on a 2^k-page boundary and its head
+ *    is on free_list[k], and on no other list.
+ * 3. No free block has a free buddy of the same order: the two would have
+ *    been merged.
+ * 4. free_blocks[k] is the length of free_list[k]; free_pages is the sum
+ *    of the free blocks' sizes.
+ *
+ * pmm_check() (pmm_check.c) verifies every one of them.
+ *
+ * Page poisoning (pmm_poison.c) rides along: a free block remembers
+ * whether all its pages hold the poison pattern, and a poisoned block is
+ * verified before it is handed out.
  */
-#include "pmm_internal.h"
+#include "kassert.h"
+#include "pmm_buddy.h"
+#include "pmm_poison.h"
 
-/* Number of bits needed to write x: bit_length(0) = 0, bit_length(5) = 3. */
-static unsigned bit_length(size_t x)
-{
-	unsigned n = 0;
-	for (unsigned shift = 32; shift > 0; shift >>= 1) {
-		if (shift < sizeof(x) * 8 && (x >> shift) != 0) {
-			x >>= shift;
-			n += shift;
-		}
-	}
-	return n + (unsigned)x;
-}
+#define BITS_PER_LONG (8 * sizeof(unsigned long)) /* bits in an unsigned long */
+#define MAX_BLOCK_PAGES ((size_t)1 << PMM_MAX_ORDER) /* pages in the largest block */
 
+/* ---- Orders and buddies ---- */
+
+/* The smallest k with 2^k >= pages: the number of bits needed to write
+ * pages - 1. __builtin_clzl counts the leading zero bits (it is undefined
+ * for 0, hence the test). */
 unsigned pmm_order_of(size_t pages)
 {
-	return pages <= 1 ? 0 : bit_length(pages - 1);
+	if (pages <= 1)
+		return 0;
+	return (unsigned)(BITS_PER_LONG - (unsigned)__builtin_clzl((unsigned long)(pages - 1)));
 }
 
-static void list_add_block(struct pmm_segment *seg, size_t index, unsigned order, int at_back,
+/* The other half of the order-(order+1) block that holds the block at @addr. */
+static uintptr_t buddy_of(uintptr_t addr, unsigned order)
+{
+	return addr ^ (PMM_PAGE_SIZE << order);
+}
+
+unsigned pmm_fit_order(const struct pmm_segment *seg, size_t index, size_t last)
+{
+	uintptr_t pfn = pmm_addr(seg, index) >> PMM_PAGE_SHIFT;
+	unsigned order = 0;
+	while (order < PMM_MAX_ORDER && (pfn & ((uintptr_t)1 << order)) == 0 &&
+	       index + ((size_t)2 << order) <= last)
+		order++;
+	return order;
+}
+
+/* ---- The free lists ---- */
+
+/* Make page @index the head of a free block of @order and list it: at the
+ * front (the next to be taken), or with @at_back at the end. */
+static void add_free_block(struct pmm_segment *seg, size_t index, unsigned order, int at_back,
 			   int poisoned)
 {
 	struct pmm_page *page = &seg->page_array[index];
@@ -51,7 +109,9 @@ static void list_add_block(struct pmm_segment *seg, size_t index, unsigned order
 	seg->free_pages += (size_t)1 << order;
 }
 
-static void list_del_block(struct pmm_segment *seg, size_t index)
+/* Take the free block whose head is page @index off its list; its pages
+ * are all INSIDE afterwards, and the caller's. */
+static void remove_free_block(struct pmm_segment *seg, size_t index)
 {
 	struct pmm_page *page = &seg->page_array[index];
 	list_remove(&page->node);
@@ -60,18 +120,20 @@ static void list_del_block(struct pmm_segment *seg, size_t index)
 	page->state = PMM_PAGE_INSIDE;
 }
 
-void pmm_fill_segment(struct pmm_segment *seg)
+/* ---- Split and merge ---- */
+
+/* Split the block of @order at @index (off the lists) into two buddies of
+ * order - 1: the lower half stays the caller's, the upper half goes to the
+ * front of its free list. Halves of a poisoned block are poisoned. */
+static void split(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
 {
-	for (size_t index = 0; index < seg->pages;) {
-		unsigned order = pmm_fit_order(seg, index, seg->pages);
-		list_add_block(seg, index, order, 1, 0);
-		index += (size_t)1 << order;
-	}
+	add_free_block(seg, index + ((size_t)1 << (order - 1)), order - 1, 0, poisoned);
 }
 
-/* Free one block of 2^order pages at @index, merging it with free buddies.
- * A merged block is poisoned only if every part of it was. */
-static void free_block(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
+/* Free the block of @order at @index, merging it with its buddy for as long
+ * as the buddy is a free block of the same order. A merged block is
+ * poisoned only if both halves were. */
+static void merge(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
 {
 	uintptr_t addr = pmm_addr(seg, index);
 	uintptr_t end = pmm_addr(seg, seg->pages);
@@ -79,30 +141,54 @@ static void free_block(struct pmm_segment *seg, size_t index, unsigned order, in
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	while (order < PMM_MAX_ORDER) {
 		uintptr_t size = PMM_PAGE_SIZE << order;
-		uintptr_t buddy = addr ^ size;
+		uintptr_t buddy = buddy_of(addr, order);
 		if (buddy < seg->base || buddy + size > end)
 			break;
 		struct pmm_page *page = &seg->page_array[pmm_index(seg, buddy)];
 		if (page->state != PMM_PAGE_FREE || page->order != order)
 			break;
 		poisoned = poisoned && page->poisoned;
-		list_del_block(seg, pmm_index(seg, buddy));
+		remove_free_block(seg, pmm_index(seg, buddy));
 		if (buddy < addr)
 			addr = buddy;
 		order++;
 	}
-	list_add_block(seg, pmm_index(seg, addr), order, 0, poisoned);
+	add_free_block(seg, pmm_index(seg, addr), order, 0, poisoned);
 }
 
+/* Pages [first, last) need not be one block: free them as the largest
+ * aligned blocks that fit, lowest first, each merging on its own. */
 void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
 {
 	int poisoned = pmm_poison_fill(seg, first, last);
 	while (first < last) {
 		unsigned order = pmm_fit_order(seg, first, last);
-		free_block(seg, first, order, poisoned);
+		merge(seg, first, order, poisoned);
 		first += (size_t)1 << order;
 	}
 }
+
+/* Pages [first, last) were just taken off the lists from a poisoned block.
+ * Quarantine each one written since it was freed and give the others back.
+ * 1 if any was written (nothing is left for the caller then). */
+static int quarantine_written(struct pmm_segment *seg, size_t first, size_t last)
+{
+	int bad = 0;
+	size_t good_from = first;
+
+	for (size_t index = first; index < last; index++) {
+		if (!pmm_poison_quarantine(seg, index))
+			continue;
+		pmm_free_range(seg, good_from, index);
+		good_from = index + 1;
+		bad = 1;
+	}
+	if (bad)
+		pmm_free_range(seg, good_from, last);
+	return bad;
+}
+
+/* ---- Taking blocks ---- */
 
 int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
 {
@@ -116,15 +202,14 @@ again:
 							   struct pmm_page, node);
 			size_t index = (size_t)(head - seg->page_array);
 			int poisoned = head->poisoned;
-			list_del_block(seg, index);
+			remove_free_block(seg, index);
 			/* Written after it was freed: its good pages went back, the
 			 * others to quarantine; look again from the start. */
-			if (poisoned && pmm_poison_verify(seg, index, index + ((size_t)1 << have)))
+			if (poisoned && quarantine_written(seg, index, index + ((size_t)1 << have)))
 				goto again;
-			/* Split: keep the lower half, give the upper half back. */
 			while (have > order) {
+				split(seg, index, have, poisoned);
 				have--;
-				list_add_block(seg, index + ((size_t)1 << have), have, 0, poisoned);
 			}
 			*segp = seg;
 			*indexp = index;
@@ -134,30 +219,38 @@ again:
 	return PMM_ERR_NO_MEMORY;
 }
 
-/* Take the lowest run of @pages free pages inside one segment, for requests
- * above the largest order. Walks blocks (not pages) in address order. */
+/* The lowest run of @pages free pages inside one segment, for requests
+ * above the largest order. Walks blocks (not pages) in address order.
+ * 1 if found (its first page in *@startp). */
+static int find_run(const struct pmm_segment *seg, size_t pages, size_t *startp)
+{
+	size_t run_start = 0, run_pages = 0;
+
+	for (size_t index = 0; index < seg->pages;) {
+		const struct pmm_page *page = &seg->page_array[index];
+		size_t len = pmm_block_pages(page);
+		if (page->state != PMM_PAGE_FREE) {
+			run_pages = 0;
+		} else {
+			if (run_pages == 0)
+				run_start = index;
+			run_pages += len;
+			if (run_pages >= pages)
+				break;
+		}
+		index += len;
+	}
+	*startp = run_start;
+	return run_pages >= pages;
+}
+
+/* Take the lowest run of @pages free pages inside one segment. */
 static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 {
 	for (unsigned i = 0; i < pmm.nr_segments; i++) {
 		struct pmm_segment *seg = &pmm.segments[i];
-		size_t run_start = 0, run_pages = 0;
-		if (seg->free_pages < pages)
-			continue;
-		for (size_t index = 0; index < seg->pages;) {
-			const struct pmm_page *page = &seg->page_array[index];
-			size_t len = pmm_block_pages(page);
-			if (page->state != PMM_PAGE_FREE) {
-				run_pages = 0;
-			} else {
-				if (run_pages == 0)
-					run_start = index;
-				run_pages += len;
-				if (run_pages >= pages)
-					break;
-			}
-			index += len;
-		}
-		if (run_pages < pages)
+		size_t run_start;
+		if (seg->free_pages < pages || !find_run(seg, pages, &run_start))
 			continue;
 		/* A poisoned block of the run written after it was freed:
 		 * quarantine what was written and look again. */
@@ -166,8 +259,8 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 			size_t len = pmm_block_pages(&seg->page_array[index]);
 			if (seg->page_array[index].poisoned &&
 			    !pmm_poison_intact(seg, index, index + len)) {
-				list_del_block(seg, index);
-				pmm_poison_verify(seg, index, index + len);
+				remove_free_block(seg, index);
+				KASSERT(quarantine_written(seg, index, index + len));
 				return take_run(pages, segp, indexp);
 			}
 			index += len;
@@ -177,7 +270,7 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 		index = run_start;
 		while (index < run_start + pages) {
 			size_t len = pmm_block_pages(&seg->page_array[index]);
-			list_del_block(seg, index);
+			remove_free_block(seg, index);
 			index += len;
 		}
 		pmm_free_range(seg, run_start + pages, index);
@@ -188,15 +281,34 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 	return PMM_ERR_NO_MEMORY;
 }
 
+/* ---- Entry points: adding memory, allocating, freeing ---- */
+
+int pmm_add_segment(uintptr_t start, uintptr_t end)
+{
+	struct pmm_segment *seg;
+	int err = pmm_segment_create(start, end, &seg);
+	if (err < 0)
+		return err;
+	/* Cut it into the largest aligned blocks, appended in address order,
+	 * so the head of every list is its lowest block. */
+	for (size_t index = 0; index < seg->pages;) {
+		unsigned order = pmm_fit_order(seg, index, seg->pages);
+		add_free_block(seg, index, order, 1, 0);
+		index += (size_t)1 << order;
+	}
+	return err;
+}
+
 int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 {
 	struct pmm_segment *seg;
 	size_t index;
 	int err;
 
+	/* The head's count field is 32 bits wide. */
 	if (pages == 0 || pages > UINT32_MAX)
 		return PMM_ERR_INVALID;
-	if (pages > ((size_t)1 << PMM_MAX_ORDER)) {
+	if (pages > MAX_BLOCK_PAGES) {
 		err = take_run(pages, &seg, &index);
 	} else {
 		unsigned order = pmm_order_of(pages);
@@ -209,7 +321,7 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 		return err;
 	seg->page_array[index].state = PMM_PAGE_ALLOCATED;
 	seg->page_array[index].count = (uint32_t)pages;
-	seg->page_array[index].owner = PMM_OWNER_ANYONE;
+	seg->page_array[index].holder = PMM_HOLDER_ANYONE;
 	*addr = pmm_addr(seg, index);
 	return PMM_OK;
 }
@@ -219,11 +331,11 @@ int pmm_alloc_page(uintptr_t *addr)
 	return pmm_alloc_contiguous(1, addr);
 }
 
-/* Why @addr cannot be freed as an allocation, or PMM_OK if it can. */
-static int check_free(uintptr_t addr, struct pmm_segment **segp)
+/* PMM_OK if @addr is the head of a live contiguous allocation (its segment
+ * in *@segp); otherwise why it is not. */
+static int find_allocation_head(uintptr_t addr, struct pmm_segment **segp)
 {
 	struct pmm_segment *seg = pmm_segment_of(addr);
-	struct pmm_block block;
 
 	if (seg == NULL)
 		return PMM_ERR_OUTSIDE;
@@ -238,34 +350,35 @@ static int check_free(uintptr_t addr, struct pmm_segment **segp)
 	case PMM_PAGE_FREE:
 		return PMM_ERR_NOT_ALLOCATED;
 	}
-	/* An inside page: only an error path, so a walk is affordable. */
-	pmm_find_block(addr, &block);
-	return block.state == PMM_PAGE_FREE ? PMM_ERR_NOT_ALLOCATED : PMM_ERR_INTERIOR;
+	/* An inside page: only an error path, so a search is affordable. */
+	size_t head = pmm_head_of(seg, pmm_index(seg, addr));
+	return seg->page_array[head].state == PMM_PAGE_FREE ? PMM_ERR_NOT_ALLOCATED
+							     : PMM_ERR_INTERIOR;
 }
 
-int pmm_set_owner(uintptr_t addr, enum pmm_owner owner)
+int pmm_set_holder(uintptr_t addr, enum pmm_holder holder)
 {
 	struct pmm_segment *seg;
-	int err = check_free(addr, &seg);
+	int err = find_allocation_head(addr, &seg);
 	if (err == PMM_OK)
-		seg->page_array[pmm_index(seg, addr)].owner = (uint8_t)owner;
+		seg->page_array[pmm_index(seg, addr)].holder = (uint8_t)holder;
 	return err;
 }
 
-int pmm_free_owned(uintptr_t addr, enum pmm_owner owner, size_t *pages)
+int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
 {
 	struct pmm_segment *seg;
-	int err = check_free(addr, &seg);
+	int err = find_allocation_head(addr, &seg);
 	if (err != PMM_OK)
 		return err;
 
 	size_t index = pmm_index(seg, addr);
-	if (seg->page_array[index].owner != owner)
-		return PMM_ERR_OWNED;
+	if (seg->page_array[index].holder != holder)
+		return PMM_ERR_HELD;
 	size_t count = seg->page_array[index].count;
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	seg->page_array[index].count = 0;
-	seg->page_array[index].owner = PMM_OWNER_ANYONE;
+	seg->page_array[index].holder = PMM_HOLDER_ANYONE;
 	pmm_free_range(seg, index, index + count);
 	if (pages)
 		*pages = count;
@@ -274,13 +387,13 @@ int pmm_free_owned(uintptr_t addr, enum pmm_owner owner, size_t *pages)
 
 int pmm_free(uintptr_t addr, size_t *pages)
 {
-	return pmm_free_owned(addr, PMM_OWNER_ANYONE, pages);
+	return pmm_free_held(addr, PMM_HOLDER_ANYONE, pages);
 }
 
 int pmm_free_page(uintptr_t addr)
 {
 	struct pmm_segment *seg;
-	int err = check_free(addr, &seg);
+	int err = find_allocation_head(addr, &seg);
 	if (err != PMM_OK)
 		return err;
 	if (seg->page_array[pmm_index(seg, addr)].count != 1)

@@ -5,8 +5,11 @@
  * It reads every descriptor, so it is for tests, fuzzers and the shell's
  * check command, never for an allocation path.
  */
-#include "pmm_internal.h"
+#include "pmm_segment.h"
 #include "progress.h"
+
+/* Pages checked between progress reports: checking a page is cheap. */
+#define CHECK_REPORT_PAGES (64 * PROGRESS_EVERY)
 
 struct checker {
 	void (*report)(const struct pmm_violation *v, void *ctx);
@@ -21,7 +24,7 @@ static int checked(struct checker *c, size_t pages)
 {
 	c->pages_done += pages;
 	if (c->pages_done >= c->next_report) {
-		c->next_report += 64 * PROGRESS_EVERY;
+		c->next_report += CHECK_REPORT_PAGES;
 		if (progress_report("check", c->pages_done, pmm_total_pages()))
 			c->stopped = 1;
 	}
@@ -37,8 +40,64 @@ static void violation(struct checker *c, enum pmm_violation_kind kind, unsigned 
 		c->report(&v, c->ctx);
 }
 
+/* The free head at @index: a valid order, aligned to its size, and no
+ * free buddy of its order (the buddy is found independently of
+ * pmm_buddy.c, so a mistake there shows). Counts it in @heads. Its
+ * length, or 0 if the order is impossible and the walk must stop. */
+static size_t check_free_head(struct checker *c, unsigned s, size_t index,
+			      size_t heads[PMM_NR_ORDERS])
+{
+	const struct pmm_segment *seg = &pmm.segments[s];
+	const struct pmm_page *page = &seg->page_array[index];
+	uintptr_t addr = pmm_addr(seg, index);
+
+	if (page->order > PMM_MAX_ORDER) {
+		violation(c, PMM_BAD_ORDER, s, addr, PMM_MAX_ORDER, page->order);
+		return 0;
+	}
+	size_t len = (size_t)1 << page->order;
+	heads[page->order]++;
+	if ((addr >> PMM_PAGE_SHIFT) & (len - 1))
+		violation(c, PMM_MISALIGNED_FREE, s, addr, len, 0);
+	if (page->order < PMM_MAX_ORDER) {
+		uintptr_t buddy = addr ^ (PMM_PAGE_SIZE << page->order);
+		if (buddy >= seg->base && pmm_index(seg, buddy) + len <= seg->pages) {
+			const struct pmm_page *b = &seg->page_array[pmm_index(seg, buddy)];
+			if (b->state == PMM_PAGE_FREE && b->order == page->order)
+				violation(c, PMM_UNMERGED_BUDDIES, s, addr, 0, page->order);
+		}
+	}
+	return len;
+}
+
+/* The head of the block at @index: its length, or 0 if it is no valid
+ * head and the walk must stop. */
+static size_t check_head(struct checker *c, unsigned s, size_t index, size_t heads[PMM_NR_ORDERS])
+{
+	const struct pmm_page *page = &pmm.segments[s].page_array[index];
+	uintptr_t addr = pmm_addr(&pmm.segments[s], index);
+
+	switch (page->state) {
+	case PMM_PAGE_FREE:
+		return check_free_head(c, s, index, heads);
+	case PMM_PAGE_ALLOCATED:
+	case PMM_PAGE_SCATTERED:
+		if (page->count == 0 || (page->state == PMM_PAGE_SCATTERED && page->count != 1)) {
+			violation(c, PMM_BAD_COUNT, s, addr, 1, page->count);
+			return 0;
+		}
+		return page->count;
+	case PMM_PAGE_INSIDE:
+		violation(c, PMM_BAD_TILING, s, addr, 0, 0);
+		return 0;
+	default:
+		violation(c, PMM_BAD_STATE, s, addr, 0, page->state);
+		return 0;
+	}
+}
+
 /* Blocks tile the segment; heads are valid; every other page is INSIDE;
- * free blocks are aligned and have no free buddy. Counts free heads. */
+ * the free pages add up. Counts free heads in @heads. */
 static void check_blocks(struct checker *c, unsigned s, size_t heads[PMM_NR_ORDERS])
 {
 	const struct pmm_segment *seg = &pmm.segments[s];
@@ -46,54 +105,19 @@ static void check_blocks(struct checker *c, unsigned s, size_t heads[PMM_NR_ORDE
 	size_t index = 0;
 
 	while (index < seg->pages) {
-		const struct pmm_page *page = &seg->page_array[index];
-		uintptr_t addr = pmm_addr(seg, index);
-		size_t len;
-
-		switch (page->state) {
-		case PMM_PAGE_FREE:
-			if (page->order > PMM_MAX_ORDER) {
-				violation(c, PMM_BAD_ORDER, s, addr, PMM_MAX_ORDER, page->order);
-				return;
-			}
-			len = (size_t)1 << page->order;
-			heads[page->order]++;
-			free_pages += len;
-			if ((addr >> PMM_PAGE_SHIFT) & (len - 1))
-				violation(c, PMM_MISALIGNED_FREE, s, addr, len, 0);
-			if (page->order < PMM_MAX_ORDER) {
-				uintptr_t buddy = addr ^ (PMM_PAGE_SIZE << page->order);
-				if (buddy >= seg->base && pmm_index(seg, buddy) + len <= seg->pages) {
-					const struct pmm_page *b = &seg->page_array[pmm_index(seg, buddy)];
-					if (b->state == PMM_PAGE_FREE && b->order == page->order)
-						violation(c, PMM_UNMERGED_BUDDIES, s, addr,
-							  0, page->order);
-				}
-			}
-			break;
-		case PMM_PAGE_ALLOCATED:
-		case PMM_PAGE_SCATTERED:
-			len = page->count;
-			if (len == 0 || (page->state == PMM_PAGE_SCATTERED && len != 1)) {
-				violation(c, PMM_BAD_COUNT, s, addr, 1, len);
-				return;
-			}
-			break;
-		case PMM_PAGE_INSIDE:
-			violation(c, PMM_BAD_TILING, s, addr, 0, 0);
+		size_t len = check_head(c, s, index, heads);
+		if (len == 0)
 			return;
-		default:
-			violation(c, PMM_BAD_STATE, s, addr, 0, page->state);
-			return;
-		}
 		if (index + len > seg->pages) {
-			violation(c, PMM_BAD_TILING, s, addr, seg->pages - index, len);
+			violation(c, PMM_BAD_TILING, s, pmm_addr(seg, index), seg->pages - index, len);
 			return;
 		}
 		for (size_t i = 1; i < len; i++)
 			if (seg->page_array[index + i].state != PMM_PAGE_INSIDE)
 				violation(c, PMM_BAD_INTERIOR, s, pmm_addr(seg, index + i),
 					  PMM_PAGE_INSIDE, seg->page_array[index + i].state);
+		if (seg->page_array[index].state == PMM_PAGE_FREE)
+			free_pages += len;
 		index += len;
 		if (checked(c, len))
 			return;
@@ -132,7 +156,7 @@ static void check_lists(struct checker *c, unsigned s, const size_t heads[PMM_NR
 
 size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx)
 {
-	struct checker c = { report, ctx, 0, 0, 64 * PROGRESS_EVERY, 0 };
+	struct checker c = { report, ctx, 0, 0, CHECK_REPORT_PAGES, 0 };
 
 	for (unsigned s = 0; s < pmm.nr_segments && !c.stopped; s++) {
 		size_t heads[PMM_NR_ORDERS] = { 0 };

@@ -6,13 +6,19 @@
  * PMM_POISON_BYTE and marks the free blocks it makes as poisoned; a merged
  * block is poisoned only if both halves were, and split halves inherit the
  * mark. So a poisoned block is one whose every byte should still be the
- * pattern. pmm_take_block() asks pmm_poison_verify() before handing one
- * out: any other byte means someone wrote to freed memory.
+ * pattern. Before the buddy system hands one out it asks
+ * pmm_poison_quarantine() about each page: any other byte means someone
+ * wrote to freed memory.
+ *
+ * This file sits below the buddy system (it reads the free lists but never
+ * splits or merges); the buddy system gives the good pages back.
  */
-#include "pmm_internal.h"
+#include "pmm_poison.h"
 #include "progress.h"
 
 #define REPORTS 8 /* use-after-free reports kept until the shell prints them */
+/* PMM_POISON_BYTE in every byte of a 64-bit word. */
+#define POISON_WORD ((uint64_t)PMM_POISON_BYTE * 0x0101010101010101ull)
 
 static int poisoning;
 static struct pmm_poison_report reports[REPORTS];
@@ -22,7 +28,7 @@ static size_t quarantined; /* pages ever put in quarantine */
 /* Mark every free block poisoned (filling what is not), or none. */
 static int mark_free_blocks(int poisoned)
 {
-	size_t done = 0, next_report = PROGRESS_EVERY, total = pmm_free_pages();
+	size_t done = 0, next_report = PROGRESS_EVERY, total = pmm_free_page_count();
 	for (unsigned s = 0; s < pmm.nr_segments; s++) {
 		struct pmm_segment *seg = &pmm.segments[s];
 		for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
@@ -90,7 +96,7 @@ int pmm_poison_fill(struct pmm_segment *seg, size_t first, size_t last)
 	uint64_t *word = (uint64_t *)pmm_addr(seg, first);
 	uint64_t *end = (uint64_t *)pmm_addr(seg, last);
 	while (word < end)
-		*word++ = PMM_POISON_BYTE * 0x0101010101010101ull;
+		*word++ = POISON_WORD;
 	return 1;
 }
 
@@ -98,13 +104,13 @@ int pmm_poison_fill(struct pmm_segment *seg, size_t first, size_t last)
 static long first_bad_byte(uintptr_t page)
 {
 	const uint64_t *words = (const uint64_t *)page;
-	for (size_t i = 0; i < PMM_PAGE_SIZE / 8; i++) {
-		if (words[i] == PMM_POISON_BYTE * 0x0101010101010101ull)
+	for (size_t i = 0; i < PMM_PAGE_SIZE / sizeof(uint64_t); i++) {
+		if (words[i] == POISON_WORD)
 			continue;
 		const uint8_t *bytes = (const uint8_t *)&words[i];
-		for (size_t b = 0; b < 8; b++)
+		for (size_t b = 0; b < sizeof(uint64_t); b++)
 			if (bytes[b] != PMM_POISON_BYTE)
-				return (long)(i * 8 + b);
+				return (long)(i * sizeof(uint64_t) + b);
 	}
 	return -1;
 }
@@ -117,29 +123,19 @@ int pmm_poison_intact(const struct pmm_segment *seg, size_t first, size_t last)
 	return 1;
 }
 
-int pmm_poison_verify(struct pmm_segment *seg, size_t first, size_t last)
+int pmm_poison_quarantine(struct pmm_segment *seg, size_t index)
 {
-	int bad = 0;
-	size_t good_from = first;
-
-	for (size_t index = first; index < last; index++) {
-		long offset = first_bad_byte(pmm_addr(seg, index));
-		if (offset < 0)
-			continue;
-		/* Quarantine: a one-page allocation that nobody may free. */
-		struct pmm_page *page = &seg->page_array[index];
-		page->state = PMM_PAGE_ALLOCATED;
-		page->count = 1;
-		page->owner = PMM_OWNER_QUARANTINE;
-		quarantined++;
-		if (nr_reports < REPORTS)
-			reports[nr_reports++] = (struct pmm_poison_report){ pmm_addr(seg, index),
-									    (size_t)offset };
-		pmm_free_range(seg, good_from, index);
-		good_from = index + 1;
-		bad = 1;
-	}
-	if (bad)
-		pmm_free_range(seg, good_from, last);
-	return bad;
+	long offset = first_bad_byte(pmm_addr(seg, index));
+	if (offset < 0)
+		return 0;
+	/* Quarantine: a one-page allocation that nobody may free. */
+	struct pmm_page *page = &seg->page_array[index];
+	page->state = PMM_PAGE_ALLOCATED;
+	page->count = 1;
+	page->holder = PMM_HOLDER_QUARANTINE;
+	quarantined++;
+	if (nr_reports < REPORTS)
+		reports[nr_reports++] = (struct pmm_poison_report){ pmm_addr(seg, index),
+								    (size_t)offset };
+	return 1;
 }

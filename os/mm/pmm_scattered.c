@@ -4,9 +4,10 @@
  *
  * The set's list runs through the descriptors' own link field, which an
  * allocated page does not otherwise use, so a set of any size costs its
- * owner only a struct pmm_set.
+ * caller only a struct pmm_set.
  */
-#include "pmm_internal.h"
+#include "kassert.h"
+#include "pmm_buddy.h"
 #include "progress.h"
 
 static struct pmm_page *page_of_node(const struct list_node *node)
@@ -42,6 +43,7 @@ static int free_set_pages(struct pmm_set *set, size_t *pages, int interruptible)
 		uintptr_t addr = pmm_set_address(n);
 		struct pmm_segment *seg = pmm_segment_of(addr);
 		struct pmm_page *page = page_of_node(n);
+		KASSERT(seg != NULL); /* pmm_free_scattered() checked the set */
 		list_remove(n);
 		page->state = PMM_PAGE_INSIDE;
 		page->count = 0;
@@ -60,7 +62,7 @@ int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
 	if (pages == 0)
 		return PMM_ERR_INVALID;
 	/* All or nothing: a single page can be had while any page is free. */
-	if (pages > pmm_free_pages())
+	if (pages > pmm_free_page_count())
 		return PMM_ERR_NO_MEMORY;
 
 	list_init(&set->pages);

@@ -1,8 +1,12 @@
 /**
  * @file pmm_segment.c
- * @brief Segments of the page manager: adding memory, and summaries of it.
+ * @brief Segments of the page manager: the page array of each, finding
+ *        pages in them, and summaries of them.
+ *
+ * Nothing here knows about buddies: this layer only lays out memory and
+ * answers "which segment, which descriptor".
  */
-#include "pmm_internal.h"
+#include "pmm_segment.h"
 
 struct pmm_state pmm;
 
@@ -21,6 +25,18 @@ struct pmm_segment *pmm_segment_of(uintptr_t addr)
 	return NULL;
 }
 
+size_t pmm_head_of(const struct pmm_segment *seg, size_t index)
+{
+	size_t head = 0;
+	for (size_t next = 0; next <= index;) {
+		size_t len = pmm_block_pages(&seg->page_array[next]);
+		head = next;
+		/* A corrupt zero-length block must not stall the search. */
+		next += len ? len : 1;
+	}
+	return head;
+}
+
 /* The page array goes at the front of the segment. Of n pages, the largest
  * m that leaves room for m descriptors in the other n - m pages is managed. */
 static size_t managed_pages(size_t n)
@@ -32,7 +48,7 @@ static size_t managed_pages(size_t n)
 	return m;
 }
 
-int pmm_add_segment(uintptr_t start, uintptr_t end)
+int pmm_segment_create(uintptr_t start, uintptr_t end, struct pmm_segment **segp)
 {
 	uintptr_t first = (start + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1);
 	uintptr_t last = end & ~(PMM_PAGE_SIZE - 1);
@@ -69,9 +85,9 @@ int pmm_add_segment(uintptr_t start, uintptr_t end)
 		page->count = 0;
 		page->state = PMM_PAGE_INSIDE;
 		page->order = 0;
-		page->owner = PMM_OWNER_ANYONE;
+		page->holder = PMM_HOLDER_ANYONE;
 	}
-	pmm_fill_segment(seg);
+	*segp = seg;
 	return (int)pmm.nr_segments++;
 }
 
@@ -104,44 +120,10 @@ size_t pmm_total_pages(void)
 	return total;
 }
 
-size_t pmm_free_pages(void)
+size_t pmm_free_page_count(void)
 {
 	size_t total = 0;
 	for (unsigned i = 0; i < pmm.nr_segments; i++)
 		total += pmm.segments[i].free_pages;
 	return total;
-}
-
-const char *pmm_owner_name(unsigned owner)
-{
-	switch (owner) {
-	case PMM_OWNER_ANYONE: return "anyone";
-	case PMM_OWNER_PAGE_TABLE: return "page table";
-	case PMM_OWNER_MAPPING: return "mapping";
-	case PMM_OWNER_ALLOCATOR: return "allocator object";
-	case PMM_OWNER_QUARANTINE: return "quarantine (written after it was freed)";
-	}
-	return "unknown owner";
-}
-
-const char *pmm_strerror(int error)
-{
-	switch (error) {
-	case PMM_OK: return "success";
-	case PMM_ERR_INVALID: return "invalid size";
-	case PMM_ERR_NO_MEMORY: return "not enough free memory";
-	case PMM_ERR_OUTSIDE: return "address is not in managed memory";
-	case PMM_ERR_UNALIGNED: return "address is not page aligned";
-	case PMM_ERR_NOT_ALLOCATED: return "page is free (double free or never allocated)";
-	case PMM_ERR_INTERIOR: return "address is inside an allocation, not its start";
-	case PMM_ERR_SCATTERED: return "page belongs to a scattered set (free the set)";
-	case PMM_ERR_NOT_SINGLE: return "allocation is longer than one page";
-	case PMM_ERR_BAD_SET: return "set holds a page that is not a live scattered page";
-	case PMM_ERR_TOO_MANY: return "too many segments";
-	case PMM_ERR_TOO_SMALL: return "segment too small";
-	case PMM_ERR_OVERLAP: return "segment overlaps another";
-	case PMM_ERR_OWNED: return "allocation belongs to the kernel (a page table, mapping, allocator or quarantine)";
-	case PMM_ERR_INTERRUPTED: return "interrupted";
-	}
-	return "unknown error";
 }

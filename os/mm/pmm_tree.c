@@ -9,7 +9,7 @@
  * in address order, so one cursor over the segment's blocks finds the block
  * under every node.
  */
-#include "pmm_internal.h"
+#include "pmm_buddy.h"
 
 struct tree_walk {
 	unsigned segment;
@@ -28,7 +28,7 @@ static void visit(struct tree_walk *w, uintptr_t addr, unsigned order, int paren
 	while (w->block.addr + w->block.pages * PMM_PAGE_SIZE <= addr &&
 	       pmm_walk(w->segment, &w->cursor, &w->block))
 		;
-	node.owner = w->block;
+	node.block = w->block;
 	if (w->block.state == PMM_PAGE_FREE) {
 		if (w->block.addr == addr && w->block.order == order)
 			node.state = PMM_PAGE_FREE;

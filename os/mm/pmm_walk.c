@@ -5,7 +5,7 @@
  * These serve the shell's buddy, show and dot commands and the error paths;
  * none is on an allocation's hot path.
  */
-#include "pmm_internal.h"
+#include "pmm_segment.h"
 
 static void describe(const struct pmm_segment *seg, size_t index, struct pmm_block *block)
 {
@@ -15,7 +15,7 @@ static void describe(const struct pmm_segment *seg, size_t index, struct pmm_blo
 	block->state = page->state;
 	block->order = page->state == PMM_PAGE_FREE ? page->order : 0;
 	block->segment = (unsigned)(seg - pmm.segments);
-	block->owner = page->state == PMM_PAGE_ALLOCATED ? page->owner : PMM_OWNER_ANYONE;
+	block->holder = page->state == PMM_PAGE_ALLOCATED ? page->holder : PMM_HOLDER_ANYONE;
 }
 
 int pmm_walk(unsigned segment, size_t *cursor, struct pmm_block *block)
@@ -36,12 +36,8 @@ int pmm_find_block(uintptr_t addr, struct pmm_block *block)
 	const struct pmm_segment *seg = pmm_segment_of(addr);
 	if (seg == NULL)
 		return PMM_ERR_OUTSIDE;
-	size_t target = pmm_index(seg, addr);
-	size_t cursor = 0;
-	while (pmm_walk((unsigned)(seg - pmm.segments), &cursor, block))
-		if (cursor > target)
-			return PMM_OK;
-	return PMM_ERR_OUTSIDE;
+	describe(seg, pmm_head_of(seg, pmm_index(seg, addr)), block);
+	return PMM_OK;
 }
 
 size_t pmm_longest_free_run(void)
@@ -89,4 +85,16 @@ void pmm_for_each_free(unsigned segment, unsigned order,
 		const struct pmm_page *page = list_entry(n, struct pmm_page, node);
 		fn(pmm_addr(seg, (size_t)(page - seg->page_array)), ctx);
 	}
+}
+
+const char *pmm_holder_name(unsigned holder)
+{
+	switch (holder) {
+	case PMM_HOLDER_ANYONE: return "anyone";
+	case PMM_HOLDER_PAGE_TABLE: return "page table";
+	case PMM_HOLDER_MAPPING: return "mapping";
+	case PMM_HOLDER_ALLOCATOR: return "allocator object";
+	case PMM_HOLDER_QUARANTINE: return "quarantine (written after it was freed)";
+	}
+	return "unknown owner";
 }

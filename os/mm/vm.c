@@ -10,6 +10,7 @@
  * were. Only running out of pages for tables can stop a map half-way, and
  * then what was mapped is unmapped again.
  */
+#include "kassert.h"
 #include "vm.h"
 #include "pmm.h"
 #include "progress.h"
@@ -121,7 +122,7 @@ static int alloc_table(uintptr_t *pa)
 {
 	if (pmm_alloc_page(pa) != PMM_OK)
 		return VM_ERR_NO_MEMORY;
-	pmm_set_owner(*pa, PMM_OWNER_PAGE_TABLE);
+	KASSERT(pmm_set_holder(*pa, PMM_HOLDER_PAGE_TABLE) == PMM_OK);
 	memset(table_at(*pa), 0, VM_SIZE_4K);
 	stats.table_pages++;
 	return VM_OK;
@@ -129,7 +130,7 @@ static int alloc_table(uintptr_t *pa)
 
 static void free_table(uintptr_t pa)
 {
-	pmm_free_owned(pa, PMM_OWNER_PAGE_TABLE, NULL);
+	KASSERT(pmm_free_held(pa, PMM_HOLDER_PAGE_TABLE, NULL) == PMM_OK);
 	stats.table_pages--;
 }
 

@@ -33,8 +33,8 @@ static void check_table_page(struct vm_checker *c, uintptr_t table)
 	struct pmm_block block;
 	c->seen.table_pages++;
 	if (pmm_allocation_at(table, &block) != PMM_OK || block.pages != 1 ||
-	    block.owner != PMM_OWNER_PAGE_TABLE)
-		violation(c, VM_BAD_TABLE_PAGE, table, PMM_OWNER_PAGE_TABLE, 0);
+	    block.holder != PMM_HOLDER_PAGE_TABLE)
+		violation(c, VM_BAD_TABLE_PAGE, table, PMM_HOLDER_PAGE_TABLE, 0);
 }
 
 static void check_entry(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry, int leaf,
@@ -76,7 +76,7 @@ static size_t owned_table_pages(void)
 		struct pmm_block block;
 		size_t cursor = 0;
 		while (pmm_walk(s, &cursor, &block))
-			if (block.state == PMM_PAGE_ALLOCATED && block.owner == PMM_OWNER_PAGE_TABLE)
+			if (block.state == PMM_PAGE_ALLOCATED && block.holder == PMM_HOLDER_PAGE_TABLE)
 				pages += block.pages;
 	}
 	return pages;

@@ -3,7 +3,7 @@
  * @brief Mappings a student makes from the shell, kept in their own window
  *        of the kernel's address space, away from the kernel's mappings.
  *
- * A mapping made with `auto` owns its pages (pmm owner PMM_OWNER_MAPPING):
+ * A mapping made with `auto` owns its pages (pmm holder PMM_HOLDER_MAPPING):
  * they cannot be freed with `free`, and go back to the page manager when
  * they are unmapped.
  *
@@ -11,6 +11,7 @@
  * whether the free pages suffice for it *and* for the page tables it needs,
  * so a request that cannot succeed is refused at once, for its real reason.
  */
+#include "kassert.h"
 #include "pmm.h"
 #include "progress.h"
 #include "string.h"
@@ -42,13 +43,13 @@ static int managed(uintptr_t pa, uintptr_t size)
 /* Give back the pages [va, end) maps that a mapping owns (4 KiB leaves;
  * a large leaf maps memory the page manager does not manage). Their
  * leaves stay until the caller unmaps the range. */
-static void free_owned_pages(uintptr_t va, uintptr_t end)
+static void free_held_pages(uintptr_t va, uintptr_t end)
 {
 	for (uintptr_t p = va; p < end;) {
 		struct vm_walk walk;
 		vm_translate(&kernel_space, p, &walk);
 		if (walk.size == VM_SIZE_4K)
-			pmm_free_owned(walk.pa, PMM_OWNER_MAPPING, NULL); /* if it owns it */
+			pmm_free_held(walk.pa, PMM_HOLDER_MAPPING, NULL); /* if it owns it */
 		p += walk.size;
 	}
 }
@@ -59,7 +60,7 @@ static void undo_auto(uintptr_t va, size_t count)
 {
 	if (count == 0)
 		return;
-	free_owned_pages(va, va + count * VM_SIZE_4K);
+	free_held_pages(va, va + count * VM_SIZE_4K);
 	vm_unmap(&kernel_space, va, count * VM_SIZE_4K);
 }
 
@@ -94,7 +95,7 @@ static int check_request(uintptr_t va, size_t pages, int auto_pages, uintptr_t p
 	}
 	if (vm_first_mapped(&kernel_space, va, size) != UINTPTR_MAX)
 		return VM_ERR_MAPPED;
-	if (vm_demo_pages_needed(va, pages, auto_pages, pa, &tables) > pmm_free_pages())
+	if (vm_demo_pages_needed(va, pages, auto_pages, pa, &tables) > pmm_free_page_count())
 		return VM_ERR_NO_MEMORY;
 	return VM_OK;
 }
@@ -116,13 +117,13 @@ int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsign
 		/* Both succeed: check_request() counted the pages and tables. */
 		err = pmm_alloc_page(&page);
 		if (err == PMM_OK) {
-			pmm_set_owner(page, PMM_OWNER_MAPPING);
+			KASSERT(pmm_set_holder(page, PMM_HOLDER_MAPPING) == PMM_OK);
 			/* Fresh pages start as zeros, never as someone's old data. */
 			memset((void *)page, 0, VM_SIZE_4K);
 			err = vm_map(&kernel_space, va + i * VM_SIZE_4K, page, VM_SIZE_4K, flags,
 				     VM_SIZE_4K);
 			if (err != VM_OK)
-				pmm_free_owned(page, PMM_OWNER_MAPPING, NULL);
+				KASSERT(pmm_free_held(page, PMM_HOLDER_MAPPING, NULL) == PMM_OK);
 		}
 		if (err != VM_OK) {
 			undo_auto(va, i);
@@ -175,7 +176,7 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 			vm_translate(&kernel_space, p, &walk);
 			p += walk.size;
 		}
-		free_owned_pages(start, p);
+		free_held_pages(start, p);
 		vm_unmap(&kernel_space, start, p - start);
 	}
 	*done = pages;

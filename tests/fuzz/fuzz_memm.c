@@ -78,7 +78,7 @@ static void count_allocator(const struct allocator *a, void *ctx)
 		   "allocator %p outside memory", (const void *)a);
 	struct pmm_block b;
 	FUZZ_CHECK(pmm_find_block((uintptr_t)a, &b) == PMM_OK && b.addr == (uintptr_t)a &&
-			   b.pages == a->pages && b.owner == PMM_OWNER_ALLOCATOR,
+			   b.pages == a->pages && b.holder == PMM_HOLDER_ALLOCATOR,
 		   "allocator %p is not its own allocation", (const void *)a);
 	p->pages += a->pages;
 }
@@ -90,8 +90,8 @@ static void check_all(void)
 	FUZZ_CHECK(problems == 0, "memm_check found %zu problems", problems);
 	fuzz_pmm_check();
 	memm_for_each(count_allocator, &held);
-	FUZZ_CHECK(pmm_free_pages() + held.pages + direct_pages == pmm_total_pages(),
-		   "free %zu + allocator pages %zu + %zu != total %zu", pmm_free_pages(),
+	FUZZ_CHECK(pmm_free_page_count() + held.pages + direct_pages == pmm_total_pages(),
+		   "free %zu + allocator pages %zu + %zu != total %zu", pmm_free_page_count(),
 		   held.pages, direct_pages, pmm_total_pages());
 }
 

@@ -26,7 +26,7 @@ struct alloc {
 	enum kind kind;
 	uintptr_t addr;   /* contiguous: first page */
 	size_t pages;
-	unsigned owner;
+	unsigned holder;
 	struct pmm_set set;
 };
 
@@ -93,7 +93,8 @@ static void model_release(struct alloc *a)
 	a->kind = NONE;
 }
 
-/* The error check_free() must give for @addr, and the allocation there. */
+/* The error the free calls must give for @addr (find_allocation_head() in
+ * pmm_buddy.c), and the allocation there. */
 static int expected_free_error(uintptr_t addr, struct alloc **found)
 {
 	*found = NULL;
@@ -154,10 +155,10 @@ static void check_block(const struct pmm_block *b)
 		return;
 	}
 	FUZZ_CHECK(b->state == PMM_PAGE_ALLOCATED && a->kind == CONTIGUOUS &&
-			   a->addr == b->addr && a->pages == b->pages && a->owner == b->owner,
-		   "block 0x%lx (%zu pages, owner %u) vs model 0x%lx (%zu pages, owner %u)",
-		   (unsigned long)b->addr, b->pages, b->owner, (unsigned long)a->addr, a->pages,
-		   a->owner);
+			   a->addr == b->addr && a->pages == b->pages && a->holder == b->holder,
+		   "block 0x%lx (%zu pages, holder %u) vs model 0x%lx (%zu pages, holder %u)",
+		   (unsigned long)b->addr, b->pages, b->holder, (unsigned long)a->addr, a->pages,
+		   a->holder);
 }
 
 /* Everything after every operation. */
@@ -180,9 +181,9 @@ static void check_all(void)
 			check_block(&b);
 	}
 	FUZZ_CHECK(total == pmm_total_pages(), "total pages");
-	FUZZ_CHECK(free_pages == pmm_free_pages(), "free pages");
-	FUZZ_CHECK(pmm_free_pages() + model_allocated == total,
-		   "free %zu + allocated %zu != total %zu", pmm_free_pages(), model_allocated,
+	FUZZ_CHECK(free_pages == pmm_free_page_count(), "free pages");
+	FUZZ_CHECK(pmm_free_page_count() + model_allocated == total,
+		   "free %zu + allocated %zu != total %zu", pmm_free_page_count(), model_allocated,
 		   total);
 }
 
@@ -265,7 +266,7 @@ static void op_alloc_contiguous(struct fuzz_input *in, int single)
 		FUZZ_CHECK(fuzz_pmm_digest() == before, "failed alloc changed the manager");
 		return;
 	}
-	*a = (struct alloc){ CONTIGUOUS, addr, pages, PMM_OWNER_ANYONE, { { 0, 0 }, 0 } };
+	*a = (struct alloc){ CONTIGUOUS, addr, pages, PMM_HOLDER_ANYONE, { { 0, 0 }, 0 } };
 	for (size_t i = 0; i < pages; i++)
 		model_take(addr + i * PMM_PAGE_SIZE, a);
 }
@@ -277,7 +278,7 @@ static void op_alloc_scattered(struct fuzz_input *in)
 	if (a == NULL)
 		return;
 	uint64_t before = fuzz_pmm_digest();
-	size_t free_before = pmm_free_pages();
+	size_t free_before = pmm_free_page_count();
 	int err = pmm_alloc_scattered(pages, &a->set);
 	if (pages == 0)
 		FUZZ_CHECK(err == PMM_ERR_INVALID, "scattered 0 gave %d", err);
@@ -293,7 +294,7 @@ static void op_alloc_scattered(struct fuzz_input *in)
 	}
 	a->kind = SCATTERED;
 	a->pages = pages;
-	a->owner = PMM_OWNER_ANYONE;
+	a->holder = PMM_HOLDER_ANYONE;
 	size_t n = 0;
 	for (struct list_node *node = a->set.pages.next; node != &a->set.pages; node = node->next) {
 		model_take(pmm_set_address(node), a);
@@ -302,20 +303,24 @@ static void op_alloc_scattered(struct fuzz_input *in)
 	FUZZ_CHECK(n == pages && a->set.count == pages, "set of %zu holds %zu", pages, n);
 }
 
-enum free_call { FREE, FREE_OWNED, FREE_PAGE, SET_OWNER };
+enum free_call { FREE, FREE_HELD, FREE_PAGE, SET_HOLDER };
+
+/* The holders a caller may name: anyone, page table, mapping, allocator
+ * (quarantine is the manager's own). */
+#define CALLER_HOLDERS 4
 
 static void op_free(struct fuzz_input *in, enum free_call call)
 {
 	uintptr_t addr = pick_address(in);
-	unsigned owner = fuzz_u8(in) % 4;
+	unsigned who = fuzz_u8(in) % CALLER_HOLDERS;
 	struct alloc *a;
 	int want = expected_free_error(addr, &a);
-	if (want == PMM_OK && call != SET_OWNER && a->owner != (call == FREE_OWNED ? owner : 0))
-		want = PMM_ERR_OWNED;
+	if (want == PMM_OK && call != SET_HOLDER && a->holder != (call == FREE_HELD ? who : 0))
+		want = PMM_ERR_HELD;
 	if (want == PMM_OK && call == FREE_PAGE && a->pages != 1)
 		want = PMM_ERR_NOT_SINGLE;
-	/* free_page checks the length before the owner. */
-	if (want == PMM_ERR_OWNED && call == FREE_PAGE && a->pages != 1)
+	/* free_page checks the length before the holder. */
+	if (want == PMM_ERR_HELD && call == FREE_PAGE && a->pages != 1)
 		want = PMM_ERR_NOT_SINGLE;
 
 	uint64_t before = fuzz_pmm_digest();
@@ -323,9 +328,9 @@ static void op_free(struct fuzz_input *in, enum free_call call)
 	int err;
 	switch (call) {
 	case FREE: err = pmm_free(addr, &pages); break;
-	case FREE_OWNED: err = pmm_free_owned(addr, (enum pmm_owner)owner, &pages); break;
+	case FREE_HELD: err = pmm_free_held(addr, (enum pmm_holder)who, &pages); break;
 	case FREE_PAGE: err = pmm_free_page(addr); pages = 1; break;
-	default: err = pmm_set_owner(addr, (enum pmm_owner)owner); break;
+	default: err = pmm_set_holder(addr, (enum pmm_holder)who); break;
 	}
 	FUZZ_CHECK(err == want, "call %d at 0x%lx gave %d (%s), model says %d (%s)", call,
 		   (unsigned long)addr, err, pmm_strerror(err), want, pmm_strerror(want));
@@ -333,8 +338,8 @@ static void op_free(struct fuzz_input *in, enum free_call call)
 		FUZZ_CHECK(fuzz_pmm_digest() == before, "refused call %d changed the manager", call);
 		return;
 	}
-	if (call == SET_OWNER) {
-		a->owner = owner;
+	if (call == SET_HOLDER) {
+		a->holder = who;
 		return;
 	}
 	FUZZ_CHECK(pages == a->pages, "freed %zu pages, model has %zu", pages, a->pages);
@@ -536,9 +541,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 2: op_alloc_contiguous(&in, 1); break;
 		case 3: op_alloc_scattered(&in); break;
 		case 4: case 5: op_free(&in, FREE); break;
-		case 6: op_free(&in, FREE_OWNED); break;
+		case 6: op_free(&in, FREE_HELD); break;
 		case 7: op_free(&in, FREE_PAGE); break;
-		case 8: op_free(&in, SET_OWNER); break;
+		case 8: op_free(&in, SET_HOLDER); break;
 		case 9: op_free_scattered(&in); break;
 		case 10: op_find_block(&in); break;
 		case 11: op_look(&in); break;
@@ -549,7 +554,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				struct alloc *a = &allocs[i];
 				size_t pages;
 				if (a->kind == CONTIGUOUS)
-					FUZZ_CHECK(pmm_free_owned(a->addr, (enum pmm_owner)a->owner,
+					FUZZ_CHECK(pmm_free_held(a->addr, (enum pmm_holder)a->holder,
 								  &pages) == PMM_OK,
 						   "free of live 0x%lx", (unsigned long)a->addr);
 				else if (a->kind == SCATTERED)
@@ -558,7 +563,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (a->kind != NONE)
 					model_release(a);
 			}
-			FUZZ_CHECK(pmm_free_pages() == pmm_total_pages(), "pages lost after freeing all");
+			FUZZ_CHECK(pmm_free_page_count() == pmm_total_pages(), "pages lost after freeing all");
 			break;
 		}
 		}

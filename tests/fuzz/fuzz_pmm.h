@@ -36,14 +36,14 @@ static inline uint64_t fuzz_pmm_digest(void)
 {
 	uint64_t h = FUZZ_HASH_SEED;
 	h = fuzz_hash(h, pmm_segment_count());
-	h = fuzz_hash(h, pmm_free_pages());
+	h = fuzz_hash(h, pmm_free_page_count());
 	for (unsigned s = 0; s < pmm_segment_count(); s++) {
 		struct pmm_block b;
 		size_t cursor = 0;
 		while (pmm_walk(s, &cursor, &b)) {
 			h = fuzz_hash(h, b.addr);
 			h = fuzz_hash(h, b.pages);
-			h = fuzz_hash(h, b.state | b.order << 8 | b.owner << 16);
+			h = fuzz_hash(h, b.state | b.order << 8 | b.holder << 16);
 		}
 		for (unsigned order = 0; order <= PMM_MAX_ORDER; order++) {
 			h = fuzz_hash(h, order);

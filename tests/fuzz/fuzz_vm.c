@@ -199,8 +199,8 @@ static void check_all(void)
 	FUZZ_CHECK(st.table_pages - base.table_pages == 1 + t.count,
 		   "%zu table pages counted, root + %zu needed", st.table_pages - base.table_pages,
 		   t.count);
-	FUZZ_CHECK(pmm_free_pages() + t.count == base_free,
-		   "free pages %zu + tables %zu != %zu: a table page leaked", pmm_free_pages(),
+	FUZZ_CHECK(pmm_free_page_count() + t.count == base_free,
+		   "free pages %zu + tables %zu != %zu: a table page leaked", pmm_free_page_count(),
 		   t.count, base_free);
 	for (size_t i = 0; i < nr_leaves; i++)
 		by_size[leaves[i].size == VM_SIZE_4K ? 0 : leaves[i].size == VM_SIZE_2M ? 1 : 2]++;
@@ -328,7 +328,7 @@ static void op_map(struct fuzz_input *in, int largest)
 		after = now;
 		for (size_t i = 0; i < n; i++)
 			add_path(&after, plan[i].va, level_of(plan[i].size));
-		if (after.count - now.count > pmm_free_pages())
+		if (after.count - now.count > pmm_free_page_count())
 			want = VM_ERR_NO_MEMORY;
 	}
 	uint64_t before = digest();
@@ -463,9 +463,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(vm_space_init(&space) == VM_OK, "root table");
 	size_t keep = fuzz_u8(&in) % 16;
 	hogged = 0;
-	while (pmm_free_pages() > keep && pmm_alloc_page(&hog[hogged]) == PMM_OK)
+	while (pmm_free_page_count() > keep && pmm_alloc_page(&hog[hogged]) == PMM_OK)
 		hogged++;
-	base_free = pmm_free_pages();
+	base_free = pmm_free_page_count();
 	nr_leaves = 0;
 
 	for (int ops = 0; fuzz_more(&in) && ops < 500; ops++) {

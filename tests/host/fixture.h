@@ -47,7 +47,7 @@ struct snapshot {
 static inline void take_snapshot(struct snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->free_pages = pmm_free_pages();
+	s->free_pages = pmm_free_page_count();
 	for (unsigned i = 0; i < pmm_segment_count(); i++) {
 		struct pmm_segment_info info;
 		assert_int_equal(pmm_segment_info(i, &info), PMM_OK);

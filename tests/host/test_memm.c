@@ -15,7 +15,7 @@ static void test_sizes_pick_types(void **state)
 {
 	(void)state;
 	setup_memory();
-	size_t before = pmm_free_pages();
+	size_t before = pmm_free_page_count();
 	void *small, *large;
 	assert_int_equal(kmalloc(24, &small), MEMM_OK);
 	assert_int_equal(kmalloc(5000, &large), MEMM_OK);
@@ -38,7 +38,7 @@ static void test_sizes_pick_types(void **state)
 	assert_int_equal(kfree(large, &bytes), MEMM_OK);
 	assert_int_equal(bytes, 5000);
 	assert_null(memm_root());
-	assert_int_equal(pmm_free_pages(), before);
+	assert_int_equal(pmm_free_page_count(), before);
 	assert_int_equal(pmm_check(NULL, NULL), 0);
 }
 
@@ -50,7 +50,7 @@ static void test_bad_frees_change_nothing(void **state)
 	int local;
 	assert_int_equal(kmalloc(100, &a), MEMM_OK);
 	assert_int_equal(kmalloc(3000, &b), MEMM_OK);
-	size_t free_before = pmm_free_pages();
+	size_t free_before = pmm_free_page_count();
 	assert_int_equal(kfree(&local, NULL), MEMM_ERR_NOT_OURS);
 	assert_int_equal(kfree(NULL, NULL), MEMM_ERR_NOT_OURS);
 	assert_int_equal(kfree((char *)a + 16, NULL), MEMM_ERR_NOT_BLOCK);
@@ -59,7 +59,7 @@ static void test_bad_frees_change_nothing(void **state)
 	const struct allocator *owner = ((const struct memm_header *)a - 1)->owner;
 	assert_int_equal(kfree((void *)owner, NULL), MEMM_ERR_NOT_BLOCK);
 	assert_int_equal(memm_check(), 0);
-	assert_int_equal(pmm_free_pages(), free_before);
+	assert_int_equal(pmm_free_page_count(), free_before);
 	/* A second block keeps the allocator alive; then double free. */
 	void *c;
 	assert_int_equal(kmalloc(100, &c), MEMM_OK);
@@ -108,7 +108,7 @@ static void test_random_sizes_return_everything(void **state)
 {
 	(void)state;
 	setup_memory();
-	size_t before = pmm_free_pages();
+	size_t before = pmm_free_page_count();
 	enum { N = 600 };
 	static void *blocks[N];
 	static size_t sizes[N];
@@ -136,7 +136,7 @@ static void test_random_sizes_return_everything(void **state)
 				assert_int_equal(memm_check(), 0);
 		}
 		assert_null(memm_root());
-		assert_int_equal(pmm_free_pages(), before);
+		assert_int_equal(pmm_free_page_count(), before);
 	}
 	assert_int_equal(pmm_check(NULL, NULL), 0);
 }
@@ -149,7 +149,7 @@ static void test_out_of_memory(void **state)
 	void *p;
 	assert_int_equal(kmalloc(1 << 20, &p), MEMM_ERR_NO_MEMORY);
 	assert_null(memm_root());
-	assert_int_equal(pmm_free_pages(), pmm_total_pages());
+	assert_int_equal(pmm_free_page_count(), pmm_total_pages());
 }
 
 /* Thousands of allocators in rising address order make the tree a long

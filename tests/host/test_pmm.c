@@ -41,7 +41,7 @@ static void test_fresh_segment(void **state)
 	assert_true((info.array_pages - 1) * PAGE < info.pages * sizeof(struct pmm_page));
 	assert_int_equal(info.free_pages, info.pages);
 	assert_int_equal(pmm_total_pages(), info.pages);
-	assert_int_equal(pmm_free_pages(), info.pages);
+	assert_int_equal(pmm_free_page_count(), info.pages);
 	size_t sum = 0;
 	for (unsigned o = 0; o < PMM_NR_ORDERS; o++)
 		sum += info.free_blocks[o] << o;
@@ -55,9 +55,9 @@ static void test_exact_length(void **state)
 	aligned_segment(2);
 	for (size_t n = 1; n <= 256; n++) {
 		uintptr_t addr;
-		size_t before = pmm_free_pages(), freed;
+		size_t before = pmm_free_page_count(), freed;
 		assert_int_equal(pmm_alloc_contiguous(n, &addr), PMM_OK);
-		assert_int_equal(pmm_free_pages(), before - n);
+		assert_int_equal(pmm_free_page_count(), before - n);
 		/* Aligned to the size of the smallest block that holds n. */
 		assert_int_equal((addr / PAGE) % ((size_t)1 << pmm_order_of(n)), 0);
 		/* The page after the allocation is free again (the tail). */
@@ -73,7 +73,7 @@ static void test_exact_length(void **state)
 		assert_check_ok();
 		assert_int_equal(pmm_free(addr, &freed), PMM_OK);
 		assert_int_equal(freed, n);
-		assert_int_equal(pmm_free_pages(), before);
+		assert_int_equal(pmm_free_page_count(), before);
 		assert_check_ok();
 	}
 }
@@ -143,11 +143,11 @@ static void test_large_run_anywhere(void **state)
 	/* Break the first 1 MiB block: no 1 MiB-aligned head starts the run. */
 	assert_int_equal(pmm_alloc_page(&first), PMM_OK);
 	assert_int_equal(first, start);
-	size_t before = pmm_free_pages();
+	size_t before = pmm_free_page_count();
 	assert_int_equal(pmm_alloc_contiguous(3 * 256 - 1, &big), PMM_OK);
 	assert_int_equal(big, start + PAGE);
-	assert_int_equal(pmm_free_pages(), before - (3 * 256 - 1));
-	assert_int_equal(pmm_free_pages(), 0);
+	assert_int_equal(pmm_free_page_count(), before - (3 * 256 - 1));
+	assert_int_equal(pmm_free_page_count(), 0);
 	assert_check_ok();
 	size_t freed;
 	assert_int_equal(pmm_free(big, &freed), PMM_OK);
@@ -193,11 +193,11 @@ static void test_more_than_16_bits_of_pages(void **state)
 	uintptr_t addr;
 	size_t freed;
 	assert_int_equal(pmm_alloc_contiguous(70000, &addr), PMM_OK);
-	assert_int_equal(pmm_free_pages(), total - 70000);
+	assert_int_equal(pmm_free_page_count(), total - 70000);
 	assert_check_ok();
 	assert_int_equal(pmm_free(addr, &freed), PMM_OK);
 	assert_int_equal(freed, 70000);
-	assert_int_equal(pmm_free_pages(), total);
+	assert_int_equal(pmm_free_page_count(), total);
 	assert_check_ok();
 }
 
@@ -211,7 +211,7 @@ static void test_scattered_all_or_nothing(void **state)
 
 	assert_int_equal(pmm_alloc_contiguous(6, &blocker), PMM_OK);
 	take_snapshot(&before);
-	size_t free = pmm_free_pages();
+	size_t free = pmm_free_page_count();
 	assert_int_equal(pmm_alloc_scattered(free + 1, &set), PMM_ERR_NO_MEMORY);
 	assert_unchanged(&before);
 	assert_int_equal(pmm_alloc_scattered(0, &set), PMM_ERR_INVALID);
@@ -219,7 +219,7 @@ static void test_scattered_all_or_nothing(void **state)
 
 	assert_int_equal(pmm_alloc_scattered(free, &set), PMM_OK);
 	assert_int_equal(set.count, free);
-	assert_int_equal(pmm_free_pages(), 0);
+	assert_int_equal(pmm_free_page_count(), 0);
 	assert_check_ok();
 	/* Every page distinct, each a scattered page of its own. */
 	size_t seen = 0;
@@ -283,7 +283,7 @@ static void check_tree_node(const struct pmm_tree_node *n, void *ctx)
 	struct pmm_block b;
 	assert_int_equal(pmm_find_block(n->addr, &b), PMM_OK);
 	assert_int_equal(b.state, n->state);
-	assert_int_equal(b.addr, n->owner.addr);
+	assert_int_equal(b.addr, n->block.addr);
 	t->next_leaf = n->addr + (PAGE << n->order);
 }
 

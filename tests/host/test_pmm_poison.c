@@ -32,7 +32,7 @@ static void test_write_after_free_is_caught_and_quarantined(void **state)
 	assert_int_equal(pmm_free(a, NULL), PMM_OK);
 	assert_int_equal(*(uint8_t *)(a + 100), PMM_POISON_BYTE);
 	*(uint8_t *)(a + 0x123) = 0; /* the bug: a write after free */
-	size_t free0 = pmm_free_pages();
+	size_t free0 = pmm_free_page_count();
 	assert_false(pmm_poison_take_report(&r));
 
 	/* By the policy, a is the next page handed out: it is caught instead. */
@@ -42,16 +42,16 @@ static void test_write_after_free_is_caught_and_quarantined(void **state)
 	assert_int_equal(r.page, a);
 	assert_int_equal(r.offset, 0x123);
 	assert_false(pmm_poison_take_report(&r));
-	assert_int_equal(pmm_free_pages(), free0 - 2); /* b, and a in quarantine */
+	assert_int_equal(pmm_free_page_count(), free0 - 2); /* b, and a in quarantine */
 
 	struct pmm_block block;
 	assert_int_equal(pmm_allocation_at(a, &block), PMM_OK);
-	assert_int_equal(block.owner, PMM_OWNER_QUARANTINE);
-	assert_int_equal(pmm_free(a, NULL), PMM_ERR_OWNED);
+	assert_int_equal(block.holder, PMM_HOLDER_QUARANTINE);
+	assert_int_equal(pmm_free(a, NULL), PMM_ERR_HELD);
 	assert_check_ok();
 	/* Never handed out again, however much is allocated. */
 	struct pmm_set set;
-	assert_int_equal(pmm_alloc_scattered(pmm_free_pages(), &set), PMM_OK);
+	assert_int_equal(pmm_alloc_scattered(pmm_free_page_count(), &set), PMM_OK);
 	for (struct list_node *n = set.pages.next; n != &set.pages; n = n->next)
 		assert_int_not_equal(pmm_set_address(n), a);
 	assert_int_equal(pmm_free_scattered(&set, NULL), PMM_OK);
@@ -122,12 +122,12 @@ static void test_off_forgets_and_on_refills(void **state)
 	pmm_set_poison(0);
 	*(uint64_t *)(start + 3 * PAGE) = 1;
 	struct pmm_set set;
-	assert_int_equal(pmm_alloc_scattered(pmm_free_pages(), &set), PMM_OK);
+	assert_int_equal(pmm_alloc_scattered(pmm_free_page_count(), &set), PMM_OK);
 	assert_false(pmm_poison_take_report(&r));
 	assert_int_equal(pmm_free_scattered(&set, NULL), PMM_OK);
 	*(uint64_t *)(start + 3 * PAGE) = 1;
 	assert_int_equal(pmm_set_poison(1), PMM_OK);
-	assert_int_equal(pmm_alloc_scattered(pmm_free_pages(), &set), PMM_OK);
+	assert_int_equal(pmm_alloc_scattered(pmm_free_page_count(), &set), PMM_OK);
 	assert_false(pmm_poison_take_report(&r));
 	assert_int_equal(pmm_free_scattered(&set, NULL), PMM_OK);
 	assert_int_equal(pmm_poison_quarantined(), quarantined);

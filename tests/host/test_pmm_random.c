@@ -23,7 +23,7 @@ struct live {
 
 static struct {
 	struct pmm_segment_info seg[2];
-	int *owner[2];          /* per page: 0 free, else the allocation's id */
+	int *alloc_id[2];       /* per page: 0 free, else the allocation's id */
 	struct live live[MAX_LIVE];
 	int nr_live;
 	int next_id;
@@ -45,18 +45,18 @@ static size_t random_below(size_t n)
 }
 
 /* The model's slot for the page at @addr, or NULL outside managed memory. */
-static int *owner_of(uintptr_t addr)
+static int *alloc_id_of(uintptr_t addr)
 {
 	for (int s = 0; s < 2; s++)
 		if (addr >= m.seg[s].start && addr < m.seg[s].end)
-			return &m.owner[s][(addr - m.seg[s].start) / PAGE];
+			return &m.alloc_id[s][(addr - m.seg[s].start) / PAGE];
 	return NULL;
 }
 
 static void claim(uintptr_t addr, size_t pages, int id)
 {
 	for (size_t i = 0; i < pages; i++) {
-		int *o = owner_of(addr + i * PAGE);
+		int *o = alloc_id_of(addr + i * PAGE);
 		assert_non_null(o);
 		assert_int_equal(*o, 0); /* never hand out a page twice */
 		*o = id;
@@ -67,7 +67,7 @@ static void claim(uintptr_t addr, size_t pages, int id)
 static void release(uintptr_t addr, size_t pages, int id)
 {
 	for (size_t i = 0; i < pages; i++) {
-		int *o = owner_of(addr + i * PAGE);
+		int *o = alloc_id_of(addr + i * PAGE);
 		assert_int_equal(*o, id);
 		*o = 0;
 	}
@@ -84,7 +84,7 @@ static int model_has_block(unsigned order)
 			if ((addr / PAGE) % len || i + len > m.seg[s].pages)
 				continue;
 			size_t k = 0;
-			while (k < len && m.owner[s][i + k] == 0)
+			while (k < len && m.alloc_id[s][i + k] == 0)
 				k++;
 			if (k == len)
 				return 1;
@@ -99,7 +99,7 @@ static uintptr_t model_first_run(size_t pages)
 	for (int s = 0; s < 2; s++) {
 		size_t run = 0;
 		for (size_t i = 0; i < m.seg[s].pages; i++) {
-			run = m.owner[s][i] == 0 ? run + 1 : 0;
+			run = m.alloc_id[s][i] == 0 ? run + 1 : 0;
 			if (run == pages)
 				return m.seg[s].start + (i + 1 - pages) * PAGE;
 		}
@@ -211,7 +211,7 @@ static void do_free(void)
 /* The error the model expects for freeing @addr. */
 static int model_free_error(uintptr_t addr)
 {
-	int *o = owner_of(addr);
+	int *o = alloc_id_of(addr);
 	if (o == NULL)
 		return PMM_ERR_OUTSIDE;
 	if (addr % PAGE)
@@ -239,22 +239,22 @@ static void do_bad_free(void)
 	int expect = model_free_error(addr);
 	if (expect == PMM_OK)
 		return; /* a lucky hit on a real allocation: not a bad free */
-	size_t before = pmm_free_pages();
+	size_t before = pmm_free_page_count();
 	assert_int_equal(pmm_free(addr, NULL), expect);
-	assert_int_equal(pmm_free_pages(), before);
+	assert_int_equal(pmm_free_page_count(), before);
 }
 
 /* Every block pmm reports agrees with the model, page by page. */
 static void compare_with_model(void)
 {
-	assert_int_equal(pmm_free_pages(), m.free_pages);
+	assert_int_equal(pmm_free_page_count(), m.free_pages);
 	for (unsigned s = 0; s < 2; s++) {
 		size_t cursor = 0;
 		struct pmm_block b;
 		while (pmm_walk(s, &cursor, &b)) {
-			int first = *owner_of(b.addr);
+			int first = *alloc_id_of(b.addr);
 			for (size_t i = 0; i < b.pages; i++) {
-				int o = *owner_of(b.addr + i * PAGE);
+				int o = *alloc_id_of(b.addr + i * PAGE);
 				if (b.state == PMM_PAGE_FREE)
 					assert_int_equal(o, 0);
 				else
@@ -281,9 +281,9 @@ static void test_random_against_model(void **state)
 	assert_int_equal(pmm_add_segment(base + 4 * MIB + 3 * PAGE, base + 8 * MIB - 11 * PAGE), 1);
 	for (int s = 0; s < 2; s++) {
 		pmm_segment_info((unsigned)s, &m.seg[s]);
-		m.owner[s] = calloc(m.seg[s].pages, sizeof(int));
+		m.alloc_id[s] = calloc(m.seg[s].pages, sizeof(int));
 	}
-	m.free_pages = pmm_free_pages();
+	m.free_pages = pmm_free_page_count();
 
 	for (long op = 0; op < ops; op++) {
 		size_t pick = random_below(100);
@@ -305,9 +305,9 @@ static void test_random_against_model(void **state)
 	assert_int_equal(pmm_check(NULL, NULL), 0);
 	compare_with_model();
 	/* Everything back: each segment is one set of maximal blocks again. */
-	assert_int_equal(pmm_free_pages(), pmm_total_pages());
+	assert_int_equal(pmm_free_page_count(), pmm_total_pages());
 	for (int s = 0; s < 2; s++)
-		free(m.owner[s]);
+		free(m.alloc_id[s]);
 }
 
 int main(void)

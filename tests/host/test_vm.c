@@ -52,13 +52,13 @@ static void check_map_translate_unmap(const struct pt_format *f)
 	current = f;
 	fresh(&s, 4);
 	stats(&st0);
-	size_t free0 = pmm_free_pages();
+	size_t free0 = pmm_free_page_count();
 
 	assert_int_equal(vm_map(&s, VA, PA, 3 * PAGE, VM_READ | VM_WRITE, VM_SIZE_4K), VM_OK);
 	stats(&st);
 	assert_int_equal(st.leaves_4k - st0.leaves_4k, 3);
 	assert_int_equal(st.table_pages - st0.table_pages, f->levels - 1);
-	assert_int_equal(pmm_free_pages(), free0 - (f->levels - 1));
+	assert_int_equal(pmm_free_page_count(), free0 - (f->levels - 1));
 	assert_int_equal(vm_translate(&s, VA + PAGE + 0x123, &w), VM_OK);
 	assert_true(w.mapped);
 	assert_int_equal(w.pa, PA + PAGE + 0x123);
@@ -103,7 +103,7 @@ static void check_map_translate_unmap(const struct pt_format *f)
 	stats(&st);
 	assert_int_equal(st.table_pages, st0.table_pages);
 	assert_int_equal(st.leaves_4k, st0.leaves_4k);
-	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(pmm_free_page_count(), free0);
 	assert_int_equal(pmm_check(NULL, NULL), 0);
 }
 
@@ -285,7 +285,7 @@ static void test_no_memory_undoes(void **state)
 	assert_int_equal(pmm_add_segment(base, base + 6 * PAGE), 0);
 	struct vm_space s;
 	assert_int_equal(vm_space_init(&s), VM_OK);
-	size_t free0 = pmm_free_pages();
+	size_t free0 = pmm_free_page_count();
 	struct vm_stats st0, st;
 	stats(&st0);
 	/* Pages 2 MiB apart each need their own last-level table. */
@@ -302,7 +302,7 @@ static void test_no_memory_undoes(void **state)
 	}
 	stats(&st);
 	assert_int_equal(st.table_pages, st0.table_pages);
-	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(pmm_free_page_count(), free0);
 	/* One map needing more tables than there are pages fails midway and
 	 * leaves no trace: 20 x 2 MiB of 4K pages needs 20 last-level tables. */
 	assert_int_equal(vm_map(&s, VA, PA, 20 * VM_SIZE_2M, VM_READ, VM_SIZE_4K),
@@ -310,7 +310,7 @@ static void test_no_memory_undoes(void **state)
 	stats(&st);
 	assert_int_equal(st.table_pages, st0.table_pages);
 	assert_int_equal(st.leaves_4k, st0.leaves_4k);
-	assert_int_equal(pmm_free_pages(), free0);
+	assert_int_equal(pmm_free_page_count(), free0);
 	struct vm_walk w;
 	assert_int_equal(vm_translate(&s, VA, &w), VM_ERR_NOT_MAPPED);
 }
@@ -329,13 +329,13 @@ static void test_failed_map_leaves_no_table(void **state)
 		assert_int_equal(pmm_add_segment(base, base + 3 * PAGE), 0);
 		struct vm_space s;
 		assert_int_equal(vm_space_init(&s), VM_OK);
-		assert_int_equal(pmm_free_pages(), 1);
+		assert_int_equal(pmm_free_page_count(), 1);
 		struct vm_stats st0, st;
 		stats(&st0);
 		assert_int_equal(vm_map(&s, VA, PA, PAGE, VM_READ, VM_SIZE_4K), VM_ERR_NO_MEMORY);
 		stats(&st);
 		assert_int_equal(st.table_pages, st0.table_pages);
-		assert_int_equal(pmm_free_pages(), 1);
+		assert_int_equal(pmm_free_page_count(), 1);
 		assert_int_equal(vm_check(&s, 1, NULL, NULL), 0);
 		assert_int_equal(pmm_check(NULL, NULL), 0);
 	}
@@ -413,7 +413,7 @@ static void test_checker_sees_empty_tables(void **state)
 	/* A page-table page that no space reaches is seen too. */
 	uintptr_t stray;
 	assert_int_equal(pmm_alloc_page(&stray), PMM_OK);
-	assert_int_equal(pmm_set_owner(stray, PMM_OWNER_PAGE_TABLE), PMM_OK);
+	assert_int_equal(pmm_set_holder(stray, PMM_HOLDER_PAGE_TABLE), PMM_OK);
 	assert_int_equal(vm_check(&s, 1, NULL, NULL), 3);
 }
 
@@ -428,7 +428,7 @@ static void test_random_against_model(void **state)
 		enum { SLOTS = 2048 };
 		static unsigned char model[SLOTS];
 		memset(model, 0, sizeof(model));
-		size_t free0 = pmm_free_pages();
+		size_t free0 = pmm_free_page_count();
 		uint64_t rng = 99;
 		for (int op = 0; op < 40000; op++) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
@@ -457,7 +457,7 @@ static void test_random_against_model(void **state)
 			if (model[slot])
 				assert_int_equal(vm_unmap(&s, va, PAGE), VM_OK);
 		}
-		assert_int_equal(pmm_free_pages(), free0);
+		assert_int_equal(pmm_free_page_count(), free0);
 		assert_int_equal(pmm_check(NULL, NULL), 0);
 		assert_int_equal(vm_check(&s, 1, NULL, NULL), 0);
 	}
