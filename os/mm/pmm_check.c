@@ -134,7 +134,8 @@ static void check_lists(struct checker *c, unsigned s, const size_t heads[PMM_NR
 	for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
 		const struct list_node *head = &seg->free_list[order];
 		size_t length = 0;
-		for (const struct list_node *n = head->next; n != head; n = n->next) {
+		const struct list_node *n;
+		list_for_each(n, head) {
 			const struct pmm_page *page = list_entry(n, struct pmm_page, node);
 			if (page < seg->page_array || page >= seg->page_array + seg->pages) {
 				violation(c, PMM_LIST_MISMATCH, s, 0, order, 0);

@@ -33,7 +33,8 @@ static int mark_free_blocks(int poisoned)
 		struct pmm_segment *seg = &pmm.segments[s];
 		for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
 			struct list_node *head = &seg->free_list[order];
-			for (struct list_node *n = head->next; n != head; n = n->next) {
+			struct list_node *n;
+			list_for_each(n, head) {
 				struct pmm_page *page = list_entry(n, struct pmm_page, node);
 				size_t index = (size_t)(page - seg->page_array);
 				if (!poisoned)

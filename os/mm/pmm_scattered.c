@@ -94,7 +94,8 @@ int pmm_free_scattered(struct pmm_set *set, size_t *pages)
 	size_t seen = 0;
 
 	/* Validate the whole set first so that a bad one changes nothing. */
-	for (struct list_node *n = set->pages.next; n != &set->pages; n = n->next) {
+	struct list_node *n;
+	list_for_each(n, &set->pages) {
 		if (++seen > set->count)
 			return PMM_ERR_BAD_SET;
 		uintptr_t addr = pmm_set_address(n);

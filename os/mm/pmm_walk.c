@@ -81,7 +81,8 @@ void pmm_for_each_free(unsigned segment, unsigned order,
 		return;
 	const struct pmm_segment *seg = &pmm.segments[segment];
 	const struct list_node *head = &seg->free_list[order];
-	for (const struct list_node *n = head->next; n != head; n = n->next) {
+	const struct list_node *n;
+	list_for_each(n, head) {
 		const struct pmm_page *page = list_entry(n, struct pmm_page, node);
 		fn(pmm_addr(seg, (size_t)(page - seg->page_array)), ctx);
 	}
