@@ -20,6 +20,14 @@
 #   make fuzz            libFuzzer on the page manager, kmalloc, page tables
 #                        and the shell (FUZZ_S seconds per target)
 #   make fuzz-build      only build the fuzz targets (build/host/fuzz/)
+#   make bench           time the page manager on the host (-O2) against a
+#                        free-list floor and a naive first fit, count its
+#                        instructions under valgrind, judge the goals of
+#                        docs/performance.md: a table, and build/bench/bench.csv
+#   make bench-build     only build the benchmark (build/bench/bench*)
+#   make bench-plot      draw build/bench/bench.csv as PNGs (gnuplot)
+#   make bench-kernel    boot both kernels built OPT=-O2, run `stress`, and
+#                        report ns per operation inside each kernel
 #   make deps            install the Debian packages the project needs
 #   make clean           remove build/
 #   make print-run-command   the QEMU command `make run` uses (for tools)
@@ -39,10 +47,13 @@
 #                        DISPLAY is set, else headless)
 #   HOST_CC=cc           the compiler of the host tests
 #   FUZZ_S=60            seconds per target for make fuzz
+#   BENCH_SIZES='4G 16G' managed memory sizes for make bench
+#   BENCH_REPEATS=5      repeats of each timing (min and median are shown)
 #   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
 #   PAGODA_FUZZ_S=8      (environment, make test) seconds per fuzz target
 
 include build.mk
+include tools/bench/bench.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \

@@ -65,6 +65,10 @@ if build "build-host-tests" make --no-print-directory host; then
 	run_host_tests
 fi
 
+# make bench at one small size: it builds, runs, and every answer is sane
+# (no timing asserted; `make bench` itself stays out of make test).
+step "bench-smoke" python3 tools/bench/smoke.py
+
 # libFuzzer: every committed input (seeds, regressions) of each target, then
 # a short fuzzing run of it (PAGODA_FUZZ_S seconds; `make fuzz` runs longer).
 if build "build-fuzz-targets" make --no-print-directory fuzz-build; then

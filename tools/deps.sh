@@ -18,6 +18,7 @@ grub-pc-bin grub-common xorriso mtools
 bochs bochsbios vgabios bochs-term bochs-x
 gdb-multiarch
 doxygen graphviz
+gnuplot-nox
 libcmocka-dev
 python3
 "

@@ -1,0 +1,52 @@
+/**
+ * @file wl_frag.c
+ * @brief Fragmentation: requests of random length, not powers of two.
+ *
+ * The trace of trace.c with request lengths drawn uniformly from 1..1056
+ * pages (three quarters of them above 256, the large path). It first fills
+ * the pool to 96% (so allocations cover all of memory, not only its low
+ * half), then runs ctx->ops steps with the target at 48%: the first ones
+ * free random allocations down to 48%, leaving holes all over memory, and
+ * the rest hover there. The result is the number of requests refused in
+ * those steps (although about half of memory is free) and the longest free
+ * run left at the end.
+ */
+#include <stdio.h>
+
+#include "bench.h"
+
+#define FRAG_MAX_PAGES 1056
+
+static size_t frag_request(struct bench_rng *rng)
+{
+	return 1 + rng_below(rng, FRAG_MAX_PAGES);
+}
+
+void wl_fragmentation(const struct wl_ctx *ctx, struct wl_result *r)
+{
+	const struct allocator *a = ctx->a;
+	struct trace t;
+
+	if (wl_setup(ctx, r))
+		return;
+	if (trace_start(&t, a, ctx->seed, 96, frag_request)) {
+		wl_fail(r, "no memory for the record");
+		return;
+	}
+	trace_warm_up(&t, a);
+	t.target = a->total_pages() * 48 / 100;
+	t.failed = 0;
+	uint64_t t0 = bench_now_ns();
+	for (size_t i = 0; i < ctx->ops; i++)
+		trace_step(&t, a);
+	r->ns = bench_now_ns() - t0;
+	r->ops = ctx->ops;
+	r->value = (double)t.failed;
+	r->unit = "failed";
+	snprintf(r->note, sizeof(r->note), "%zu refused, longest free run %zu pages", t.failed,
+		 a->longest_free_run());
+	if (t.bad_frees)
+		wl_fail(r, "a free of a live allocation failed");
+	if (trace_stop(&t, a))
+		wl_fail(r, "freeing what the trace held failed");
+}
