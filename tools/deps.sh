@@ -18,7 +18,7 @@ grub-pc-bin grub-common xorriso mtools
 bochs bochsbios vgabios bochs-term bochs-x
 gdb-multiarch
 doxygen graphviz
-gnuplot-nox
+gnuplot-nox valgrind
 libcmocka-dev
 python3
 "
