@@ -8,7 +8,8 @@
  * higher up). Sv39 (riscv64) has 3 levels, x86_64 has 4. Everything that
  * differs between the two (how many levels, how an entry is encoded, which
  * levels may hold leaves) is in a struct pt_format that the architecture
- * provides; the walk itself is written once, in os/mm/vm.c.
+ * provides (arch/include/arch.h, with the VM_* flags and sizes); the walk
+ * itself is written once, in os/mm/vm.c.
  *
  * Table pages come from the page manager (owner PMM_OWNER_PAGE_TABLE) and
  * go back to it as soon as they hold no entry.
@@ -19,18 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VM_READ 0x01   /**< readable */
-#define VM_WRITE 0x02  /**< writable */
-#define VM_EXEC 0x04   /**< executable */
-#define VM_USER 0x08   /**< reachable from user mode */
-#define VM_GLOBAL 0x10 /**< global: kept in the TLB across address-space switches */
-#define VM_DEVICE 0x20 /**< device memory: uncached where the architecture can say so */
+#include "arch.h" /* VM_* flags and sizes, struct pt_format */
 
 #define VM_MAX_LEVELS 4       /**< deepest table tree of any architecture */
 #define VM_ENTRIES 512        /**< entries per table */
-#define VM_SIZE_4K ((uintptr_t)1 << 12) /**< a page */
-#define VM_SIZE_2M ((uintptr_t)1 << 21) /**< a large page */
-#define VM_SIZE_1G ((uintptr_t)1 << 30) /**< a huge page */
 
 /** @brief Results of vm calls: 0 for success, a negative value otherwise. */
 enum vm_error {
@@ -52,32 +45,6 @@ enum vm_error {
 
 #define VM_DEMO_START ((uintptr_t)0x2000000000) /**< start of the shell's map window (128 GiB, above any RAM we map) */
 #define VM_DEMO_END ((uintptr_t)0x3000000000)   /**< end of the window (192 GiB) */
-
-/**
- * @brief How one architecture lays out its page tables.
- *
- * Level i (0 = root) indexes the virtual address with the 9 bits above
- * shift(i) = 12 + 9 * (levels - 1 - i).
- */
-struct pt_format {
-	const char *name;         /**< "Sv39", "x86_64 4-level" */
-	unsigned levels;          /**< 3 or 4 */
-	unsigned va_bits;         /**< significant virtual-address bits: 39 or 48 */
-	unsigned pa_bits;         /**< physical-address bits an entry can hold (Sv39: 56; x86_64: the CPU's MAXPHYADDR) */
-	unsigned leaf_sizes;      /**< VM_SIZE_* that may be leaves, as a mask of shifts (1 << 12 | ...) */
-	/** Encode a leaf mapping @p pa with VM_* @p flags, of size 1 << @p shift. */
-	uint64_t (*make_leaf)(uintptr_t pa, unsigned flags, unsigned shift);
-	/** Encode an entry pointing to the table at @p pa. */
-	uint64_t (*make_table)(uintptr_t pa);
-	/** Is the entry valid (present)? */
-	int (*is_present)(uint64_t entry);
-	/** Is a present entry at a level of this @p shift a leaf? */
-	int (*is_leaf)(uint64_t entry, unsigned shift);
-	/** Physical address an entry points to (table or leaf). */
-	uintptr_t (*address)(uint64_t entry);
-	/** VM_* flags of a leaf. */
-	unsigned (*flags)(uint64_t entry);
-};
 
 /** @brief An address space: the physical address of its root table. */
 struct vm_space {
@@ -109,15 +76,6 @@ struct vm_stats {
 	size_t leaves_2m;   /**< 2 MiB leaves */
 	size_t leaves_1g;   /**< 1 GiB leaves */
 };
-
-/** @brief The architecture's page-table layout (implemented in arch/). */
-const struct pt_format *arch_pt_format(void);
-
-/** @brief Make @p space the one the CPU translates with, and flush the TLB. */
-void arch_vm_activate(const struct vm_space *space);
-
-/** @brief Forget any cached translation of @p va. */
-void arch_tlb_flush(uintptr_t va);
 
 /** @brief Start afresh: forget the counters of every address space (as
  *         pmm_init() forgets every segment; host tests call both). */

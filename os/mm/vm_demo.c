@@ -17,8 +17,6 @@
 #include "vm.h"
 #include "vm_kernel.h"
 
-extern char _kernel_start[], _kernel_end[];
-
 static int in_window(uintptr_t va, size_t pages)
 {
 	return va >= VM_DEMO_START && va < VM_DEMO_END &&
