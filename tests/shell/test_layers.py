@@ -133,8 +133,10 @@ def arch_calling_an_os_function_fails_and_klib_passes():
 def files_calling_each_other_fail():
     root = tree()
     objdir = os.path.join(TMP, "obj")
-    compile_into(root, objdir, "os/mm/ping.c", "int pong(int);\nint ping(int n) { return n ? pong(n - 1) : 0; }\n")
-    compile_into(root, objdir, "os/mm/pong.c", "int ping(int);\nint pong(int n) { return n ? ping(n - 1) : 1; }\n")
+    compile_into(root, objdir, "os/mm/ping.c",
+                 "int pong(int);\nint ping(int n) { return n ? pong(n - 1) : 0; }\n")
+    compile_into(root, objdir, "os/mm/pong.c",
+                 "int ping(int);\nint pong(int n) { return n ? ping(n - 1) : 1; }\n")
     status, out = check(root, objdir)
     assert status != 0, out
     assert re.search(r"^# call cycle: os/mm/ping\.c -> os/mm/pong\.c -> os/mm/ping\.c", out,
