@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""tools/check_layers.py catches a layer that uses one above it.
+"""tools/check_layers.py, and the build, catch a layer that uses one above it.
 
 Each test copies the kernel's sources (os/, shell/, arch/, init/) into
 build/test-layers/, breaks one rule there, and checks that the tool fails
 naming the file, while the untouched copy passes. The call checks read
-objects compiled here with the host compiler from small real C files.
+objects compiled here with the host compiler from small real C files. The
+build itself refuses a wrong include: a copy of a source, compiled with
+the very command make uses, fails once it includes a higher layer's header.
 
 Usage: test_layers.py   (TAP output)
 """
@@ -141,6 +143,41 @@ def files_calling_each_other_fail():
     assert status != 0, out
     assert re.search(r"^# call cycle: os/mm/ping\.c -> os/mm/pong\.c -> os/mm/ping\.c", out,
                      re.M), out
+
+
+def compile_command(source):
+    """The command make compiles @source of the gnu riscv64 kernel with."""
+    obj = "build/riscv64/obj-gnu-O0/%s.o" % source
+    out = subprocess.run(["make", "-n", "-B", "V=1", "--no-print-directory", "ARCH=riscv64",
+                          "TOOLCHAIN=gnu", "OPT=-O0", obj], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    lines = [line for line in out.splitlines() if " -c %s " % source in line]
+    assert len(lines) == 1, out
+    return lines[0]
+
+
+def build(root, source):
+    """Compile @root's copy of @source as make would compile @source."""
+    cmd = compile_command(source).replace(" -c %s " % source,
+                                          " -c %s " % os.path.join(root, source))
+    obj = os.path.join(TMP, "build-check.o")
+    cmd = re.sub(r" -o \S+", " -o " + obj, cmd)
+    proc = subprocess.run(cmd, shell=True, cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@test
+def the_build_refuses_an_include_from_a_higher_layer():
+    root = tree()
+    for source, header in [("os/mm/vm_demo.c", "shell.h"), ("arch/riscv64/mmu.c", "vm.h"),
+                           ("os/lib/format.c", "pmm.h")]:
+        status, out = build(root, source)
+        assert status == 0, "%s does not build as it is:\n%s" % (source, out)
+        add_line(root, source, '#include "%s"' % header)
+        status, out = build(root, source)
+        assert status != 0 and header in out, "%s built with #include \"%s\":\n%s" % (
+            source, header, out)
 
 
 def main():
