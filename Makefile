@@ -6,6 +6,9 @@
 #   make test            every test: host unit tests and the shell on QEMU
 #   make host            the page manager's host unit tests (build/host/test_*)
 #   make host-clang-check  the host sources compile warning-free with clang
+#   make layers          each layer uses only the ones below it: includes, and
+#                        the calls between this ARCH's objects (tools/
+#                        check_layers.py; arch/include/arch.h has the layers)
 #   make snapshot CMDS='alloc 3; dot buddy'
 #                        run shell commands, render each `dot` to SVG/PNG
 #   make gdb             QEMU halted + gdb-multiarch stopped at kmain
@@ -57,7 +60,7 @@ include tools/bench/bench.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs doc-transcripts fuzz
+	gdb console bochs bochs-debug docs doc-transcripts fuzz layers
 
 all: kernel
 
@@ -92,6 +95,11 @@ host: deps
 
 test: deps
 	@tests/run.sh
+
+# The objects only: checking them relinks no kernel.
+layers: deps
+	@$(MAKE) --no-print-directory $(KERNEL_OBJS)
+	@python3 tools/check_layers.py --nm $(ARCH_NM) $(OBJDIR)
 
 # Each fuzz target FUZZ_S seconds; findings land in build/host/fuzz/findings/.
 FUZZ_S ?= 60

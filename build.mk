@@ -42,27 +42,51 @@ include arch/$(ARCH)/arch.mk
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 KERNEL_CFLAGS := -std=c11 $(WARNINGS) $(OPT) -g -ffreestanding -fno-builtin -nostdlib \
-	-fno-stack-protector -fno-pic -fno-omit-frame-pointer \
-	-Ios/include -Ishell -Iarch/$(ARCH) $(ARCH_CFLAGS) -MMD -MP
+	-fno-stack-protector -fno-pic -fno-omit-frame-pointer $(ARCH_CFLAGS) -MMD -MP
 
-# The kernel: everything in os/, shell/ and this arch's directory.
-KERNEL_SRCS := $(wildcard os/*/*.c) $(wildcard shell/*.c) $(ARCH_SRCS)
+# The layers, bottom to top (arch/include/arch.h explains them). Each
+# directory sees only the headers of the layers it may use, so a wrong
+# #include fails to compile; tools/check_layers.py (make layers) checks
+# the includes and the calls between the layers.
+#   kernel library  os/lib       its own headers, and the machine's
+#   machine         arch/ARCH    the interface, its own, the kernel library
+#   OS              os/          its own, the kernel library, the machine
+#   shell           shell/       its own and everything below
+#   composition     init/        everything but an arch's private headers
+INC_KLIB := -Ios/lib/include -Iarch/include
+INC_ARCH := -Iarch/include -Iarch/$(ARCH) -Ios/lib/include
+INC_OS := -Ios/include -Ios/lib/include -Iarch/include
+INC_SHELL := -Ishell $(INC_OS)
+INC_INIT := -Ishell $(INC_OS)
+# The include flags of source file $(1), by its directory.
+layer_includes = $(strip \
+	$(if $(filter os/lib/%,$(1)),$(INC_KLIB), \
+	$(if $(filter os/%,$(1)),$(INC_OS), \
+	$(if $(filter arch/%,$(1)),$(INC_ARCH), \
+	$(if $(filter shell/%,$(1)),$(INC_SHELL), \
+	$(if $(filter init/%,$(1)),$(INC_INIT), \
+	$(error $(1): which layer is this directory in? See build.mk)))))))
+
+# The kernel: everything in os/, shell/, init/ and this arch's directory.
+KERNEL_SRCS := $(wildcard os/*/*.c) $(wildcard shell/*.c) $(wildcard init/*.c) $(ARCH_SRCS)
 KERNEL_OBJS := $(patsubst %,$(OBJDIR)/%.o,$(KERNEL_SRCS))
 
 # Recompile when the flags change (OPT=..., a new warning), not only the sources.
+KERNEL_FLAGS_ALL := $(ARCH_CC) $(KERNEL_CFLAGS) | $(INC_KLIB) | $(INC_ARCH) | $(INC_OS) | \
+	$(INC_SHELL) | $(INC_INIT)
 $(OBJDIR)/cflags.stamp: FORCE
 	@mkdir -p $(OBJDIR)
-	@echo '$(ARCH_CC) $(KERNEL_CFLAGS)' | cmp -s - $@ || echo '$(ARCH_CC) $(KERNEL_CFLAGS)' > $@
+	@echo '$(KERNEL_FLAGS_ALL)' | cmp -s - $@ || echo '$(KERNEL_FLAGS_ALL)' > $@
 
 $(OBJDIR)/%.c.o: %.c $(OBJDIR)/cflags.stamp
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(ARCH_CC) $(KERNEL_CFLAGS) -c $< -o $@
+	$(Q)$(ARCH_CC) $(KERNEL_CFLAGS) $(call layer_includes,$<) -c $< -o $@
 
 $(OBJDIR)/%.S.o: %.S $(OBJDIR)/cflags.stamp
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)
-	$(Q)$(ARCH_CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+	$(Q)$(ARCH_CC) $(KERNEL_CFLAGS) $(call layer_includes,$<) -D__ASSEMBLY__ -c $< -o $@
 
 # Relink when the toolchain or OPT changes, even if no source did: the
 # kernel is always build/$(ARCH)/kernel.elf, whichever objects made it.
@@ -86,8 +110,11 @@ $(KERNEL_SYM): $(KERNEL)
 HOST_CC ?= cc
 HOST_BUILD := build/host
 HOST_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
+# Host code sees the OS's headers (and, for the page-table formats, the
+# machine interface); a test reaches an arch's header by its path.
+HOST_INCLUDES := $(INC_OS)
 HOST_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer $(HOST_SANITIZE) \
-	-Ios/include -MMD -MP
+	$(HOST_INCLUDES) -MMD -MP
 # The host library: the page manager and the allocator layer above it
 # (plain C; the vm layer needs an architecture and stays in the kernels).
 PMM_SRCS := $(wildcard os/mm/pmm*.c) $(wildcard os/mm/memm*.c) os/lib/progress.c
@@ -118,7 +145,7 @@ $(HOST_BUILD)/test_vm: $(HOST_BUILD)/os/mm/vm.c.o $(HOST_BUILD)/os/mm/vm_check.c
 HOST_CHECK_SRCS := $(PMM_SRCS) os/mm/vm.c os/mm/vm_check.c arch/riscv64/pt.c arch/x86_64/pt.c $(wildcard tests/host/*.c)
 host-clang-check:
 	$(Q)for f in $(HOST_CHECK_SRCS); do \
-		clang -std=c11 $(WARNINGS) -Ios/include -fsyntax-only $$f || exit 1; \
+		clang -std=c11 $(WARNINGS) $(HOST_INCLUDES) -fsyntax-only $$f || exit 1; \
 	done
 
 -include $(PMM_HOST_OBJS:.o=.d)
@@ -137,13 +164,14 @@ FUZZ_CC := clang
 FUZZ_BUILD := $(HOST_BUILD)/fuzz
 FUZZ_TARGETS := fuzz_pmm fuzz_memm fuzz_vm fuzz_shell
 FUZZ_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ios/include -Ishell -MMD -MP
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(INC_SHELL) -MMD -MP
 
 FUZZ_PMM_SRCS := $(wildcard os/mm/pmm*.c) os/lib/progress.c
 FUZZ_MEMM_SRCS := $(FUZZ_PMM_SRCS) $(wildcard os/mm/memm*.c)
 FUZZ_VM_SRCS := $(FUZZ_PMM_SRCS) os/mm/vm.c os/mm/vm_check.c arch/riscv64/pt.c arch/x86_64/pt.c
 # The shell on the host: everything but the C library's functions, the boot
-# (main.c) and the machine, which tests/fuzz/fuzz_shell.c stands in for.
+# (init/main.c, os/kernel/boot.c) and the machine, which tests/fuzz/fuzz_shell.c
+# stands in for.
 FUZZ_SHELL_SRCS := $(FUZZ_MEMM_SRCS) $(wildcard os/mm/vm*.c) $(wildcard shell/*.c) \
 	os/kernel/fault.c os/kernel/stress.c os/lib/console.c os/lib/format.c os/lib/mem_range.c \
 	arch/x86_64/pt.c

@@ -112,6 +112,12 @@ for arch in riscv64 x86_64; do
 	done
 done
 
+# Each layer uses only the layers below it: the includes of every source,
+# the calls between the objects of both gnu -O0 kernels (built above); and
+# the checker catches a broken rule.
+step "layers" python3 tools/check_layers.py build/riscv64/obj-gnu-O0 build/x86_64/obj-gnu-O0
+step "layers-tool" python3 tests/shell/test_layers.py
+
 # The gnu kernels are in place: every transcript in README.md and docs/ must
 # still be what they print (make doc-transcripts rewrites them), and the
 # checker must catch a doc that is not.

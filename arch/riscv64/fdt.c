@@ -92,6 +92,81 @@ struct level {
 	int reported;
 };
 
+/* A walk in progress: the open nodes, the root at depth 0. */
+struct walk {
+	struct level stack[FDT_MAX_DEPTH + 1];
+	int depth; /* -1 outside the root */
+	void (*fn)(const struct fdt_node *node, void *ctx);
+	void *ctx;
+};
+
+/* Report the node at the current depth once: its properties are all read. */
+static void report_current(struct walk *w)
+{
+	if (w->depth > FDT_MAX_DEPTH)
+		return;
+	struct level *l = &w->stack[w->depth];
+	if (l->reported)
+		return;
+	if (w->depth > 0) /* the root is no node of interest */
+		w->fn(&l->node, w->ctx);
+	l->reported = 1;
+}
+
+/* BEGIN_NODE: the parent is complete; open a child named @name. */
+static void begin_node(struct walk *w, const char *name)
+{
+	if (w->depth >= 0)
+		report_current(w);
+	if (++w->depth > FDT_MAX_DEPTH)
+		return; /* too deep: read past it, report nothing */
+	struct level *l = &w->stack[w->depth];
+	memset(l, 0, sizeof(*l));
+	if (w->depth > 0) {
+		const struct level *parent = &w->stack[w->depth - 1];
+		for (int i = 0; i < w->depth - 1; i++)
+			l->node.path[i] = parent->node.path[i];
+		l->node.path[w->depth - 1] = name;
+		l->node.address_cells = parent->child_address_cells;
+		l->node.size_cells = parent->child_size_cells;
+	}
+	l->node.depth = w->depth;
+	/* Defaults from the devicetree specification. */
+	l->child_address_cells = 2;
+	l->child_size_cells = 1;
+}
+
+/* END_NODE: report a node that had no children, and close it. */
+static int end_node(struct walk *w)
+{
+	if (w->depth < 0)
+		return -1;
+	report_current(w);
+	w->depth--;
+	return 0;
+}
+
+/* PROP: keep the properties the kernel reads, of the node being read. */
+static void add_property(struct walk *w, const char *name, const uint8_t *value, uint32_t len)
+{
+	if (w->depth < 0 || w->depth > FDT_MAX_DEPTH)
+		return;
+	struct level *l = &w->stack[w->depth];
+	if (strcmp(name, "reg") == 0) {
+		l->node.reg = value;
+		l->node.reg_len = len;
+	} else if (strcmp(name, "compatible") == 0) {
+		l->node.compatible = (const char *)value;
+		l->node.compatible_len = len;
+	} else if (strcmp(name, "device_type") == 0) {
+		l->node.device_type = (const char *)value;
+	} else if (strcmp(name, "#address-cells") == 0 && len == 4) {
+		l->child_address_cells = be32(value);
+	} else if (strcmp(name, "#size-cells") == 0 && len == 4) {
+		l->child_size_cells = be32(value);
+	}
+}
+
 int fdt_walk(const void *dtb, void (*fn)(const struct fdt_node *node, void *ctx), void *ctx)
 {
 	const struct fdt_header *h = dtb;
@@ -100,8 +175,7 @@ int fdt_walk(const void *dtb, void (*fn)(const struct fdt_node *node, void *ctx)
 	const uint8_t *p = (const uint8_t *)dtb + be32(&h->off_dt_struct);
 	const uint8_t *end = p + be32(&h->size_dt_struct);
 	const char *strings = (const char *)dtb + be32(&h->off_dt_strings);
-	struct level stack[FDT_MAX_DEPTH + 1];
-	int depth = -1; /* the root is depth 0 */
+	struct walk w = { .depth = -1, .fn = fn, .ctx = ctx };
 
 	while (p + 4 <= end) {
 		uint32_t token = be32(p);
@@ -109,63 +183,25 @@ int fdt_walk(const void *dtb, void (*fn)(const struct fdt_node *node, void *ctx)
 		switch (token) {
 		case FDT_BEGIN_NODE: {
 			const char *name = (const char *)p;
-			p += (strlen(name) + 4) & ~(size_t)3;
-			if (depth >= 0 && depth <= FDT_MAX_DEPTH && !stack[depth].reported) {
-				if (depth > 0)
-					fn(&stack[depth].node, ctx);
-				stack[depth].reported = 1;
-			}
-			if (++depth > FDT_MAX_DEPTH)
-				break; /* too deep: read past it, report nothing */
-			struct level *l = &stack[depth];
-			memset(l, 0, sizeof(*l));
-			if (depth > 0) {
-				for (int i = 0; i < depth - 1; i++)
-					l->node.path[i] = stack[depth - 1].node.path[i];
-				l->node.path[depth - 1] = name;
-				l->node.address_cells = stack[depth - 1].child_address_cells;
-				l->node.size_cells = stack[depth - 1].child_size_cells;
-			}
-			l->node.depth = depth;
-			/* Defaults from the devicetree specification. */
-			l->child_address_cells = 2;
-			l->child_size_cells = 1;
+			p += (strlen(name) + 4) & ~(size_t)3; /* name, NUL, padding to 4 bytes */
+			begin_node(&w, name);
 			break;
 		}
 		case FDT_END_NODE:
-			if (depth < 0)
+			if (end_node(&w) != 0)
 				return -1;
-			if (depth <= FDT_MAX_DEPTH && depth > 0 && !stack[depth].reported)
-				fn(&stack[depth].node, ctx);
-			depth--;
 			break;
 		case FDT_PROP: {
-			uint32_t len = be32(p), nameoff = be32(p + 4);
-			const uint8_t *value = p + 8;
-			const char *name = strings + nameoff;
-			p = value + ((len + 3) & ~(uint32_t)3);
-			if (depth < 0 || depth > FDT_MAX_DEPTH)
-				break;
-			struct level *l = &stack[depth];
-			if (strcmp(name, "reg") == 0) {
-				l->node.reg = value;
-				l->node.reg_len = len;
-			} else if (strcmp(name, "compatible") == 0) {
-				l->node.compatible = (const char *)value;
-				l->node.compatible_len = len;
-			} else if (strcmp(name, "device_type") == 0) {
-				l->node.device_type = (const char *)value;
-			} else if (strcmp(name, "#address-cells") == 0 && len == 4) {
-				l->child_address_cells = be32(value);
-			} else if (strcmp(name, "#size-cells") == 0 && len == 4) {
-				l->child_size_cells = be32(value);
-			}
+			uint32_t len = be32(p);
+			const char *name = strings + be32(p + 4);
+			add_property(&w, name, p + 8, len);
+			p += 8 + ((len + 3) & ~(uint32_t)3);
 			break;
 		}
 		case FDT_NOP:
 			break;
 		case FDT_END:
-			return depth == -1 ? 0 : -1;
+			return w.depth == -1 ? 0 : -1;
 		default:
 			return -1;
 		}

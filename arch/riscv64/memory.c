@@ -9,9 +9,8 @@
  */
 #include "arch.h"
 #include "fdt.h"
+#include "mem_range.h"
 #include "riscv.h"
-
-extern char _kernel_start[], _kernel_end[];
 
 static const void *boot_dtb;
 static struct mem_range devices[BOOT_MEMORY_MAX];

@@ -12,9 +12,9 @@ const struct pt_format *arch_pt_format(void)
 	return sv39_format();
 }
 
-void arch_vm_activate(const struct vm_space *space)
+void arch_vm_activate(uintptr_t root)
 {
-	csr_write(satp, SATP_SV39 | (space->root >> 12));
+	csr_write(satp, SATP_SV39 | (root >> PAGE_SHIFT));
 	__asm__ volatile("sfence.vma" ::: "memory");
 }
 

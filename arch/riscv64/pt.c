@@ -9,8 +9,8 @@
  * Plain C with no instruction of the machine (those are in mmu.c), so the
  * host tests run the walker over this very encoding.
  */
+#include "arch.h"
 #include "pt_sv39.h"
-#include "vm.h"
 
 #define PTE_V (1u << 0)
 #define PTE_R (1u << 1)
@@ -21,13 +21,14 @@
 #define PTE_A (1u << 6)
 #define PTE_D (1u << 7)
 #define PTE_PPN_SHIFT 10
-#define PPN_MASK ((1ull << 44) - 1)
+#define PPN_BITS 44 /* a physical page number: 56-bit addresses */
+#define PPN_MASK ((1ull << PPN_BITS) - 1)
 
 static uint64_t make_leaf(uintptr_t pa, unsigned flags, unsigned shift)
 {
 	(void)shift;
 	/* A and D set up front: no fault the first time a page is used. */
-	uint64_t e = PTE_V | PTE_A | PTE_D | ((uint64_t)(pa >> 12) << PTE_PPN_SHIFT);
+	uint64_t e = PTE_V | PTE_A | PTE_D | ((uint64_t)(pa >> PAGE_SHIFT) << PTE_PPN_SHIFT);
 	if (flags & VM_READ)
 		e |= PTE_R;
 	if (flags & VM_WRITE)
@@ -43,7 +44,7 @@ static uint64_t make_leaf(uintptr_t pa, unsigned flags, unsigned shift)
 
 static uint64_t make_table(uintptr_t pa)
 {
-	return PTE_V | ((uint64_t)(pa >> 12) << PTE_PPN_SHIFT);
+	return PTE_V | ((uint64_t)(pa >> PAGE_SHIFT) << PTE_PPN_SHIFT);
 }
 
 static int is_present(uint64_t e)
@@ -59,7 +60,7 @@ static int is_leaf(uint64_t e, unsigned shift)
 
 static uintptr_t address(uint64_t e)
 {
-	return (uintptr_t)((e >> PTE_PPN_SHIFT) & PPN_MASK) << 12;
+	return (uintptr_t)((e >> PTE_PPN_SHIFT) & PPN_MASK) << PAGE_SHIFT;
 }
 
 static unsigned flags(uint64_t e)
@@ -73,7 +74,7 @@ static const struct pt_format sv39 = {
 	.name = "Sv39",
 	.levels = 3,
 	.va_bits = 39,
-	.pa_bits = 56, /* a 44-bit page number */
+	.pa_bits = PPN_BITS + PAGE_SHIFT,
 	.leaf_sizes = VM_SIZE_4K | VM_SIZE_2M | VM_SIZE_1G,
 	.make_leaf = make_leaf,
 	.make_table = make_table,

@@ -1,6 +1,7 @@
 /**
  * @file start.c
- * @brief riscv_start(): from OpenSBI's hand-over to kmain().
+ * @brief riscv_start(): from OpenSBI's hand-over to kmain(), and power-off
+ *        with its status if it returns.
  */
 #include "arch.h"
 #include "fdt.h"
@@ -36,7 +37,7 @@ _Noreturn void riscv_start(unsigned long hartid, const void *dtb)
 	kprintf("riscv64: hart %lu, device tree at %p (%u bytes)\n", hartid, dtb,
 		fdt_size(dtb));
 	boot_memory_init(dtb);
-	kmain();
+	arch_poweroff(kmain());
 }
 
 const char *arch_name(void)

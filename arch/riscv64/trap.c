@@ -1,13 +1,22 @@
 /**
  * @file trap.c
  * @brief Supervisor traps. The kernel takes no interrupts, so a trap is an
- *        exception: page and access faults go to fault_handle() (which
- *        abandons the shell command), anything else is a bug and panics,
- *        which ends QEMU with a non-zero status instead of hanging.
+ *        exception: page and access faults go to the handler the OS set with
+ *        arch_set_fault_handler() (which abandons the shell command),
+ *        anything else is a bug and panics, which ends QEMU with a non-zero
+ *        status instead of hanging.
  */
-#include "fault.h"
+#include "arch.h"
 #include "kprintf.h"
 #include "riscv.h"
+
+/* scause values of the faults the OS handles (privileged spec, table 4.2). */
+#define SCAUSE_INSTRUCTION_ACCESS_FAULT 1
+#define SCAUSE_LOAD_ACCESS_FAULT 5
+#define SCAUSE_STORE_ACCESS_FAULT 7 /* store or AMO */
+#define SCAUSE_INSTRUCTION_PAGE_FAULT 12
+#define SCAUSE_LOAD_PAGE_FAULT 13
+#define SCAUSE_STORE_PAGE_FAULT 15 /* store or AMO */
 
 /** @brief Registers saved by trap_entry.S: x0..x31, x0's slot unused. */
 struct trap_frame {
@@ -15,6 +24,8 @@ struct trap_frame {
 };
 
 extern char trap_entry[];
+
+static arch_fault_handler fault_handler;
 
 static const char *cause_name(uint64_t cause)
 {
@@ -36,20 +47,40 @@ void trap_init(void)
 	csr_write(stvec, (uintptr_t)trap_entry);
 }
 
+void arch_set_fault_handler(arch_fault_handler handler)
+{
+	fault_handler = handler;
+}
+
+/* The fault just taken: an @access, denied by the firmware or by a page table. */
+static int fault_here(struct arch_fault *fault, enum fault_access access, int firmware)
+{
+	*fault = (struct arch_fault){ access, csr_read(stval), csr_read(sepc), firmware };
+	return 1;
+}
+
+/* Is @cause a page fault or access fault? Then fill in @fault. */
+static int describe_fault(uint64_t cause, struct arch_fault *fault)
+{
+	switch (cause) {
+	case SCAUSE_INSTRUCTION_PAGE_FAULT: return fault_here(fault, FAULT_EXECUTE, 0);
+	case SCAUSE_LOAD_PAGE_FAULT: return fault_here(fault, FAULT_READ, 0);
+	case SCAUSE_STORE_PAGE_FAULT: return fault_here(fault, FAULT_WRITE, 0);
+	case SCAUSE_INSTRUCTION_ACCESS_FAULT: return fault_here(fault, FAULT_EXECUTE, 1);
+	case SCAUSE_LOAD_ACCESS_FAULT: return fault_here(fault, FAULT_READ, 1);
+	case SCAUSE_STORE_ACCESS_FAULT: return fault_here(fault, FAULT_WRITE, 1);
+	default: return 0;
+	}
+}
+
 /** @brief Called by trap_entry.S with the saved registers. */
 void trap_handler(struct trap_frame *frame)
 {
 	uint64_t cause = csr_read(scause);
-	uintptr_t addr = csr_read(stval), pc = csr_read(sepc);
+	struct arch_fault fault;
 
-	switch (cause) {
-	case 12: fault_handle(FAULT_EXECUTE, addr, pc, 0);      /* instruction page fault */
-	case 13: fault_handle(FAULT_READ, addr, pc, 0);         /* load page fault */
-	case 15: fault_handle(FAULT_WRITE, addr, pc, 0);        /* store page fault */
-	case 1: fault_handle(FAULT_EXECUTE, addr, pc, 1);       /* instruction access fault */
-	case 5: fault_handle(FAULT_READ, addr, pc, 1);          /* load access fault */
-	case 7: fault_handle(FAULT_WRITE, addr, pc, 1);         /* store access fault */
-	}
+	if (fault_handler != NULL && describe_fault(cause, &fault))
+		fault_handler(&fault); /* does not return when it can handle it */
 	panic("trap: %s (scause 0x%lx) at 0x%lx (pc 0x%lx, sp 0x%lx)", cause_name(cause),
 	      (unsigned long)cause, (unsigned long)csr_read(stval),
 	      (unsigned long)csr_read(sepc), (unsigned long)frame->regs[2]);

@@ -16,7 +16,7 @@
  * page-directory-pointer table covers 512 GiB.
  */
 #include "kprintf.h"
-#include "memory.h"
+#include "mem_range.h"
 #include "x86.h"
 
 #define PAGE_SIZE 4096

@@ -8,6 +8,7 @@
  * kernel's own tables exist (boot_map.c).
  */
 #include "arch.h"
+#include "mem_range.h"
 #include "x86.h"
 
 #define MB2_TAG_MMAP 6
@@ -21,8 +22,6 @@ struct mb2_mmap_entry {
 	uint64_t addr, len;
 	uint32_t type, reserved;
 };
-
-extern char _kernel_start[], _kernel_end[];
 
 void arch_boot_memory(struct boot_memory *m)
 {

@@ -10,8 +10,8 @@
  * Plain C with no instruction of the machine (those are in mmu.c), so the
  * host tests run the walker over this very encoding.
  */
+#include "arch.h"
 #include "pt_x86_64.h"
-#include "vm.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
@@ -23,7 +23,8 @@
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
 #define PTE_NX (1ull << 63)
-#define ADDRESS_MASK 0x000ffffffffff000ull
+#define ADDRESS_MASK 0x000ffffffffff000ull /* bits 12..51: the physical address */
+#define PAGE_SHIFT 12 /* a 4 KiB page; larger leaves have PS set */
 
 static uint64_t make_leaf(uintptr_t pa, unsigned flags, unsigned shift)
 {
@@ -38,7 +39,7 @@ static uint64_t make_leaf(uintptr_t pa, unsigned flags, unsigned shift)
 		e |= PTE_PCD | PTE_PWT;
 	if (!(flags & VM_EXEC))
 		e |= PTE_NX;
-	if (shift > 12)
+	if (shift > PAGE_SHIFT)
 		e |= PTE_PS;
 	return e;
 }
@@ -56,7 +57,7 @@ static int is_present(uint64_t e)
 
 static int is_leaf(uint64_t e, unsigned shift)
 {
-	return shift == 12 || (e & PTE_PS) != 0;
+	return shift == PAGE_SHIFT || (e & PTE_PS) != 0;
 }
 
 static uintptr_t address(uint64_t e)

@@ -5,7 +5,7 @@
 #ifndef PAGODA_X86_PT_X86_64_H
 #define PAGODA_X86_PT_X86_64_H
 
-#include "vm.h"
+#include "arch.h"
 
 /** @brief The 4-level description the walker uses. */
 const struct pt_format *x86_64_format(void);

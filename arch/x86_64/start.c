@@ -1,6 +1,7 @@
 /**
  * @file start.c
- * @brief x86_start(): from boot.S in long mode to kmain().
+ * @brief x86_start(): from boot.S in long mode to kmain(), and power-off
+ *        with its status if it returns.
  */
 #include "arch.h"
 #include "kprintf.h"
@@ -27,7 +28,7 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
 			from_dsdt ? "from the DSDT" : "0, the DSDT has none");
 	else
 		kprintf("x86_64: no ACPI found: poweroff will halt instead\n");
-	kmain();
+	arch_poweroff(kmain());
 }
 
 const char *arch_name(void)

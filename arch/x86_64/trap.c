@@ -3,15 +3,16 @@
  * @brief The interrupt descriptor table and the exception handler.
  *
  * Interrupts stay disabled (the kernel polls its devices), so anything that
- * arrives here is a CPU exception. A page fault goes to fault_handle(),
- * which abandons the shell command; anything else is a bug: panic() prints
+ * arrives here is a CPU exception. A page fault goes to the handler the OS
+ * set with arch_set_fault_handler(), which abandons the shell command;
+ * anything else is a bug: panic() prints
  * the reason and exits QEMU with a non-zero status instead of letting a
  * triple fault reboot the machine.
  *
  * Every exception runs on its own stack (IST1 of the TSS), so a fault on
  * the boot stack's guard page can still be reported.
  */
-#include "fault.h"
+#include "arch.h"
 #include "io.h"
 #include "kprintf.h"
 #include "x86.h"
@@ -38,6 +39,7 @@ struct idt_gate {
 #define KERNEL_CODE 0x08
 #define TSS_SELECTOR 0x18
 #define GATE_INTERRUPT 0x8e /* present, ring 0, 64-bit interrupt gate */
+#define VECTOR_PAGE_FAULT 14 /* #PF: CR2 holds the address, the error code says why */
 #define PF_WRITE (1u << 1)
 #define PF_FETCH (1u << 4)
 
@@ -54,6 +56,7 @@ struct tss {
 
 extern const uint64_t isr_table[32];
 extern uint64_t gdt64_tss[2];
+static arch_fault_handler fault_handler;
 static struct idt_gate idt[32];
 static struct tss tss;
 static uint8_t exception_stack[8192] __attribute__((aligned(16)));
@@ -99,13 +102,19 @@ void idt_init(void)
 	outb(0xa1, 0xff);
 }
 
+void arch_set_fault_handler(arch_fault_handler handler)
+{
+	fault_handler = handler;
+}
+
 void x86_trap(struct trap_frame *frame)
 {
-	if (frame->vector == 14) {
+	if (frame->vector == VECTOR_PAGE_FAULT && fault_handler != NULL) {
 		enum fault_access access = (frame->error & PF_FETCH)   ? FAULT_EXECUTE
 					   : (frame->error & PF_WRITE) ? FAULT_WRITE
 								       : FAULT_READ;
-		fault_handle(access, read_cr2(), frame->rip, 0);
+		struct arch_fault fault = { access, read_cr2(), frame->rip, 0 };
+		fault_handler(&fault); /* does not return when it can handle it */
 	}
 	const char *name = names[frame->vector & 31] ? names[frame->vector & 31] : "reserved";
 	panic("exception %lu: %s (error 0x%lx) at 0x%lx (pc 0x%lx, rsp 0x%lx)",

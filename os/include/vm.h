@@ -8,7 +8,8 @@
  * higher up). Sv39 (riscv64) has 3 levels, x86_64 has 4. Everything that
  * differs between the two (how many levels, how an entry is encoded, which
  * levels may hold leaves) is in a struct pt_format that the architecture
- * provides; the walk itself is written once, in os/mm/vm.c.
+ * provides (arch/include/arch.h, with the VM_* flags and sizes); the walk
+ * itself is written once, in os/mm/vm.c.
  *
  * Table pages come from the page manager (holder PMM_HOLDER_PAGE_TABLE) and
  * go back to it as soon as they hold no entry.
@@ -19,23 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VM_READ 0x01   /**< readable */
-#define VM_WRITE 0x02  /**< writable */
-#define VM_EXEC 0x04   /**< executable */
-#define VM_USER 0x08   /**< reachable from user mode */
-#define VM_GLOBAL 0x10 /**< global: kept in the TLB across address-space switches */
-#define VM_DEVICE 0x20 /**< device memory: uncached where the architecture can say so */
+#include "arch.h" /* VM_* flags and sizes, struct pt_format */
 
 #define VM_MAX_LEVELS 4       /**< deepest table tree of any architecture */
-#define VM_PAGE_SHIFT 12      /**< a page is 1 << 12 bytes: the last level's shift */
-#define VM_INDEX_BITS 9       /**< address bits each level indexes its table with */
 #define VM_ENTRIES (1u << VM_INDEX_BITS) /**< entries per table (512) */
-#define VM_SHIFT_4K VM_PAGE_SHIFT                       /**< shift of a page (12) */
-#define VM_SHIFT_2M (VM_SHIFT_4K + VM_INDEX_BITS)       /**< shift of a large page (21) */
-#define VM_SHIFT_1G (VM_SHIFT_2M + VM_INDEX_BITS)       /**< shift of a huge page (30) */
-#define VM_SIZE_4K ((uintptr_t)1 << VM_SHIFT_4K) /**< a page */
-#define VM_SIZE_2M ((uintptr_t)1 << VM_SHIFT_2M) /**< a large page */
-#define VM_SIZE_1G ((uintptr_t)1 << VM_SHIFT_1G) /**< a huge page */
 
 /** @brief Results of vm calls: 0 for success, a negative value otherwise. */
 enum vm_error {
@@ -67,32 +55,6 @@ enum vm_error {
 #define VM_DEMO_PAGES (VM_DEMO_SIZE / VM_SIZE_4K)    /**< pages in the window */
 /** "0x2000000000-0x3000000000", for messages and help */
 #define VM_DEMO_TEXT VM_TEXT(VM_DEMO_START_HEX) "-" VM_TEXT(VM_DEMO_END_HEX)
-
-/**
- * @brief How one architecture lays out its page tables.
- *
- * Level i (0 = root) indexes the virtual address with the 9 bits above
- * shift(i) = 12 + 9 * (levels - 1 - i).
- */
-struct pt_format {
-	const char *name;         /**< "Sv39", "x86_64 4-level" */
-	unsigned levels;          /**< 3 or 4 */
-	unsigned va_bits;         /**< significant virtual-address bits: 39 or 48 */
-	unsigned pa_bits;         /**< physical-address bits an entry can hold (Sv39: 56; x86_64: the CPU's MAXPHYADDR) */
-	unsigned leaf_sizes;      /**< VM_SIZE_* that may be leaves, as a mask of shifts (1 << 12 | ...) */
-	/** Encode a leaf mapping @p pa with VM_* @p flags, of size 1 << @p shift. */
-	uint64_t (*make_leaf)(uintptr_t pa, unsigned flags, unsigned shift);
-	/** Encode an entry pointing to the table at @p pa. */
-	uint64_t (*make_table)(uintptr_t pa);
-	/** Is the entry valid (present)? */
-	int (*is_present)(uint64_t entry);
-	/** Is a present entry at a level of this @p shift a leaf? */
-	int (*is_leaf)(uint64_t entry, unsigned shift);
-	/** Physical address an entry points to (table or leaf). */
-	uintptr_t (*address)(uint64_t entry);
-	/** VM_* flags of a leaf. */
-	unsigned (*flags)(uint64_t entry);
-};
 
 /** @brief An address space: the physical address of its root table. */
 struct vm_space {
@@ -145,15 +107,6 @@ struct vm_stats {
 	size_t leaves_2m;   /**< 2 MiB leaves */
 	size_t leaves_1g;   /**< 1 GiB leaves */
 };
-
-/** @brief The architecture's page-table layout (implemented in arch/). */
-const struct pt_format *arch_pt_format(void);
-
-/** @brief Make @p space the one the CPU translates with, and flush the TLB. */
-void arch_vm_activate(const struct vm_space *space);
-
-/** @brief Forget any cached translation of @p va. */
-void arch_tlb_flush(uintptr_t va);
 
 /** @brief Start afresh: forget the counters of every address space (as
  *         pmm_init() forgets every segment; host tests call both). */

@@ -5,7 +5,7 @@
 #ifndef PAGODA_VM_KERNEL_H
 #define PAGODA_VM_KERNEL_H
 
-#include "memory.h"
+#include "arch.h"
 #include "vm.h"
 
 /** @brief The address space the kernel runs in once vm_kernel_init() is done. */

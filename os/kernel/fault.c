@@ -49,15 +49,20 @@ static const char *explain(enum fault_access access, uintptr_t addr, int firmwar
 	       : access == FAULT_WRITE ? "write not permitted" : "execute not permitted";
 }
 
-_Noreturn void fault_handle(enum fault_access access, uintptr_t addr, uintptr_t pc, int firmware)
+_Noreturn void fault_handle(const struct arch_fault *fault)
 {
-	const char *what = explain(access, addr, firmware);
+	const char *what = explain(fault->access, fault->addr, fault->firmware);
 	struct arch_jmp_buf *resume = recovery;
 
 	if (resume == NULL)
 		panic("fault: %s at 0x%lx (pc 0x%lx) outside any command", what,
-		      (unsigned long)addr, (unsigned long)pc);
-	last = (struct fault_report){ what, addr, pc };
+		      (unsigned long)fault->addr, (unsigned long)fault->pc);
+	last = (struct fault_report){ what, fault->addr, fault->pc };
 	recovery = NULL;
 	arch_longjmp(resume, 1);
+}
+
+void fault_init(void)
+{
+	arch_set_fault_handler(fault_handle);
 }

@@ -2,7 +2,7 @@
  * @file mem_range.c
  * @brief Usable memory = RAM minus reserved ranges, shared by every arch.
  */
-#include "memory.h"
+#include "mem_range.h"
 
 int mem_range_add(struct mem_range *list, size_t *count, uintptr_t start,
 		  uintptr_t end, const char *what)

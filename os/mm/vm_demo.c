@@ -18,8 +18,6 @@
 #include "vm.h"
 #include "vm_kernel.h"
 
-extern char _kernel_start[], _kernel_end[];
-
 int vm_demo_contains(uintptr_t va, size_t pages)
 {
 	uintptr_t page = va & ~(VM_SIZE_4K - 1);

@@ -11,12 +11,9 @@
  * - device registers mapped as devices.
  * Demonstration mappings from the shell go elsewhere: see vm_demo.c.
  */
-#include "memory.h"
+#include "arch.h"
 #include "vm.h"
 #include "vm_kernel.h"
-
-extern char _kernel_start[], _etext[], _erodata[], _kernel_end[];
-extern char boot_stack_guard[];
 
 struct vm_space kernel_space;
 
@@ -81,7 +78,7 @@ int vm_kernel_init(const struct boot_memory *m)
 				 VM_READ | VM_WRITE | VM_DEVICE, m->devices[i].what);
 	if (err != VM_OK)
 		return err;
-	arch_vm_activate(&kernel_space);
+	arch_vm_activate(kernel_space.root);
 	return VM_OK;
 }
 

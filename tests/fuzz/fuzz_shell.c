@@ -17,7 +17,8 @@
  * peek, poke and exec would touch host memory at kernel addresses, so the
  * link wraps them (--wrap): what the real command would read or write
  * inside the buffer it does; where the MMU would fault, the wrapper raises
- * the fault through the kernel's own fault_handle(), as a trap handler does.
+ * the fault through the handler the kernel registered with
+ * arch_set_fault_handler(), as a trap handler does.
  */
 #include <setjmp.h>
 #include <string.h>
@@ -67,9 +68,9 @@ const struct pt_format *arch_pt_format(void)
 	return x86_64_format();
 }
 
-void arch_vm_activate(const struct vm_space *space)
+void arch_vm_activate(uintptr_t root)
 {
-	(void)space;
+	(void)root;
 }
 
 void arch_tlb_flush(uintptr_t va)
@@ -92,6 +93,23 @@ uint64_t arch_time_ns(void)
 int arch_debug_break(void)
 {
 	return 0;
+}
+
+static arch_fault_handler fault_handler;
+
+void arch_set_fault_handler(arch_fault_handler handler)
+{
+	fault_handler = handler;
+}
+
+/* Where the MMU would fault: call the kernel's handler, as a trap does. */
+static _Noreturn void raise_fault(enum fault_access access, uintptr_t addr, uintptr_t pc)
+{
+	struct arch_fault fault = { access, addr, pc, 0 };
+	FUZZ_CHECK(fault_handler != NULL, "no fault handler registered");
+	fault_handler(&fault);
+	FUZZ_CHECK(0, "the fault handler returned");
+	abort();
 }
 
 void arch_boot_memory(struct boot_memory *memory)
@@ -262,7 +280,7 @@ void __wrap_cmd_peek(int argc, char **argv)
 		return;
 	}
 	if (!w.mapped)
-		fault_handle(FAULT_READ, va, (uintptr_t)__real_cmd_peek, 0);
+		raise_fault(FAULT_READ, va, (uintptr_t)__real_cmd_peek);
 	if (w.pa == va && host_memory(va)) {
 		__real_cmd_peek(argc, argv);
 		return;
@@ -288,7 +306,7 @@ void __wrap_cmd_poke(int argc, char **argv)
 		return;
 	}
 	if (!w.mapped || !(w.flags & VM_WRITE))
-		fault_handle(FAULT_WRITE, va, (uintptr_t)__real_cmd_poke, 0);
+		raise_fault(FAULT_WRITE, va, (uintptr_t)__real_cmd_poke);
 	if (host_memory(w.pa))
 		memcpy((void *)w.pa, &value, 8);
 	kprintf("0x%lx: 0x%016lx written\n", (unsigned long)va, (unsigned long)value);
@@ -302,7 +320,7 @@ void __wrap_cmd_exec(int argc, char **argv)
 		__real_cmd_exec(argc, argv);
 		return;
 	}
-	fault_handle(FAULT_EXECUTE, va, va, 0);
+	raise_fault(FAULT_EXECUTE, va, va);
 }
 
 /* stress runs as typed, but at most STRESS_CAP operations: an input may
@@ -350,6 +368,7 @@ static void boot(void)
 	memory.nr_ram = 1;
 	memory.ram[0] = (struct mem_range){ arena, arena + ARENA_SIZE, "arena" };
 	FUZZ_CHECK(vm_kernel_init(&memory) == VM_OK, "kernel page tables");
+	fault_init();
 
 	memcpy(arena_saved, (void *)arena, ARENA_SIZE);
 	copy_kstate(kstate_saved, (volatile uint64_t *)__kstate_start);

@@ -46,9 +46,9 @@ const struct pt_format *arch_pt_format(void)
 	return current;
 }
 
-void arch_vm_activate(const struct vm_space *s)
+void arch_vm_activate(uintptr_t root)
 {
-	(void)s;
+	(void)root;
 }
 
 void arch_tlb_flush(uintptr_t va)

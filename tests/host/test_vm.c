@@ -17,9 +17,9 @@ const struct pt_format *arch_pt_format(void)
 	return current;
 }
 
-void arch_vm_activate(const struct vm_space *space)
+void arch_vm_activate(uintptr_t root)
 {
-	(void)space;
+	(void)root;
 }
 
 void arch_tlb_flush(uintptr_t va)

@@ -249,11 +249,11 @@ def panic_prints_its_reason_and_exits_qemu_nonzero():
         while not os.path.exists(sock):
             assert qemu.poll() is None, "QEMU exited early"
             time.sleep(0.05)
-        with open("os/kernel/main.c") as f:
+        with open("os/kernel/boot.c") as f:
             line = [n for n, text in enumerate(f, 1) if "if (pmm_segment_count() == 0)" in text][0]
         setup = ["set architecture i386:x86-64"] if ARCH == "x86_64" else []
         brk = "hbreak" if ARCH == "x86_64" else "break"
-        commands = setup + ["target remote " + sock, "%s main.c:%d" % (brk, line), "continue",
+        commands = setup + ["target remote " + sock, "%s boot.c:%d" % (brk, line), "continue",
                             "set var pmm.nr_segments = 0", "continue"]
         subprocess.run(["gdb-multiarch", "-q", "-nx", "-batch"] +
                        [a for c in commands for a in ("-ex", c)] + [os.path.join(b, "kernel.elf")],

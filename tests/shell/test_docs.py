@@ -87,7 +87,7 @@ def a_stale_source_line_in_a_gdb_transcript_fails():
                       guide, re.M | re.S)
     assert block, "no riscv64 gdb transcript in docs/debugging.md"
     good = block.group(0)
-    bad, old, new = bump(good, r"at os/kernel/main\.c:(\d+)$")
+    bad, old, new = bump(good, r"at init/main\.c:(\d+)$")
     status, out = tool("--check", copy("gdb-good.md", good), copy("gdb-bad.md", bad))
     assert status != 0, out
     assert re.search(r"^ok 1 - build/test-docs/gdb-good\.md:1 transcript$", out, re.M), out

@@ -1,12 +1,14 @@
 /**
- * @file main.c
- * @brief kmain(): from a working console to the shell prompt.
+ * @file boot.c
+ * @brief The boot steps kmain() (init/main.c) runs, each saying in the boot
+ *        log what it found: the memory map, the page manager's segments,
+ *        the kernel's page tables.
  */
 #include "arch.h"
+#include "boot.h"
 #include "kprintf.h"
-#include "memory.h"
+#include "mem_range.h"
 #include "pmm.h"
-#include "shell.h"
 #include "vm.h"
 #include "vm_kernel.h"
 
@@ -40,8 +42,7 @@ static void print_range(const char *kind, const struct mem_range *r)
 		r->what ? r->what : "");
 }
 
-/* Hand every usable range to the page manager, and say what happened. */
-static void memory_init(void)
+void memory_init(void)
 {
 	arch_boot_memory(&boot_memory);
 	kprintf("memory map:\n");
@@ -77,8 +78,7 @@ static void memory_init(void)
 		pmm_segment_count(), plural(pmm_segment_count()));
 }
 
-/* Switch to the kernel's own page tables (W^X, guard page, devices). */
-static void paging_init(void)
+void paging_init(void)
 {
 	struct vm_stats st;
 	int err = vm_kernel_init(&boot_memory);
@@ -89,12 +89,4 @@ static void paging_init(void)
 		arch_pt_format()->name, (unsigned long)st.table_pages,
 		(unsigned long)st.leaves_4k, (unsigned long)st.leaves_2m,
 		(unsigned long)st.leaves_1g);
-}
-
-_Noreturn void kmain(void)
-{
-	kprintf("\nPagoda on %s\n", arch_name());
-	memory_init();
-	paging_init();
-	shell_run();
 }

@@ -1,0 +1,221 @@
+/**
+ * @file arch.h
+ * @brief The machine interface: everything an architecture provides, and
+ *        the one function it calls.
+ *
+ * Each arch/NAME/ directory implements every function below; os/, shell/
+ * and init/ reach the machine only through them, and never ask which
+ * architecture they run on. This header includes only C's freestanding
+ * headers, so it can be read (and compiled) on its own.
+ *
+ * The layers, bottom to top (tools/check_layers.py enforces them):
+ *
+ *   kernel library  os/lib: kprintf(), panic(), ksnprintf(), memcpy(),
+ *                   strlen(), mem_range_add(), ... (headers in
+ *                   os/lib/include). Like AbstractMachine's klib it sits
+ *                   beside the machine: the arch code may use it, and it
+ *                   prints through arch_console_putc().
+ *   machine         arch/NAME: this interface. It calls nothing of the OS:
+ *                   the OS hands it what it needs (arch_set_fault_handler()),
+ *                   and the start-up calls kmain().
+ *   OS              os/: page manager, page tables, allocators, faults.
+ *   shell           shell/: the commands, above the OS.
+ *   composition     init/main.c: kmain() wires the layers together.
+ *
+ * Boot order: the arch's assembly entry sets up a stack (and on x86_64,
+ * long mode); its C start-up finds the console and memory, installs its
+ * trap handlers, then runs arch_poweroff(kmain()).
+ */
+#ifndef PAGODA_MACHINE_INTERFACE_H
+#define PAGODA_MACHINE_INTERFACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- the program the machine runs ---- */
+
+/**
+ * @brief The kernel's C entry (init/main.c), called once by the arch
+ *        start-up, which powers off with its result if it ever returns.
+ * @return the exit status for arch_poweroff() (0 = success)
+ */
+int kmain(void);
+
+/** @brief Short name of the architecture and machine, for the banner. */
+const char *arch_name(void);
+
+/* ---- console ---- */
+
+/** @brief Write one byte to the console (no newline translation). */
+void arch_console_putc(char c);
+
+/** @brief Read one byte from the console, or -1 if none is waiting. */
+int arch_console_getc(void);
+
+/* ---- memory discovery ---- */
+
+#define BOOT_MEMORY_MAX 32 /**< ranges of each kind the kernel keeps */
+
+/** @brief A range of physical addresses [start, end) with a label. */
+struct mem_range {
+	uintptr_t start;  /**< first byte */
+	uintptr_t end;    /**< one past the last byte */
+	const char *what; /**< what it is, for the boot log */
+};
+
+/** @brief Memory as the firmware and boot loader describe it. */
+struct boot_memory {
+	struct mem_range ram[BOOT_MEMORY_MAX];      /**< RAM ranges */
+	size_t nr_ram;                              /**< how many */
+	struct mem_range reserved[BOOT_MEMORY_MAX]; /**< not to be handed out */
+	size_t nr_reserved;                         /**< how many */
+	struct mem_range devices[BOOT_MEMORY_MAX];  /**< device registers the kernel uses */
+	size_t nr_devices;                          /**< how many */
+};
+
+/**
+ * @brief Describe physical memory as the firmware reported it: every RAM
+ *        range, and every range inside RAM that the kernel must not hand out
+ *        (firmware, kernel image, boot information, ...).
+ */
+void arch_boot_memory(struct boot_memory *memory);
+
+/* ---- kernel image layout ---- */
+
+/*
+ * Defined by each arch's linker.ld (and boot stack by its entry code), in
+ * this address order: text [_kernel_start, _etext), read-only data
+ * [_etext, _erodata), data, the boot stack's guard page at
+ * boot_stack_guard, the boot stack and bss, up to _kernel_end. All are
+ * page aligned. Only their addresses mean anything.
+ */
+extern char _kernel_start[];    /**< first byte of the image (text) */
+extern char _etext[];           /**< end of text, start of read-only data */
+extern char _erodata[];         /**< end of read-only data, start of data */
+extern char boot_stack_guard[]; /**< the page below the boot stack, never mapped */
+extern char _kernel_end[];      /**< one past the image's last byte */
+
+/* ---- paging format ---- */
+
+#define VM_READ 0x01   /**< readable */
+#define VM_WRITE 0x02  /**< writable */
+#define VM_EXEC 0x04   /**< executable */
+#define VM_USER 0x08   /**< reachable from user mode */
+#define VM_GLOBAL 0x10 /**< global: kept in the TLB across address-space switches */
+#define VM_DEVICE 0x20 /**< device memory: uncached where the architecture can say so */
+
+#define VM_PAGE_SHIFT 12      /**< a page is 1 << 12 bytes: the last level's shift */
+#define VM_INDEX_BITS 9       /**< address bits each level indexes its table with */
+#define VM_SHIFT_4K VM_PAGE_SHIFT                       /**< shift of a page (12) */
+#define VM_SHIFT_2M (VM_SHIFT_4K + VM_INDEX_BITS)       /**< shift of a large page (21) */
+#define VM_SHIFT_1G (VM_SHIFT_2M + VM_INDEX_BITS)       /**< shift of a huge page (30) */
+#define VM_SIZE_4K ((uintptr_t)1 << VM_SHIFT_4K) /**< a page */
+#define VM_SIZE_2M ((uintptr_t)1 << VM_SHIFT_2M) /**< a large page */
+#define VM_SIZE_1G ((uintptr_t)1 << VM_SHIFT_1G) /**< a huge page */
+
+/**
+ * @brief How one architecture lays out its page tables.
+ *
+ * A page table is a tree of 4 KiB tables of 512 entries. Level i (0 = root)
+ * indexes the virtual address with the 9 bits above
+ * shift(i) = 12 + 9 * (levels - 1 - i).
+ */
+struct pt_format {
+	const char *name;         /**< "Sv39", "x86_64 4-level" */
+	unsigned levels;          /**< 3 or 4 */
+	unsigned va_bits;         /**< significant virtual-address bits: 39 or 48 */
+	unsigned pa_bits;         /**< physical-address bits an entry can hold (Sv39: 56; x86_64: the CPU's MAXPHYADDR) */
+	unsigned leaf_sizes;      /**< VM_SIZE_* that may be leaves, as a mask of shifts (1 << 12 | ...) */
+	/** Encode a leaf mapping @p pa with VM_* @p flags, of size 1 << @p shift. */
+	uint64_t (*make_leaf)(uintptr_t pa, unsigned flags, unsigned shift);
+	/** Encode an entry pointing to the table at @p pa. */
+	uint64_t (*make_table)(uintptr_t pa);
+	/** Is the entry valid (present)? */
+	int (*is_present)(uint64_t entry);
+	/** Is a present entry at a level of this @p shift a leaf? */
+	int (*is_leaf)(uint64_t entry, unsigned shift);
+	/** Physical address an entry points to (table or leaf). */
+	uintptr_t (*address)(uint64_t entry);
+	/** VM_* flags of a leaf. */
+	unsigned (*flags)(uint64_t entry);
+};
+
+/** @brief The architecture's page-table layout. */
+const struct pt_format *arch_pt_format(void);
+
+/** @brief Translate with the page tables whose root table is at physical
+ *         address @p root from now on, and flush the TLB. */
+void arch_vm_activate(uintptr_t root);
+
+/** @brief Forget any cached translation of @p va. */
+void arch_tlb_flush(uintptr_t va);
+
+/* ---- traps ---- */
+
+/** @brief What the faulting instruction tried to do. */
+enum fault_access {
+	FAULT_READ,
+	FAULT_WRITE,
+	FAULT_EXECUTE,
+};
+
+/** @brief A page fault or access fault, as the machine reports it. */
+struct arch_fault {
+	enum fault_access access; /**< what was attempted */
+	uintptr_t addr;           /**< the address it was attempted at */
+	uintptr_t pc;             /**< the faulting instruction */
+	int firmware;             /**< 1: an access fault (memory the firmware denies); 0: a page fault */
+};
+
+/**
+ * @brief Called by the trap handler on a page or access fault. It should
+ *        not return (it resumes elsewhere or panics); if it does, the fault
+ *        is fatal as any other trap.
+ */
+typedef void (*arch_fault_handler)(const struct arch_fault *fault);
+
+/**
+ * @brief Hand page and access faults to @p handler (NULL: none). Until a
+ *        handler is set, and for every other trap, the machine panics with
+ *        the trap's description.
+ */
+void arch_set_fault_handler(arch_fault_handler handler);
+
+/* ---- power ---- */
+
+/** @brief Switch the machine off; QEMU exits with @p status (0 = success). */
+_Noreturn void arch_poweroff(int status);
+
+/* ---- time ---- */
+
+/**
+ * @brief Nanoseconds since some moment at boot: a monotonic clock, for
+ *        progress reports and rates (as exact as the machine's timer).
+ */
+uint64_t arch_time_ns(void);
+
+/* ---- setjmp ---- */
+
+/** @brief Registers a function keeps across calls, saved by arch_setjmp(). */
+struct arch_jmp_buf {
+	uint64_t regs[14]; /**< arch-specific layout */
+};
+
+/**
+ * @brief Save the caller's context; returns 0, and again (with the value
+ *        given to arch_longjmp()) when something jumps back to it.
+ */
+int arch_setjmp(struct arch_jmp_buf *buf) __attribute__((returns_twice));
+
+/** @brief Resume the context saved in @p buf, making arch_setjmp() return @p value. */
+_Noreturn void arch_longjmp(struct arch_jmp_buf *buf, int value);
+
+/* ---- debug break ---- */
+
+/**
+ * @brief Stop in an attached debugger if the machine has a way to.
+ * @return 1 if a stop was requested, 0 if this machine has none
+ */
+int arch_debug_break(void);
+
+#endif
