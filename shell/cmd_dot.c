@@ -10,7 +10,7 @@
 #include "kprintf.h"
 #include "pmm.h"
 #include "pt_fold.h"
-#include "string.h"
+#include "kstring.h"
 #include "vm.h"
 #include "vm_kernel.h"
 

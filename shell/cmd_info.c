@@ -6,7 +6,7 @@
 #include "kprintf.h"
 #include "memm.h"
 #include "pmm.h"
-#include "string.h"
+#include "kstring.h"
 #include "vm.h"
 #include "vm_kernel.h"
 

@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "kprintf.h"
 #include "memm.h"
-#include "string.h"
+#include "kstring.h"
 
 void cmd_kmalloc(int argc, char **argv)
 {

@@ -11,7 +11,7 @@
 #include "list.h"
 #include "pmm.h"
 #include "progress.h"
-#include "string.h"
+#include "kstring.h"
 
 #define MAX_SETS 32
 

@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "kprintf.h"
 #include "pmm.h"
-#include "string.h"
+#include "kstring.h"
 
 void cmd_poison(int argc, char **argv)
 {

@@ -5,7 +5,7 @@
 #include "arch.h"
 #include "commands.h"
 #include "kprintf.h"
-#include "string.h"
+#include "kstring.h"
 
 void cmd_help(int argc, char **argv)
 {

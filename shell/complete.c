@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "complete.h"
 #include "kprintf.h"
-#include "string.h"
+#include "kstring.h"
 
 /* A set id is a candidate if "#<id>" starts with the word. */
 struct id_match {

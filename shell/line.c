@@ -18,7 +18,7 @@
 #include "keys.h"
 #include "kprintf.h"
 #include "shell.h"
-#include "string.h"
+#include "kstring.h"
 
 #define HISTORY_SIZE 16
 #define CTRL(c) ((c) & 0x1f)

@@ -8,7 +8,7 @@
 #include "kprintf.h"
 #include "commands.h"
 #include "shell.h"
-#include "string.h"
+#include "kstring.h"
 
 void shell_error(const char *fmt, ...)
 {

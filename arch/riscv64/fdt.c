@@ -8,7 +8,7 @@
  * child begins or when it ends: that is when fdt_walk() reports it.
  */
 #include "fdt.h"
-#include "string.h"
+#include "kstring.h"
 
 #define FDT_MAGIC 0xd00dfeed
 #define FDT_BEGIN_NODE 1

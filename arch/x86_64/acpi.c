@@ -9,7 +9,7 @@
  * 0 is the value used when the DSDT does not say.
  */
 #include "io.h"
-#include "string.h"
+#include "kstring.h"
 #include "x86.h"
 
 #define SLP_EN (1 << 13)

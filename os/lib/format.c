@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "kprintf.h"
-#include "string.h"
+#include "kstring.h"
 
 /* How many bytes an integer argument takes, from its l, ll or z prefix. */
 enum arg_size { ARG_INT, ARG_LONG, ARG_LONG_LONG, ARG_SIZE_T };

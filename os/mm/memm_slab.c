@@ -9,7 +9,7 @@
  */
 #include "memm_internal.h"
 #include "pmm.h"
-#include "string.h"
+#include "kstring.h"
 
 #define BITMAP_WORDS 4 /* 256 bits: enough for 4096 / 32 objects */
 

@@ -14,7 +14,7 @@
 #include "vm.h"
 #include "pmm.h"
 #include "progress.h"
-#include "string.h"
+#include "kstring.h"
 
 static struct vm_stats stats;
 

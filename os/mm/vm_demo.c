@@ -14,7 +14,7 @@
 #include "kassert.h"
 #include "pmm.h"
 #include "progress.h"
-#include "string.h"
+#include "kstring.h"
 #include "vm.h"
 #include "vm_kernel.h"
 

@@ -7,14 +7,11 @@
 #   build/bench/bench-count  for counting instructions under valgrind, built
 #                            for x86-64-v3 on x86_64 (valgrind 3.19 cannot run
 #                            AVX-512 code, so never -march=native)
-# The benchmark's own files see os/include only through -iquote: the
-# kernel's string.h must not hide the C library's.
 
 BENCH_BUILD := build/bench
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 BENCH_PMM_SRCS := $(PMM_SRCS)
 BENCH_INCLUDES := $(filter -I%,$(HOST_CFLAGS))
-BENCH_QUOTE := $(patsubst -I%,-iquote %,$(BENCH_INCLUDES))
 BENCH_CFLAGS := -std=c11 $(WARNINGS) -O2 -g -MMD -MP
 BENCH_COUNT_MARCH := $(if $(filter x86_64,$(shell uname -m)),-march=x86-64-v3,)
 
@@ -23,7 +20,7 @@ define bench_flavour
 $(BENCH_BUILD)/$(1)/tools/bench/%.c.o: tools/bench/%.c tools/bench/bench.mk
 	@mkdir -p $$(dir $$@)
 	$$(call say,BENCHCC,$$<)
-	$$(Q)$$(HOST_CC) $$(BENCH_CFLAGS) $(2) $$(BENCH_QUOTE) -c $$< -o $$@
+	$$(Q)$$(HOST_CC) $$(BENCH_CFLAGS) $(2) $$(BENCH_INCLUDES) -c $$< -o $$@
 
 $(BENCH_BUILD)/$(1)/%.c.o: %.c tools/bench/bench.mk
 	@mkdir -p $$(dir $$@)

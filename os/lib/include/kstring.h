@@ -1,9 +1,11 @@
 /**
- * @file string.h
- * @brief The few C library string functions the kernel uses.
+ * @file kstring.h
+ * @brief The kernel's own memset, strcmp and friends: the few C library
+ *        string functions it uses (named kstring.h so that no reader takes
+ *        it for the C library's <string.h>).
  */
-#ifndef PAGODA_STRING_H
-#define PAGODA_STRING_H
+#ifndef PAGODA_KSTRING_H
+#define PAGODA_KSTRING_H
 
 #include <stddef.h>
 

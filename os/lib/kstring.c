@@ -1,11 +1,11 @@
 /**
- * @file string.c
+ * @file kstring.c
  * @brief memset and friends: the compiler may call these even when the
  *        kernel does not, so a freestanding kernel must provide them.
  */
 #include <stdint.h>
 
-#include "string.h"
+#include "kstring.h"
 
 void *memset(void *dst, int value, size_t n)
 {
