@@ -117,6 +117,8 @@ done
 # the checker catches a broken rule.
 step "layers" python3 tools/check_layers.py build/riscv64/obj-gnu-O0 build/x86_64/obj-gnu-O0
 step "layers-tool" python3 tests/shell/test_layers.py
+# docs/README.md, the map of the code, names every source file and no gone one.
+step "code-map" python3 tools/check_code_map.py
 
 # The gnu kernels are in place: every transcript in README.md and docs/ must
 # still be what they print (make doc-transcripts rewrites them), and the

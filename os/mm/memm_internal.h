@@ -1,6 +1,6 @@
 /**
  * @file memm_internal.h
- * @brief Shared inside os/mm/memm*.c: the allocator types' constructors.
+ * @brief Shared inside os/mm/memm*.c: what each allocator type provides (struct allocator_ops).
  */
 #ifndef PAGODA_MEMM_INTERNAL_H
 #define PAGODA_MEMM_INTERNAL_H

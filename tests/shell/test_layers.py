@@ -180,6 +180,31 @@ def the_build_refuses_an_include_from_a_higher_layer():
             source, header, out)
 
 
+def code_map(root):
+    """Run tools/check_code_map.py on @root (a tree() with docs/ copied in)."""
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "check_code_map.py"),
+                           "--root", root], capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@test
+def the_code_map_must_name_every_file_and_no_gone_one():
+    root = tree()
+    shutil.copytree(os.path.join(ROOT, "docs"), os.path.join(root, "docs"))
+    for top in ("tests", "tools"):  # the page names some of their files too
+        os.symlink(os.path.join(ROOT, top), os.path.join(root, top))
+    status, out = code_map(root)
+    assert status == 0, "the real code map fails:\n" + out
+    with open(os.path.join(root, "os", "mm", "pmm_new.c"), "w") as f:
+        f.write("/* a file nobody put on the map */\n")
+    status, out = code_map(root)
+    assert status != 0 and "os/mm/pmm_new.c: not on the page" in out, out
+    os.remove(os.path.join(root, "os", "mm", "pmm_new.c"))
+    os.remove(os.path.join(root, "shell", "parse.c"))
+    status, out = code_map(root)
+    assert status != 0 and "shell/parse.c: no such file" in out, out
+
+
 def main():
     return tap.main(TESTS, __doc__, sys.modules[__name__], arch="riscv64")
 
