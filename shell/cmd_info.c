@@ -9,6 +9,7 @@
 #include "kstring.h"
 #include "vm.h"
 #include "vm_kernel.h"
+#include "vm_lazy.h"
 
 void cmd_meminfo(int argc, char **argv)
 {
@@ -33,6 +34,10 @@ void cmd_meminfo(int argc, char **argv)
 			(unsigned long)info.array_start, (unsigned long)info.array_pages,
 			plural(info.array_pages));
 	}
+	size_t lazy_reserved, lazy_present;
+	vm_lazy_count(&lazy_reserved, &lazy_present);
+	kprintf("lazy pages reserved: %lu\n", (unsigned long)lazy_reserved);
+	kprintf("lazy pages present: %lu\n", (unsigned long)lazy_present);
 }
 
 /* One row of the buddy table: a label, then one number per order. The

@@ -7,13 +7,15 @@
  * window, into pages that are free (nothing uses them: that is the
  * use-after-free that `poison on` catches), or where the page tables
  * forbid the write (so that it faults); exec only jumps where executing is
- * forbidden.
+ * forbidden. Touching a lazy page faults once, and the fault handler maps
+ * it: the access then runs again, unaware.
  */
 #include "commands.h"
 #include "kprintf.h"
 #include "pmm.h"
 #include "vm.h"
 #include "vm_kernel.h"
+#include "vm_lazy.h"
 
 /* Parse an 8-byte-aligned address in the address space, or say why not. */
 static int parse_target(const char *word, uintptr_t *va, struct vm_walk *walk)
@@ -79,7 +81,10 @@ void cmd_exec(int argc, char **argv)
 
 	if (!parse_target(argv[1], &va, &walk))
 		return;
-	if (walk.mapped && (walk.flags & VM_EXEC)) {
+	struct vm_lazy_range lazy;
+	/* An executable lazy page would be mapped, full of zeros, and run. */
+	if ((walk.mapped && (walk.flags & VM_EXEC)) ||
+	    (!walk.mapped && vm_lazy_find(va, &lazy) && (lazy.flags & VM_EXEC))) {
 		shell_error("0x%lx is executable: exec only jumps where executing faults",
 			    (unsigned long)va);
 		return;

@@ -1,6 +1,7 @@
 /**
  * @file cmd_vm.c
- * @brief map, unmap, vtop and pt: the kernel's page tables, typed.
+ * @brief map, unmap, vtop and pt: the kernel's page tables, typed; and
+ *        `map ... lazy`, pages that arrive on their first access.
  */
 #include "commands.h"
 #include "kprintf.h"
@@ -9,6 +10,7 @@
 #include "kstring.h"
 #include "vm.h"
 #include "vm_kernel.h"
+#include "vm_lazy.h"
 
 static int parse_flags(const char *word, unsigned *flags)
 {
@@ -49,21 +51,35 @@ void cmd_map(int argc, char **argv)
 	uintptr_t va, pa = 0;
 	size_t pages;
 	unsigned flags = VM_READ | VM_WRITE;
-	int auto_pages = 1;
+	int auto_pages = 1, lazy = 0;
 
 	if (!parse_va_pages(argv, &va, &pages))
 		return;
 	for (int i = 3; i < argc; i++) {
 		if (i == 3 && strcmp(argv[i], "auto") == 0)
 			continue;
+		if (i == 3 && strcmp(argv[i], "lazy") == 0) {
+			lazy = 1;
+			continue;
+		}
 		if (i == 3 && parse_address(argv[i], &pa)) {
 			auto_pages = 0;
 			continue;
 		}
 		if (!parse_flags(argv[i], &flags)) {
-			shell_error("'%s' is not 0x<pa>, auto, or one of r rw rx rwx", argv[i]);
+			shell_error("'%s' is not 0x<pa>, auto, lazy, or one of r rw rx rwx", argv[i]);
 			return;
 		}
+	}
+	if (lazy) {
+		int err = vm_demo_reserve(va, pages, flags);
+		if (err != VM_OK) {
+			shell_error("cannot map 0x%lx: %s", (unsigned long)va, vm_strerror(err));
+			return;
+		}
+		kprintf("reserved %lu lazy pages at 0x%lx\n", (unsigned long)pages,
+			(unsigned long)va);
+		return;
 	}
 	int err = vm_demo_map(va, pages, auto_pages, pa, flags);
 	if (err == VM_ERR_NO_MEMORY) {
@@ -98,10 +114,12 @@ void cmd_unmap(int argc, char **argv)
 			    (unsigned long)(pages - done), (unsigned long)where);
 		return;
 	}
-	if (err == VM_ERR_NOT_MAPPED || err == VM_ERR_LARGE_PAGE) {
+	if (err == VM_ERR_NOT_MAPPED || err == VM_ERR_LARGE_PAGE || err == VM_ERR_RESERVED) {
 		shell_error("cannot unmap 0x%lx: 0x%lx %s", (unsigned long)va, (unsigned long)where,
 			    err == VM_ERR_NOT_MAPPED ? "is not mapped"
-						     : "is in a large page that reaches outside the range");
+			    : err == VM_ERR_LARGE_PAGE
+				    ? "is in a large page that reaches outside the range"
+				    : "is in a lazy reservation that reaches outside the range");
 		return;
 	}
 	if (err != VM_OK) {
@@ -110,6 +128,18 @@ void cmd_unmap(int argc, char **argv)
 	}
 	kprintf("unmapped %lu pages at 0x%lx\n", (unsigned long)pages, (unsigned long)va);
 }
+
+void shell_lazy_no_memory(uintptr_t va)
+{
+	size_t tables, needed = vm_lazy_pages_needed(va, &tables);
+	shell_error("cannot map lazy page 0x%lx: not enough free memory: %lu page%s needed "
+		    "(%lu for page tables), %lu free", (unsigned long)(va & ~(VM_SIZE_4K - 1)),
+		    (unsigned long)needed, plural(needed), (unsigned long)tables,
+		    (unsigned long)pmm_free_page_count());
+}
+
+/* What vtop and pt say of a page reserved by `map ... lazy` but absent. */
+#define LAZY_ABSENT "reserved, not present (a lazy page: its first access maps it)"
 
 /* Refuse a non-canonical address (printing why); 1 if it may be walked. */
 int shell_canonical(uintptr_t va)
@@ -154,6 +184,12 @@ void cmd_vtop(int argc, char **argv)
 	if (!shell_canonical(va))
 		return;
 	vm_translate(&kernel_space, va, &walk);
+	if (!walk.mapped && vm_lazy_find(va, NULL)) {
+		kprintf("0x%lx -> " LAZY_ABSENT "\n", (unsigned long)va);
+		for (unsigned i = 0; i < walk.nr_steps; i++)
+			print_step(&walk.steps[i]);
+		return;
+	}
 	if (!walk.mapped) {
 		shell_error("0x%lx is not mapped (no entry at level %u)", (unsigned long)va,
 			    walk.nr_steps - 1);
@@ -194,6 +230,19 @@ static void print_run(const struct pt_run *r, void *ctx)
 		pt_size_text(r->size), flags, (unsigned long)r->pa);
 }
 
+/* After the tables: the lazy reservations, which no table holds. */
+static void print_reservations(void)
+{
+	struct vm_lazy_range r;
+	for (size_t i = 0; vm_lazy_get(i, &r); i++) {
+		char flags[8];
+		pt_flags_text(r.flags, flags);
+		kprintf("lazy 0x%lx-0x%lx %lu page%s %s reserved\n", (unsigned long)r.va,
+			(unsigned long)(r.va + r.pages * VM_SIZE_4K), (unsigned long)r.pages,
+			plural(r.pages), flags);
+	}
+}
+
 void cmd_pt(int argc, char **argv)
 {
 	uintptr_t va;
@@ -210,6 +259,7 @@ void cmd_pt(int argc, char **argv)
 			(unsigned long)st.table_pages, plural(st.table_pages), info.va_bits,
 			info.pa_bits);
 		pt_fold_visit(&fold, 0, UINTPTR_MAX);
+		print_reservations();
 		return;
 	}
 	if (!parse_address(argv[1], &va)) {
@@ -225,6 +275,8 @@ void cmd_pt(int argc, char **argv)
 		print_step(&walk.steps[i]);
 	if (walk.mapped)
 		kprintf("0x%lx -> 0x%lx\n", (unsigned long)va, (unsigned long)walk.pa);
+	else if (vm_lazy_find(va, NULL))
+		kprintf("0x%lx is " LAZY_ABSENT "\n", (unsigned long)va);
 	else
 		kprintf("0x%lx is not mapped\n", (unsigned long)va);
 }

@@ -33,6 +33,8 @@ void cmd_poison(int argc, char **argv);   /**< `poison [on|off]` */
 void report_poison(void);
 /** @brief 1 if @p va is canonical; otherwise print why it is refused, 0. */
 int shell_canonical(uintptr_t va);
+/** @brief Print why touching the lazy page of @p va failed: no free page. */
+void shell_lazy_no_memory(uintptr_t va);
 /** @brief Print the buddy block tree as a Graphviz digraph (dot buddy). */
 void dot_buddy(void);
 /** @brief Call @p fn with the id of each live scattered set (for Tab). */

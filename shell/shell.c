@@ -105,8 +105,11 @@ static void run_line(char *line)
 	shell_command_starts();
 	if (run_guarded()) {
 		const struct fault_report *f = fault_last();
-		kprintf("fault: %s at 0x%lx (pc 0x%lx)\n", f->what, (unsigned long)f->addr,
-			(unsigned long)f->pc);
+		if (f->error) /* a lazy page found no free page: nothing changed */
+			shell_lazy_no_memory(f->addr);
+		else
+			kprintf("fault: %s at 0x%lx (pc 0x%lx)\n", f->what, (unsigned long)f->addr,
+				(unsigned long)f->pc);
 	}
 	report_poison();
 }

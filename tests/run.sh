@@ -85,6 +85,7 @@ for arch in riscv64 x86_64; do
 			step "shell-$arch-$toolchain" python3 tests/shell/test_shell.py --arch $arch
 			step "line-$arch-$toolchain" python3 tests/shell/test_line.py --arch $arch
 			step "vm-$arch-$toolchain" python3 tests/shell/test_vm.py --arch $arch
+			step "lazy-$arch-$toolchain" python3 tests/shell/test_lazy.py --arch $arch
 			step "memm-$arch-$toolchain" python3 tests/shell/test_memm.py --arch $arch
 			step "stress-$arch-$toolchain" python3 tests/shell/test_stress.py --arch $arch
 			step "aids-$arch-$toolchain" python3 tests/shell/test_aids.py --arch $arch
@@ -107,6 +108,7 @@ for arch in riscv64 x86_64; do
 			TOOLCHAIN="$toolchain" OPT=-O2 && [ $toolchain = $o2_suites ]; then
 			step "shell-$arch-$toolchain-O2" python3 tests/shell/test_shell.py --arch $arch
 			step "vm-$arch-$toolchain-O2" python3 tests/shell/test_vm.py --arch $arch
+			step "lazy-$arch-$toolchain-O2" python3 tests/shell/test_lazy.py --arch $arch
 			step "memm-$arch-$toolchain-O2" python3 tests/shell/test_memm.py --arch $arch
 		fi
 	done

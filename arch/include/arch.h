@@ -168,11 +168,13 @@ struct arch_fault {
 };
 
 /**
- * @brief Called by the trap handler on a page or access fault. It should
- *        not return (it resumes elsewhere or panics); if it does, the fault
- *        is fatal as any other trap.
+ * @brief Called by the trap handler on a page or access fault.
+ * @return 1 when it has resolved the fault (say, mapped the missing page):
+ *         the trap handler then returns to the faulting instruction, which
+ *         runs again. Otherwise it should not return (it resumes elsewhere
+ *         or panics); if it returns 0, the fault is fatal as any other trap.
  */
-typedef void (*arch_fault_handler)(const struct arch_fault *fault);
+typedef int (*arch_fault_handler)(const struct arch_fault *fault);
 
 /**
  * @brief Hand page and access faults to @p handler (NULL: none). Until a

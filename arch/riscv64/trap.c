@@ -2,7 +2,8 @@
  * @file trap.c
  * @brief Supervisor traps. The kernel takes no interrupts, so a trap is an
  *        exception: page and access faults go to the handler the OS set with
- *        arch_set_fault_handler() (which abandons the shell command),
+ *        arch_set_fault_handler() (which maps a lazy page and has the
+ *        instruction run again, or abandons the shell command),
  *        anything else is a bug and panics, which ends QEMU with a non-zero
  *        status instead of hanging.
  */
@@ -79,8 +80,10 @@ void trap_handler(struct trap_frame *frame)
 	uint64_t cause = csr_read(scause);
 	struct arch_fault fault;
 
-	if (fault_handler != NULL && describe_fault(cause, &fault))
-		fault_handler(&fault); /* does not return when it can handle it */
+	/* Resolved (a lazy page now mapped): sret to sepc, the faulting
+	 * instruction, with every register as it was. */
+	if (fault_handler != NULL && describe_fault(cause, &fault) && fault_handler(&fault))
+		return;
 	panic("trap: %s (scause 0x%lx) at 0x%lx (pc 0x%lx, sp 0x%lx)", cause_name(cause),
 	      (unsigned long)cause, (unsigned long)csr_read(stval),
 	      (unsigned long)csr_read(sepc), (unsigned long)frame->regs[2]);

@@ -4,7 +4,8 @@
  *
  * Interrupts stay disabled (the kernel polls its devices), so anything that
  * arrives here is a CPU exception. A page fault goes to the handler the OS
- * set with arch_set_fault_handler(), which abandons the shell command;
+ * set with arch_set_fault_handler(), which maps a lazy page and has the
+ * instruction run again, or abandons the shell command;
  * anything else is a bug: panic() prints
  * the reason and exits QEMU with a non-zero status instead of letting a
  * triple fault reboot the machine.
@@ -114,7 +115,10 @@ void x86_trap(struct trap_frame *frame)
 					   : (frame->error & PF_WRITE) ? FAULT_WRITE
 								       : FAULT_READ;
 		struct arch_fault fault = { access, read_cr2(), frame->rip, 0 };
-		fault_handler(&fault); /* does not return when it can handle it */
+		/* Resolved (a lazy page now mapped): iretq to rip, the faulting
+		 * instruction, with every register as it was. */
+		if (fault_handler(&fault))
+			return;
 	}
 	const char *name = names[frame->vector & 31] ? names[frame->vector & 31] : "reserved";
 	panic("exception %lu: %s (error 0x%lx) at 0x%lx (pc 0x%lx, rsp 0x%lx)",

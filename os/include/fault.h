@@ -5,9 +5,11 @@
  *
  * The shell sets a recovery point around each command. fault_init() hands
  * fault_handle() to the machine (arch_set_fault_handler()); on a page fault
- * or access fault the arch's trap handler calls it, and it records what
- * happened and jumps back to that point, where the shell prints it. With no
- * recovery point (a fault outside any command) it is a panic.
+ * or access fault the arch's trap handler calls it. A fault on a lazily
+ * reserved page it resolves (vm_lazy_fault() maps the page) and returns,
+ * and the faulting instruction runs again. Any other fault it records and
+ * jumps back to that point, where the shell prints it. With no recovery
+ * point (a fault outside any command) it is a panic.
  */
 #ifndef PAGODA_FAULT_H
 #define PAGODA_FAULT_H
@@ -21,6 +23,7 @@ struct fault_report {
 	const char *what; /**< e.g. "write to read-only page" */
 	uintptr_t addr;   /**< the address accessed */
 	uintptr_t pc;     /**< the faulting instruction */
+	int error;        /**< VM_ERR_NO_MEMORY: a lazy page that found no free page; else 0 */
 };
 
 /** @brief Have the machine send every page and access fault to fault_handle(). */
@@ -33,10 +36,13 @@ const struct fault_report *fault_last(void);
 void fault_set_recovery(struct arch_jmp_buf *buf);
 
 /**
- * @brief Record a fault taken in the kernel and resume at the recovery
+ * @brief Map the page of a lazy reservation and return 1 (the machine runs
+ *        the access again); for any other fault, or a lazy page the page
+ *        manager has no page for, record it and resume at the recovery
  *        point, where arch_setjmp() returns 1 (or panic if there is none).
  * @param fault what was attempted where, as the machine reports it
+ * @return 1 when the fault is resolved; otherwise it does not return
  */
-_Noreturn void fault_handle(const struct arch_fault *fault);
+int fault_handle(const struct arch_fault *fault);
 
 #endif

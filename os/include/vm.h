@@ -41,6 +41,8 @@ enum vm_error {
 	VM_ERR_NONCANONICAL = -11, /**< the address is not canonical (its top bits differ) */
 	VM_ERR_PHYSICAL = -12,   /**< physical range beyond what the CPU can address, or wrapping */
 	VM_ERR_INTERRUPTED = -13, /**< the user stopped it (Ctrl-C); nothing was changed */
+	VM_ERR_RESERVED = -14,   /**< part of the range is reserved for lazy pages (vm_lazy.h) */
+	VM_ERR_TOO_MANY = -15,   /**< every lazy reservation is in use (VM_LAZY_MAX) */
 };
 
 /* The window's bounds are written once, as numbers, and turned into text
@@ -184,6 +186,14 @@ void vm_visit(const struct vm_space *space, uintptr_t start, uintptr_t end,
 int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags);
 
 /**
+ * @brief Reserve @p pages pages at @p va in the window for demand paging
+ *        (`map <va> <n> lazy`): nothing is allocated until a page is first
+ *        touched (vm_lazy.h). The range must lie in the window and meet no
+ *        mapping and no other reservation; on an error nothing changed.
+ */
+int vm_demo_reserve(uintptr_t va, size_t pages, unsigned flags);
+
+/**
  * @brief Pages vm_demo_map() would take from the page manager: its page
  *        tables (also stored in *@p tables) and, with @p auto_pages, the pages.
  */
@@ -193,8 +203,11 @@ size_t vm_demo_pages_needed(uintptr_t va, size_t pages, int auto_pages, uintptr_
 /**
  * @brief Unmap @p pages pages at @p va in the window, freeing owned pages.
  *
- * Refused whole if any page is not mapped or a large page sticks out:
- * *@p where is then that page. Interrupted by the progress handler, the
+ * Pages may be mapped or lazily reserved: a reservation's present pages
+ * go back to the page manager, its absent ones just stop being reserved.
+ * Refused whole if any page is neither, or a large page or a reservation
+ * sticks out of the range (VM_ERR_LARGE_PAGE, VM_ERR_RESERVED): *@p where
+ * is then that page. Interrupted by the progress handler, the
  * first *@p done pages stay unmapped and the rest mapped
  * (VM_ERR_INTERRUPTED).
  */

@@ -1,6 +1,11 @@
 /**
  * @file fault.c
- * @brief Turn a fault into an explanation and a jump back to the shell.
+ * @brief Resolve a fault on a lazy page, or turn it into an explanation
+ *        and a jump back to the shell.
+ *
+ * A fault on a reserved page that has no memory yet is demand paging at
+ * work: vm_lazy_fault() maps the page and the faulting instruction runs
+ * again. Any other fault abandons the command.
  *
  * The explanation comes from walking the page tables at the faulting
  * address, the same way on every architecture; the shell prints it as
@@ -10,6 +15,7 @@
 #include "kprintf.h"
 #include "vm.h"
 #include "vm_kernel.h"
+#include "vm_lazy.h"
 
 static struct arch_jmp_buf *recovery;
 static struct fault_report last;
@@ -37,6 +43,9 @@ static const char *explain(enum fault_access access, uintptr_t addr, int firmwar
 		       : access == FAULT_WRITE ? "write to stack guard page (stack overflow?)"
 					       : "execute of stack guard page";
 	vm_translate(&kernel_space, addr, &walk);
+	if (!walk.mapped && vm_lazy_find(addr, NULL))
+		return access == FAULT_WRITE ? "write to read-only lazy page"
+					     : "execute of no-execute lazy page";
 	if (!walk.mapped)
 		return access == FAULT_READ ? "read of unmapped page"
 		       : access == FAULT_WRITE ? "write to unmapped page"
@@ -49,15 +58,24 @@ static const char *explain(enum fault_access access, uintptr_t addr, int firmwar
 	       : access == FAULT_WRITE ? "write not permitted" : "execute not permitted";
 }
 
-_Noreturn void fault_handle(const struct arch_fault *fault)
+int fault_handle(const struct arch_fault *fault)
 {
-	const char *what = explain(fault->access, fault->addr, fault->firmware);
+	int error = VM_OK;
+	if (!fault->firmware) {
+		error = vm_lazy_fault(fault->addr, fault->access);
+		if (error == VM_OK)
+			return 1; /* the page is there now: run the access again */
+		if (error != VM_ERR_NO_MEMORY)
+			error = VM_OK; /* not a lazy page: an ordinary fault */
+	}
+	const char *what = error ? "no free page for lazy page"
+				 : explain(fault->access, fault->addr, fault->firmware);
 	struct arch_jmp_buf *resume = recovery;
 
 	if (resume == NULL)
 		panic("fault: %s at 0x%lx (pc 0x%lx) outside any command", what,
 		      (unsigned long)fault->addr, (unsigned long)fault->pc);
-	last = (struct fault_report){ what, fault->addr, fault->pc };
+	last = (struct fault_report){ what, fault->addr, fault->pc, error };
 	recovery = NULL;
 	arch_longjmp(resume, 1);
 }

@@ -175,7 +175,7 @@ static void toggle_map(size_t slot)
 	if (err == VM_OK) {
 		m->pages = pages;
 		stamp_pages(va, pages);
-	} else if (err != VM_ERR_NO_MEMORY && err != VM_ERR_MAPPED) {
+	} else if (err != VM_ERR_NO_MEMORY && err != VM_ERR_MAPPED && err != VM_ERR_RESERVED) {
 		fail("map failed for a reason other than memory", va);
 	}
 }

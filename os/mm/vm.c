@@ -12,6 +12,7 @@
  */
 #include "kassert.h"
 #include "vm.h"
+#include "vm_lazy.h"
 #include "pmm.h"
 #include "progress.h"
 #include "kstring.h"
@@ -531,6 +532,8 @@ const char *vm_strerror(int error)
 	case VM_ERR_NONCANONICAL: return "not canonical";
 	case VM_ERR_PHYSICAL: return "physical range beyond what the CPU can address";
 	case VM_ERR_INTERRUPTED: return "interrupted (nothing was changed)";
+	case VM_ERR_RESERVED: return "part of the range is reserved for lazy pages";
+	case VM_ERR_TOO_MANY: return "too many lazy reservations (at most " VM_TEXT(VM_LAZY_MAX) ")";
 	}
 	return "unknown error";
 }

@@ -5,7 +5,8 @@
  *
  * A mapping made with `auto` owns its pages (pmm holder PMM_HOLDER_MAPPING):
  * they cannot be freed with `free`, and go back to the page manager when
- * they are unmapped.
+ * they are unmapped. A `lazy` one is only a reservation (vm_lazy.h) whose
+ * pages arrive one by one, on their first access, owned the same way.
  *
  * Every request is checked whole before anything changes, including
  * whether the free pages suffice for it *and* for the page tables it needs,
@@ -17,6 +18,7 @@
 #include "kstring.h"
 #include "vm.h"
 #include "vm_kernel.h"
+#include "vm_lazy.h"
 
 int vm_demo_contains(uintptr_t va, size_t pages)
 {
@@ -93,6 +95,8 @@ static int check_request(uintptr_t va, size_t pages, int auto_pages, uintptr_t p
 	}
 	if (vm_first_mapped(&kernel_space, va, size) != UINTPTR_MAX)
 		return VM_ERR_MAPPED;
+	if (vm_lazy_overlaps(va, size))
+		return VM_ERR_RESERVED;
 	if (vm_demo_pages_needed(va, pages, auto_pages, pa, &tables) > pmm_free_page_count())
 		return VM_ERR_NO_MEMORY;
 	return VM_OK;
@@ -131,20 +135,64 @@ int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsign
 	return VM_OK;
 }
 
-/* Every page of [va, va + size) mapped, by leaves inside the range? The
- * first page that is not (or whose leaf sticks out) goes to *where. */
+int vm_demo_reserve(uintptr_t va, size_t pages, unsigned flags)
+{
+	if (va & (VM_SIZE_4K - 1))
+		return VM_ERR_UNALIGNED;
+	if (pages == 0 || !vm_demo_contains(va, pages))
+		return VM_ERR_WINDOW;
+	return vm_lazy_reserve(va, pages, flags);
+}
+
+/* The end of the piece of an unmap that starts at @p: a whole reservation
+ * (its present pages are 4 KiB leaves inside it), or one leaf. */
+static uintptr_t piece_end(uintptr_t p)
+{
+	struct vm_lazy_range r;
+	struct vm_walk walk;
+	if (vm_lazy_find(p, &r))
+		return r.va + r.pages * VM_SIZE_4K;
+	vm_translate(&kernel_space, p, &walk);
+	return p + walk.size;
+}
+
+/* Every page of [va, va + size) mapped or reserved, by leaves and
+ * reservations inside the range? The first page that is not (or whose
+ * leaf or reservation sticks out) goes to *where. */
 static int check_unmap(uintptr_t va, uintptr_t size, uintptr_t *where)
 {
 	for (uintptr_t p = va; p < va + size;) {
+		struct vm_lazy_range r;
 		struct vm_walk walk;
 		*where = p;
-		if (vm_translate(&kernel_space, p, &walk) != VM_OK)
+		if (vm_lazy_find(p, &r)) {
+			if (r.va != p || piece_end(p) > va + size)
+				return VM_ERR_RESERVED;
+		} else if (vm_translate(&kernel_space, p, &walk) != VM_OK) {
 			return VM_ERR_NOT_MAPPED;
-		if ((p & (walk.size - 1)) || p + walk.size > va + size)
+		} else if ((p & (walk.size - 1)) || p + walk.size > va + size) {
 			return VM_ERR_LARGE_PAGE;
-		p += walk.size;
+		}
+		p = piece_end(p);
 	}
 	return VM_OK;
+}
+
+/* Unmap [start, end), whole leaves and reservations: every run of mapped
+ * pages (giving back the pages a mapping owns), then the reservations. */
+static void remove_range(uintptr_t start, uintptr_t end)
+{
+	uintptr_t p = vm_first_mapped(&kernel_space, start, end - start);
+	while (p < end) {
+		uintptr_t run = p;
+		struct vm_walk walk;
+		while (run < end && vm_translate(&kernel_space, run, &walk) == VM_OK)
+			run += walk.size;
+		free_held_pages(p, run);
+		vm_unmap(&kernel_space, p, run - p);
+		p = run < end ? vm_first_mapped(&kernel_space, run, end - run) : end;
+	}
+	vm_lazy_release(start, end - start);
 }
 
 int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
@@ -159,9 +207,9 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 	int err = check_unmap(va, size, where);
 	if (err != VM_OK)
 		return err;
-	/* In chunks of about PROGRESS_EVERY pages (whole leaves), with a
-	 * progress report between two: stopped there, the pages before the
-	 * chunk are unmapped and the rest still mapped. */
+	/* In chunks of about PROGRESS_EVERY pages (whole leaves, whole
+	 * reservations), with a progress report between two: stopped there,
+	 * the pages before the chunk are unmapped and the rest still mapped. */
 	for (uintptr_t p = va; p < va + size;) {
 		*done = (p - va) / VM_SIZE_4K;
 		if (p > va && progress_report("unmap", *done, pages)) {
@@ -169,13 +217,9 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 			return VM_ERR_INTERRUPTED;
 		}
 		uintptr_t start = p;
-		while (p < va + size && p - start < PROGRESS_EVERY * VM_SIZE_4K) {
-			struct vm_walk walk;
-			vm_translate(&kernel_space, p, &walk);
-			p += walk.size;
-		}
-		free_held_pages(start, p);
-		vm_unmap(&kernel_space, start, p - start);
+		while (p < va + size && p - start < PROGRESS_EVERY * VM_SIZE_4K)
+			p = piece_end(p);
+		remove_range(start, p);
 	}
 	*done = pages;
 	return VM_OK;

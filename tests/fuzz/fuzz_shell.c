@@ -18,7 +18,9 @@
  * link wraps them (--wrap): what the real command would read or write
  * inside the buffer it does; where the MMU would fault, the wrapper raises
  * the fault through the handler the kernel registered with
- * arch_set_fault_handler(), as a trap handler does.
+ * arch_set_fault_handler(), as a trap handler does, and when the handler
+ * resolves it (a lazy page) walks again and goes on, as the retried
+ * instruction would.
  */
 #include <setjmp.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #include "shell.h"
 #include "vm.h"
 #include "vm_kernel.h"
+#include "vm_lazy.h"
 #include "../../arch/x86_64/pt_x86_64.h"
 
 #define ARENA_SIZE ((uintptr_t)4 << 20)
@@ -102,13 +105,21 @@ void arch_set_fault_handler(arch_fault_handler handler)
 	fault_handler = handler;
 }
 
-/* Where the MMU would fault: call the kernel's handler, as a trap does. */
-static _Noreturn void raise_fault(enum fault_access access, uintptr_t addr, uintptr_t pc)
+/* Where the MMU would fault: call the kernel's handler, as a trap does.
+ * It returns only when the handler resolved the fault: then *@walk is
+ * walked again, for the access to run again. */
+static void raise_fault(enum fault_access access, uintptr_t addr, uintptr_t pc,
+			struct vm_walk *walk)
 {
 	struct arch_fault fault = { access, addr, pc, 0 };
 	FUZZ_CHECK(fault_handler != NULL, "no fault handler registered");
-	fault_handler(&fault);
-	FUZZ_CHECK(0, "the fault handler returned");
+	if (fault_handler(&fault)) {
+		vm_translate(&kernel_space, addr, walk);
+		FUZZ_CHECK(walk->mapped, "the fault handler resolved 0x%lx but left it unmapped",
+			   (unsigned long)addr);
+		return;
+	}
+	FUZZ_CHECK(0, "the fault handler returned 0");
 	abort();
 }
 
@@ -280,7 +291,7 @@ void __wrap_cmd_peek(int argc, char **argv)
 		return;
 	}
 	if (!w.mapped)
-		raise_fault(FAULT_READ, va, (uintptr_t)__real_cmd_peek);
+		raise_fault(FAULT_READ, va, (uintptr_t)__real_cmd_peek, &w);
 	if (w.pa == va && host_memory(va)) {
 		__real_cmd_peek(argc, argv);
 		return;
@@ -306,7 +317,9 @@ void __wrap_cmd_poke(int argc, char **argv)
 		return;
 	}
 	if (!w.mapped || !(w.flags & VM_WRITE))
-		raise_fault(FAULT_WRITE, va, (uintptr_t)__real_cmd_poke);
+		raise_fault(FAULT_WRITE, va, (uintptr_t)__real_cmd_poke, &w);
+	if (!(w.flags & VM_WRITE)) /* resolved, yet read-only: faults again */
+		raise_fault(FAULT_WRITE, va, (uintptr_t)__real_cmd_poke, &w);
 	if (host_memory(w.pa))
 		memcpy((void *)w.pa, &value, 8);
 	kprintf("0x%lx: 0x%016lx written\n", (unsigned long)va, (unsigned long)value);
@@ -316,11 +329,14 @@ void __wrap_cmd_exec(int argc, char **argv)
 {
 	uintptr_t va;
 	struct vm_walk w;
-	if (argc != 2 || !reaches_memory(argv[1], &va, &w) || (w.mapped && (w.flags & VM_EXEC))) {
+	struct vm_lazy_range lazy;
+	if (argc != 2 || !reaches_memory(argv[1], &va, &w) || (w.mapped && (w.flags & VM_EXEC)) ||
+	    (!w.mapped && vm_lazy_find(va, &lazy) && (lazy.flags & VM_EXEC))) {
 		__real_cmd_exec(argc, argv);
 		return;
 	}
-	raise_fault(FAULT_EXECUTE, va, va);
+	raise_fault(FAULT_EXECUTE, va, va, &w);
+	FUZZ_CHECK(0, "exec's fault was resolved: it would run a page");
 }
 
 /* stress runs as typed, but at most STRESS_CAP operations: an input may

@@ -2,14 +2,18 @@
  * The page-table walker (os/mm/vm.c) on the host, over the real Sv39 and
  * x86_64 encodings (arch/riscv64/pt.c, arch/x86_64/pt.c), with table pages
  * from the real page manager, under ASan + UBSan. Only the two machine
- * instructions (activate, TLB flush) are stand-ins here.
+ * instructions (activate, TLB flush) are stand-ins here. Demand paging
+ * (os/mm/vm_lazy.c) is tested over the same tables, in kernel_space.
  */
 #include "fixture.h"
 #include "vm.h"
+#include "vm_kernel.h"
+#include "vm_lazy.h"
 #include "../../arch/riscv64/pt_sv39.h"
 #include "../../arch/x86_64/pt_x86_64.h"
 
 static const struct pt_format *current;
+struct vm_space kernel_space; /* vm_lazy.c's space; the kernel's is in vm_kernel.c */
 static size_t flushes;
 
 const struct pt_format *arch_pt_format(void)
@@ -463,6 +467,185 @@ static void test_random_against_model(void **state)
 	}
 }
 
+/* ---- demand paging (vm_lazy.c) ---- */
+
+/* kernel_space afresh over @mib MiB, with no reservation. */
+static void fresh_lazy(const struct pt_format *f, size_t mib)
+{
+	current = f;
+	fresh(&kernel_space, mib);
+	vm_lazy_init();
+}
+
+static void lazy_counts(size_t *reserved, size_t *present)
+{
+	vm_lazy_count(reserved, present);
+}
+
+static void check_lazy_reserve_and_fault(const struct pt_format *f)
+{
+	struct vm_stats st0, st;
+	struct vm_walk w;
+	size_t reserved, present;
+	fresh_lazy(f, 4);
+	stats(&st0);
+	size_t free0 = pmm_free_page_count();
+
+	/* Reserving takes nothing: no page, no table. */
+	assert_int_equal(vm_lazy_reserve(VA, 4, VM_READ | VM_WRITE), VM_OK);
+	assert_int_equal(pmm_free_page_count(), free0);
+	stats(&st);
+	assert_int_equal(st.table_pages, st0.table_pages);
+	assert_int_equal(vm_translate(&kernel_space, VA, &w), VM_ERR_NOT_MAPPED);
+	lazy_counts(&reserved, &present);
+	assert_int_equal(reserved, 4);
+	assert_int_equal(present, 0);
+	struct vm_lazy_range r;
+	assert_true(vm_lazy_find(VA + 3 * PAGE + 8, &r));
+	assert_int_equal(r.va, VA);
+	assert_int_equal(r.pages, 4);
+	assert_false(vm_lazy_find(VA + 4 * PAGE, NULL));
+	assert_false(vm_lazy_find(VA - 1, NULL));
+
+	/* A page that held old data is handed out zeroed. */
+	uintptr_t old;
+	assert_int_equal(pmm_alloc_page(&old), PMM_OK);
+	memset((void *)old, 0xa5, PAGE);
+	assert_int_equal(pmm_free(old, NULL), PMM_OK);
+
+	/* The first fault maps a page and the tables it needs, nothing more. */
+	size_t tables, needed = vm_lazy_pages_needed(VA + 2 * PAGE + 16, &tables);
+	assert_int_equal(tables, f->levels - 1);
+	assert_int_equal(vm_lazy_fault(VA + 2 * PAGE + 16, FAULT_READ), VM_OK);
+	assert_int_equal(pmm_free_page_count(), free0 - needed);
+	assert_int_equal(vm_translate(&kernel_space, VA + 2 * PAGE, &w), VM_OK);
+	assert_int_equal(w.size, VM_SIZE_4K);
+	assert_int_equal(w.flags & (VM_READ | VM_WRITE | VM_EXEC), VM_READ | VM_WRITE);
+	const unsigned char *bytes = (const unsigned char *)w.pa;
+	for (size_t i = 0; i < PAGE; i++)
+		assert_int_equal(bytes[i], 0);
+	struct pmm_block block;
+	assert_int_equal(pmm_allocation_at(w.pa, &block), PMM_OK);
+	assert_int_equal(block.holder, PMM_HOLDER_MAPPING);
+	assert_int_equal(block.pages, 1);
+	lazy_counts(&reserved, &present);
+	assert_int_equal(reserved, 4);
+	assert_int_equal(present, 1);
+
+	/* Present already: not the lazy layer's fault; nothing changes. */
+	size_t free1 = pmm_free_page_count();
+	assert_int_equal(vm_lazy_fault(VA + 2 * PAGE, FAULT_WRITE), VM_ERR_NOT_MAPPED);
+	/* A neighbour needs only its page: the tables are there. */
+	assert_int_equal(vm_lazy_pages_needed(VA, &tables), 1);
+	assert_int_equal(tables, 0);
+	assert_int_equal(vm_lazy_fault(VA, FAULT_WRITE), VM_OK);
+	assert_int_equal(pmm_free_page_count(), free1 - 1);
+	/* Not reserved, or an access the flags forbid: left to the caller. */
+	assert_int_equal(vm_lazy_fault(VA + 4 * PAGE, FAULT_READ), VM_ERR_NOT_MAPPED);
+	assert_int_equal(vm_lazy_fault(VA + PAGE, FAULT_EXECUTE), VM_ERR_NOT_MAPPED);
+	assert_int_equal(pmm_free_page_count(), free1 - 1);
+	assert_int_equal(vm_translate(&kernel_space, VA + PAGE, &w), VM_ERR_NOT_MAPPED);
+	assert_int_equal(vm_check(&kernel_space, 1, NULL, NULL), 0);
+	lazy_counts(&reserved, &present);
+	assert_int_equal(present, 2);
+
+	/* Unmap the present pages, then forget the reservation. */
+	assert_int_equal(vm_translate(&kernel_space, VA, &w), VM_OK);
+	assert_int_equal(pmm_free_held(w.pa, PMM_HOLDER_MAPPING, NULL), PMM_OK);
+	assert_int_equal(vm_translate(&kernel_space, VA + 2 * PAGE, &w), VM_OK);
+	assert_int_equal(pmm_free_held(w.pa, PMM_HOLDER_MAPPING, NULL), PMM_OK);
+	assert_int_equal(vm_unmap(&kernel_space, VA, PAGE), VM_OK);
+	assert_int_equal(vm_unmap(&kernel_space, VA + 2 * PAGE, PAGE), VM_OK);
+	vm_lazy_release(VA, 4 * PAGE);
+	lazy_counts(&reserved, &present);
+	assert_int_equal(reserved, 0);
+	assert_int_equal(pmm_free_page_count(), free0);
+	assert_int_equal(vm_lazy_fault(VA, FAULT_READ), VM_ERR_NOT_MAPPED);
+	assert_int_equal(vm_check(&kernel_space, 1, NULL, NULL), 0);
+}
+
+static void test_sv39_lazy(void **state)
+{
+	(void)state;
+	check_lazy_reserve_and_fault(sv39_format());
+}
+
+static void test_x86_64_lazy(void **state)
+{
+	(void)state;
+	check_lazy_reserve_and_fault(x86_64_format());
+}
+
+/* Refusals change nothing; the table keeps address order; release forgets
+ * only reservations wholly inside its range. */
+static void test_lazy_refusals_and_release(void **state)
+{
+	(void)state;
+	fresh_lazy(sv39_format(), 4);
+	size_t free0 = pmm_free_page_count();
+	assert_int_equal(vm_lazy_reserve(VA + 1, 1, VM_READ), VM_ERR_UNALIGNED);
+	assert_int_equal(vm_lazy_reserve(VA, 0, VM_READ), VM_ERR_RANGE);
+	assert_int_equal(vm_lazy_reserve(UINTPTR_MAX & ~(PAGE - 1), 2, VM_READ), VM_ERR_RANGE);
+	assert_int_equal(vm_lazy_reserve(VA + 10 * PAGE, 2, VM_READ), VM_OK);
+	assert_int_equal(vm_lazy_reserve(VA + 11 * PAGE, 1, VM_READ), VM_ERR_RESERVED);
+	assert_int_equal(vm_lazy_reserve(VA + 9 * PAGE, 2, VM_READ), VM_ERR_RESERVED);
+	assert_int_equal(vm_map(&kernel_space, VA + 20 * PAGE, PA, PAGE, VM_READ, VM_SIZE_4K),
+			 VM_OK);
+	assert_int_equal(vm_lazy_reserve(VA + 19 * PAGE, 2, VM_READ), VM_ERR_MAPPED);
+	/* Fill the table, lowest address last: it stays sorted. */
+	for (size_t i = 1; i < VM_LAZY_MAX; i++)
+		assert_int_equal(vm_lazy_reserve(VA + (100 - i) * PAGE, 1, VM_READ), VM_OK);
+	assert_int_equal(vm_lazy_reserve(VA + 200 * PAGE, 1, VM_READ), VM_ERR_TOO_MANY);
+	struct vm_lazy_range r, prev = { 0, 0, 0 };
+	size_t n = 0;
+	for (; vm_lazy_get(n, &r); n++) {
+		assert_true(r.va >= prev.va + prev.pages * PAGE);
+		prev = r;
+	}
+	assert_int_equal(n, VM_LAZY_MAX);
+	assert_true(vm_lazy_overlaps(VA + 11 * PAGE, PAGE));
+	assert_false(vm_lazy_overlaps(VA + 12 * PAGE, 7 * PAGE));
+	/* A range cutting a reservation leaves it; one holding it forgets it. */
+	vm_lazy_release(VA + 11 * PAGE, 100 * PAGE);
+	assert_true(vm_lazy_find(VA + 10 * PAGE, NULL));
+	assert_false(vm_lazy_find(VA + 99 * PAGE, NULL));
+	vm_lazy_release(VA + 10 * PAGE, 2 * PAGE);
+	assert_false(vm_lazy_find(VA + 10 * PAGE, NULL));
+	assert_false(vm_lazy_get(0, &r));
+	assert_int_equal(pmm_free_page_count(), free0 - (sv39_format()->levels - 1));
+}
+
+/* Without the page or its tables, a fault changes nothing; the count
+ * includes the tables (regression guard: one free page is not enough for
+ * a page whose tables are missing). */
+static void test_lazy_no_memory_changes_nothing(void **state)
+{
+	(void)state;
+	for (int which = 0; which < 2; which++) {
+		const struct pt_format *f = which ? x86_64_format() : sv39_format();
+		fresh_lazy(f, 1);
+		assert_int_equal(vm_lazy_reserve(VA, 2, VM_READ | VM_WRITE), VM_OK);
+		/* Keep exactly one free page. */
+		uintptr_t page;
+		while (pmm_free_page_count() > 1)
+			assert_int_equal(pmm_alloc_page(&page), PMM_OK);
+		struct vm_stats st0, st;
+		stats(&st0);
+		assert_int_equal(vm_lazy_fault(VA, FAULT_WRITE), VM_ERR_NO_MEMORY);
+		stats(&st);
+		assert_int_equal(pmm_free_page_count(), 1);
+		assert_int_equal(st.table_pages, st0.table_pages);
+		assert_int_equal(st.leaves_4k, st0.leaves_4k);
+		struct vm_walk w;
+		assert_int_equal(vm_translate(&kernel_space, VA, &w), VM_ERR_NOT_MAPPED);
+		assert_int_equal(vm_check(&kernel_space, 1, NULL, NULL), 0);
+		size_t reserved, present;
+		vm_lazy_count(&reserved, &present);
+		assert_int_equal(reserved, 2);
+		assert_int_equal(present, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +661,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_checker_sees_empty_tables, arena_teardown),
 		cmocka_unit_test_teardown(test_tables_needed_is_exact, arena_teardown),
 		cmocka_unit_test_teardown(test_random_against_model, arena_teardown),
+		cmocka_unit_test_teardown(test_sv39_lazy, arena_teardown),
+		cmocka_unit_test_teardown(test_x86_64_lazy, arena_teardown),
+		cmocka_unit_test_teardown(test_lazy_refusals_and_release, arena_teardown),
+		cmocka_unit_test_teardown(test_lazy_no_memory_changes_nothing, arena_teardown),
 	};
 	return cmocka_run_group_tests_name("vm", tests, NULL, NULL);
 }
