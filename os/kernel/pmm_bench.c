@@ -2,10 +2,11 @@
  * @file pmm_bench.c
  * @brief pmm_bench_run(): time the page manager's hot paths in the kernel.
  *
- * The blocks taken aside are chained through their own first word (kernel
- * address == physical address, and they are allocated, so theirs to
- * write): no table limits how many there are. The pool's blocks are
- * remembered in a small array.
+ * The pool is the lowest pair of adjacent free 1 MiB blocks (or, if no two
+ * are adjacent, the lowest free 1 MiB block). Every other free block is
+ * taken aside first and chained through its own first word (kernel address
+ * == physical address, and the block is ours while taken, so ours to
+ * write): no table limits how many there are.
  */
 #include "arch.h"
 #include "kassert.h"
@@ -14,27 +15,32 @@
 #include "progress.h"
 
 #define TOP_PAGES ((size_t)1 << PMM_MAX_ORDER) /* a top-order block: 1 MiB */
-#define POOL_MAX 8                             /* 1 MiB blocks given back at most */
+#define TOP_BYTES (TOP_PAGES * PMM_PAGE_SIZE)
 #define RUN_PAGES 512                          /* the large-path workload */
+#define POOL_MAX 2
+#define NOT_TAKEN ((size_t)-1)
 
 static struct {
-	uintptr_t chain;          /* the last block taken aside, or 0 */
-	uintptr_t pool[POOL_MAX]; /* given back, in the order they left the chain */
+	uintptr_t small;           /* chain of blocks of orders 0..7 taken aside */
+	uintptr_t top;             /* chain of 1 MiB blocks taken aside, but the pool */
+	size_t top_taken;          /* 1 MiB blocks taken, the pool's among them */
+	uintptr_t pool[POOL_MAX];  /* the pool's blocks, in address order */
+	size_t pool_taken[POOL_MAX]; /* when each was taken: its place among top_taken */
 	size_t pool_blocks;
-	size_t done, total;       /* for progress reports */
+	size_t done, total;        /* for progress reports */
 	int stopped;
 } b;
 
-static void push(uintptr_t addr)
+static void push(uintptr_t *chain, uintptr_t addr)
 {
-	*(uintptr_t *)addr = b.chain;
-	b.chain = addr;
+	*(uintptr_t *)addr = *chain;
+	*chain = addr;
 }
 
-static uintptr_t pop(void)
+static uintptr_t pop(uintptr_t *chain)
 {
-	uintptr_t addr = b.chain;
-	b.chain = *(uintptr_t *)addr;
+	uintptr_t addr = *chain;
+	*chain = *(uintptr_t *)addr;
 	return addr;
 }
 
@@ -57,6 +63,32 @@ static size_t free_blocks(unsigned order)
 	return n;
 }
 
+/* The pool: the lowest two adjacent free 1 MiB blocks of one segment, or
+ * else the lowest free 1 MiB block. 0 blocks if there is none. */
+static void choose_pool(void)
+{
+	b.pool_blocks = 0;
+	for (unsigned s = 0; s < pmm_segment_count(); s++) {
+		struct pmm_block block;
+		size_t cursor = 0;
+		uintptr_t prev_top = 0; /* the block before, if a free 1 MiB one */
+		while (pmm_walk(s, &cursor, &block)) {
+			int top = block.state == PMM_PAGE_FREE && block.pages == TOP_PAGES;
+			if (top && prev_top && prev_top + TOP_BYTES == block.addr) {
+				b.pool[0] = prev_top;
+				b.pool[1] = block.addr;
+				b.pool_blocks = 2;
+				return;
+			}
+			if (top && b.pool_blocks == 0) {
+				b.pool[0] = block.addr;
+				b.pool_blocks = 1;
+			}
+			prev_top = top ? block.addr : 0;
+		}
+	}
+}
+
 /* Take every free block aside, smallest order first: with the lists below
  * it empty, a request of 2^order pages takes the head of that order's list. */
 static void take_all_aside(void)
@@ -65,56 +97,51 @@ static void take_all_aside(void)
 		for (size_t n = free_blocks(order); n > 0 && !step(); n--) {
 			uintptr_t addr;
 			KASSERT(pmm_alloc_contiguous((size_t)1 << order, &addr) == PMM_OK);
-			push(addr);
+			if (order < PMM_MAX_ORDER) {
+				push(&b.small, addr);
+				continue;
+			}
+			int pool = 0;
+			for (size_t j = 0; j < b.pool_blocks; j++)
+				if (addr == b.pool[j]) {
+					b.pool_taken[j] = b.top_taken;
+					pool = 1;
+				}
+			if (!pool)
+				push(&b.top, addr);
+			b.top_taken++;
 		}
 	}
 }
 
-/* Free what was taken aside, the last first: each block goes back to the
- * front of its list, so the first taken (the old head) ends at the head.
- * None merges: the blocks were free and unmerged before. */
+/* Free what was taken aside, the last taken first: each block goes back to
+ * the front of its list, so the first taken (the old head) ends at the
+ * head. None merges: the blocks were free and unmerged before. */
 static void put_all_back(void)
 {
-	while (b.chain)
-		KASSERT(pmm_free(pop(), NULL) == PMM_OK);
-}
-
-static int adjacent_pair(void)
-{
-	for (size_t i = 0; i < b.pool_blocks; i++)
+	while (b.top_taken-- > 0) {
+		uintptr_t addr = 0;
 		for (size_t j = 0; j < b.pool_blocks; j++)
-			if (b.pool[j] == b.pool[i] + TOP_PAGES * PMM_PAGE_SIZE)
-				return 1;
-	return 0;
+			if (b.pool_taken[j] == b.top_taken)
+				addr = b.pool[j];
+		KASSERT(pmm_free(addr ? addr : pop(&b.top), NULL) == PMM_OK);
+	}
+	while (b.small)
+		KASSERT(pmm_free(pop(&b.small), NULL) == PMM_OK);
 }
 
-/* Give back the 1 MiB blocks taken last (the tail of the top list) until
- * two of them are adjacent, for the run. */
-static void give_pool_back(void)
-{
-	struct pmm_block block;
-	b.pool_blocks = 0;
-	while (b.chain && b.pool_blocks < POOL_MAX && !(b.pool_blocks >= 2 && adjacent_pair()) &&
-	       pmm_allocation_at(b.chain, &block) == PMM_OK && block.pages == TOP_PAGES)
-		b.pool[b.pool_blocks++] = pop();
-	for (size_t i = 0; i < b.pool_blocks; i++)
-		KASSERT(pmm_free(b.pool[i], NULL) == PMM_OK);
-}
-
-/* After the workloads the pool is all that is free, whole again: take it
- * and chain it where it was. */
+/* After the workloads the pool is all that is free, whole again. */
 static void take_pool_again(void)
 {
-	for (size_t i = 0; i < b.pool_blocks; i++) {
+	for (size_t j = 0; j < b.pool_blocks; j++) {
 		uintptr_t addr;
 		KASSERT(pmm_alloc_contiguous(TOP_PAGES, &addr) == PMM_OK);
+		KASSERT(addr == b.pool[0] || addr == b.pool[b.pool_blocks - 1]);
 	}
-	for (size_t i = b.pool_blocks; i-- > 0;)
-		push(b.pool[i]);
 }
 
-/* @pairs allocations of @pages and their frees, one page of @hold pages
- * held meanwhile (0: none). */
+/* @pairs allocations of @pages and their frees, an allocation of @hold
+ * pages (0: none) held meanwhile. */
 static void run(struct pmm_bench_result *r, const char *name, size_t pages, size_t hold,
 		size_t pairs)
 {
@@ -142,30 +169,31 @@ int pmm_bench_run(size_t pairs, struct pmm_bench_result results[PMM_BENCH_WORKLO
 {
 	if (pairs == 0 || pmm_poison_enabled())
 		return PMM_ERR_INVALID;
-	b.chain = 0;
+	choose_pool();
+	*pool_blocks = b.pool_blocks;
+	if (b.pool_blocks == 0)
+		return PMM_ERR_NO_MEMORY;
+	b.small = b.top = 0;
+	b.top_taken = 0;
 	b.done = 0;
 	b.stopped = 0;
 	b.total = 4 * pairs;
 	for (unsigned order = 0; order < PMM_NR_ORDERS; order++)
 		b.total += free_blocks(order);
 	take_all_aside();
-	b.pool_blocks = 0;
-	if (!b.stopped)
-		give_pool_back();
-	*pool_blocks = b.pool_blocks;
-	if (b.pool_blocks == 0) {
-		put_all_back();
-		return b.stopped ? PMM_ERR_INTERRUPTED : PMM_ERR_NO_MEMORY;
+	if (!b.stopped) {
+		for (size_t j = 0; j < b.pool_blocks; j++)
+			KASSERT(pmm_free(b.pool[j], NULL) == PMM_OK);
+		run(&results[0], "order0-hot", 1, 1, pairs);
+		run(&results[1], "order3-hot", 8, 8, pairs);
+		run(&results[2], "order0-cold", 1, 0, pairs);
+		results[3].name = "run512";
+		results[3].pairs = 0;
+		results[3].ns = 0;
+		if (b.pool_blocks == 2)
+			run(&results[3], "run512", RUN_PAGES, 0, pairs);
+		take_pool_again();
 	}
-	run(&results[0], "order0-hot", 1, 1, pairs);
-	run(&results[1], "order3-hot", 8, 8, pairs);
-	run(&results[2], "order0-cold", 1, 0, pairs);
-	results[3].name = "run512";
-	results[3].pairs = 0;
-	results[3].ns = 0;
-	if (adjacent_pair())
-		run(&results[3], "run512", RUN_PAGES, 0, pairs);
-	take_pool_again();
 	put_all_back();
 	return b.stopped ? PMM_ERR_INTERRUPTED : PMM_OK;
 }

@@ -102,7 +102,7 @@ def bench(c, pairs):
     out = [x for x in c.run("bench %d" % pairs, timeout=600) if not shell.PROGRESS.fullmatch(x)]
     m = re.fullmatch(r"bench: %d alloc\+free pairs per workload, pool of (\d+) free 1 MiB "
                      r"blocks?" % pairs, out[0])
-    assert m and 1 <= int(m.group(1)) <= 8, out
+    assert m and 1 <= int(m.group(1)) <= 2, out
     assert out[-1] == "bench: ok, the page manager is as it was", out
     assert len(out) == 2 + len(BENCH_WORKLOADS), out
     ns_per_op = {}
