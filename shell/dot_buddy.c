@@ -14,9 +14,9 @@
  * into one "mixed" node per run, which says how many of its pages are free.
  *
  * dot buddy frag colours by fragmentation instead: each free block by its
- * order on a red (4 KiB) to green (1 MiB) scale, and each segment by its
- * unusable free space index for a 1 MiB request, which its label states
- * with its longest free run. Many red blocks and few green ones: the free
+ * order on a red (4 KiB) to green (1 MiB) scale, allocations white, and
+ * each segment by its unusable free space index for a 1 MiB request, which
+ * its label states with its longest free run. Many red blocks and few green ones: the free
  * memory is there, but only in pieces too small for large requests.
  */
 #include "commands.h"
@@ -68,6 +68,9 @@ static const char *color_of(unsigned state, unsigned owner, unsigned order)
 {
 	if (state == PMM_PAGE_FREE && frag && order < PMM_NR_ORDERS)
 		return order_colors[order];
+	/* frag: only free blocks in colour, so the scale stands out */
+	if (frag && (state == PMM_PAGE_ALLOCATED || state == PMM_PAGE_SCATTERED))
+		return "white";
 	if (state == PMM_PAGE_FREE)
 		return "palegreen";
 	if (state == PMM_PAGE_SCATTERED)
