@@ -3,6 +3,7 @@
  * @brief bench: the page manager's hot paths timed in the kernel, one line
  *        per workload, to compare with `make bench` on the host.
  */
+#include "arch.h"
 #include "commands.h"
 #include "kprintf.h"
 #include "pmm.h"
@@ -25,7 +26,7 @@ void cmd_bench(int argc, char **argv)
 		shell_error("poisoning is on and would be timed too: 'poison off' first");
 		return;
 	}
-	int err = pmm_bench_run((size_t)pairs, r, &pool);
+	int err = pmm_bench_run((size_t)pairs, arch_time_ns, r, &pool);
 	if (err == PMM_ERR_NO_MEMORY) {
 		shell_error("bench needs a free 1 MiB block and there is none");
 		return;

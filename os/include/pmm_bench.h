@@ -23,7 +23,7 @@
 struct pmm_bench_result {
 	const char *name; /**< the workload, named as `make bench` names it */
 	size_t pairs;     /**< allocation + free pairs done; 0 if skipped */
-	uint64_t ns;      /**< time they took (arch_time_ns) */
+	uint64_t ns;      /**< time they took, by the caller's clock */
 };
 
 /**
@@ -37,12 +37,15 @@ struct pmm_bench_result {
  * adjacent.
  * Poisoning must be off (it would be timed too). Progress is reported as
  * "bench" (progress.h); if the handler says stop, everything is put back.
+ * @param pairs how many times each workload runs, at least 1
+ * @param now_ns the clock to time them with (the kernel's arch_time_ns)
+ * @param results receives each workload's figures, in the order above
  * @param pool_blocks receives the number of 1 MiB blocks in the pool (1 or 2)
- * @return PMM_OK; PMM_ERR_INVALID (poisoning is on, or @p pairs is 0);
+ * @return PMM_OK; PMM_ERR_INVALID (poisoning is on, @p pairs is 0, no clock);
  *         PMM_ERR_NO_MEMORY (no free 1 MiB block); PMM_ERR_INTERRUPTED;
  *         memory is as it was in every case
  */
-int pmm_bench_run(size_t pairs, struct pmm_bench_result results[PMM_BENCH_WORKLOADS],
-		  size_t *pool_blocks);
+int pmm_bench_run(size_t pairs, uint64_t (*now_ns)(void),
+		  struct pmm_bench_result results[PMM_BENCH_WORKLOADS], size_t *pool_blocks);
 
 #endif

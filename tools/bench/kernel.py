@@ -4,7 +4,7 @@
 Builds each architecture's kernel with OPT=-O2 (gnu toolchain), boots it in
 QEMU as `make run` does, types `bench PAIRS` at its shell (waiting for the
 prompt) and reads its ns per alloc+free pair for each workload: order0-hot,
-order3-hot, order0-cold and run512 (shell/cmd_bench.c, os/kernel/pmm_bench.c).
+order3-hot, order0-cold and run512 (shell/cmd_bench.c, os/mm/pmm_bench.c).
 The same workloads of the host benchmark (build/bench/bench, -O2, the same
 page-manager sources) run at the same memory size, and the table sets the
 two side by side. Afterwards the -O0 kernel is relinked, as `make` leaves it.

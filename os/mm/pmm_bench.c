@@ -7,8 +7,10 @@
  * taken aside first and chained through its own first word (kernel address
  * == physical address, and the block is ours while taken, so ours to
  * write): no table limits how many there are.
+ *
+ * Plain C over the public page-manager API, like the rest of os/mm: the
+ * caller passes the clock.
  */
-#include "arch.h"
 #include "kassert.h"
 #include "pmm.h"
 #include "pmm_bench.h"
@@ -28,6 +30,7 @@ static struct {
 	size_t pool_taken[POOL_MAX]; /* when each was taken: its place among top_taken */
 	size_t pool_blocks;
 	size_t done, total;        /* for progress reports */
+	uint64_t (*now_ns)(void);  /* the caller's clock */
 	int stopped;
 } b;
 
@@ -153,22 +156,24 @@ static void run(struct pmm_bench_result *r, const char *name, size_t pages, size
 		return;
 	if (hold)
 		KASSERT(pmm_alloc_contiguous(hold, &held) == PMM_OK);
-	uint64_t t0 = arch_time_ns();
+	uint64_t t0 = b.now_ns();
 	for (size_t i = 0; i < pairs && !step(); i++) {
 		KASSERT(pmm_alloc_contiguous(pages, &addr) == PMM_OK);
 		KASSERT(pmm_free(addr, NULL) == PMM_OK);
 		r->pairs++;
 	}
-	r->ns = arch_time_ns() - t0;
+	r->ns = b.now_ns() - t0;
 	if (hold)
 		KASSERT(pmm_free(held, NULL) == PMM_OK);
 }
 
-int pmm_bench_run(size_t pairs, struct pmm_bench_result results[PMM_BENCH_WORKLOADS],
-		  size_t *pool_blocks)
+int pmm_bench_run(size_t pairs, uint64_t (*now_ns)(void),
+		  struct pmm_bench_result results[PMM_BENCH_WORKLOADS], size_t *pool_blocks)
 {
-	if (pairs == 0 || pmm_poison_enabled())
+	*pool_blocks = 0;
+	if (pairs == 0 || now_ns == NULL || pmm_poison_enabled())
 		return PMM_ERR_INVALID;
+	b.now_ns = now_ns;
 	choose_pool();
 	*pool_blocks = b.pool_blocks;
 	if (b.pool_blocks == 0)
