@@ -180,6 +180,8 @@ int pmm_bench_run(size_t pairs, uint64_t (*now_ns)(void),
 		return PMM_ERR_NO_MEMORY;
 	b.small = b.top = 0;
 	b.top_taken = 0;
+	for (size_t j = 0; j < POOL_MAX; j++)
+		b.pool_taken[j] = NOT_TAKEN; /* not yet: an interrupted run may never take it */
 	b.done = 0;
 	b.stopped = 0;
 	b.total = 4 * pairs;

@@ -181,6 +181,35 @@ def ctrl_c_stops_bench_and_every_block_comes_back():
         assert shell.single(c.run("check")) == "check: ok"
 
 
+@test
+def ctrl_c_while_bench_takes_blocks_aside():
+    # Regression: a bench stopped before it had taken its pool aside freed
+    # the pool's blocks anyway, at the places an earlier bench had recorded
+    # (a free of free blocks: the kernel panicked).
+    with shell.boot(mem="4G") as c:
+        bench(c, 1)  # the pool: the lowest two 1 MiB blocks, taken early
+        # Take the longest run, then every run of two 1 MiB blocks or more
+        # elsewhere, and free the longest again: its 1 MiB blocks go to the
+        # front of their list in reverse address order, and the pool (the
+        # lowest two adjacent ones, now only there) is taken last,
+        # thousands of blocks after the first progress report, where
+        # Ctrl-C stops bench.
+        longest = max(shell.fragmentation(c)[1])
+        assert longest > 2048 * 256, longest
+        addr = shell.alloc(c, longest)
+        held = []
+        while max(shell.fragmentation(c)[1]) >= 512:
+            held.append(shell.alloc(c, max(shell.fragmentation(c)[1])))
+        c.run("free 0x%x" % addr)
+        before = everything(c)
+        out = shell.interrupt(c, "bench 100000000")
+        assert out[-1] == "error: bench interrupted; the page manager is as it was", out
+        assert everything(c) == before
+        assert shell.single(c.run("check")) == "check: ok"
+        for a in held:
+            c.run("free 0x%x" % a)
+
+
 def main():
     return tap.main(TESTS, __doc__, shell)  # shell.boot() reads shell.ARCH
 
