@@ -29,8 +29,8 @@
 #                        docs/performance.md: a table, and build/bench/bench.csv
 #   make bench-build     only build the benchmark (build/bench/bench*)
 #   make bench-plot      draw build/bench/bench.csv as PNGs (gnuplot)
-#   make bench-kernel    boot both kernels built OPT=-O2, run `stress`, and
-#                        report ns per operation inside each kernel
+#   make bench-kernel    boot both kernels built OPT=-O2, run the `bench`
+#                        command, and set its ns/op beside the host's
 #   make deps            install the Debian packages the project needs
 #   make clean           remove build/
 #   make print-run-command   the QEMU command `make run` uses (for tools)

@@ -203,7 +203,7 @@ $(FUZZ_BUILD)/fuzz_pmm $(FUZZ_BUILD)/fuzz_memm $(FUZZ_BUILD)/fuzz_vm: tests/fuzz
 	$(call say,FUZZLD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c %.o,$^)
 
-FUZZ_SHELL_WRAP := -Wl,--wrap=cmd_peek,--wrap=cmd_poke,--wrap=cmd_exec,--wrap=cmd_stress,--wrap=line_read
+FUZZ_SHELL_WRAP := -Wl,--wrap=cmd_peek,--wrap=cmd_poke,--wrap=cmd_exec,--wrap=cmd_stress,--wrap=cmd_bench,--wrap=line_read
 $(FUZZ_BUILD)/fuzz_shell: tests/fuzz/fuzz_shell.c tests/fuzz/fuzz.h tests/fuzz/fuzz_pmm.h \
 	tests/fuzz/kstate.ld $(call fuzz_objs,kernel,$(FUZZ_SHELL_SRCS) arch/x86_64/setjmp.S)
 	@mkdir -p $(dir $@)

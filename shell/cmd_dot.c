@@ -116,7 +116,9 @@ void cmd_dot(int argc, char **argv)
 	else if (argc == 2 && strcmp(argv[1], "alloc") == 0)
 		dot_alloc();
 	else if (argc == 2 && strcmp(argv[1], "buddy") == 0)
-		dot_buddy();
+		dot_buddy(0);
+	else if (argc == 3 && strcmp(argv[1], "buddy") == 0 && strcmp(argv[2], "frag") == 0)
+		dot_buddy(1);
 	else
 		shell_usage("dot");
 }

@@ -92,6 +92,25 @@ static void print_free_lists(void)
 	}
 }
 
+/* After the contract rows: per order, the share of free memory in blocks
+ * too small for a request of that order (Gorman's unusable free space
+ * index, 0.000 .. 1.000, under the order's column); then the longest run
+ * of free pages in each segment, the most a request above 256 pages can get
+ * there. */
+static void print_fragmentation(void)
+{
+	kprintf("unusable");
+	for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
+		unsigned index = pmm_unusable_index(PMM_ALL_SEGMENTS, order);
+		kprintf(" %u.%03u", index / PMM_INDEX_ONE, index % PMM_INDEX_ONE);
+	}
+	kprintf("\n");
+	for (unsigned i = 0; i < pmm_segment_count(); i++) {
+		size_t run = pmm_segment_longest_free_run(i);
+		kprintf("longest free run: seg%u %lu page%s\n", i, (unsigned long)run, plural(run));
+	}
+}
+
 void cmd_buddy(int argc, char **argv)
 {
 	int verbose = argc == 2 && strcmp(argv[1], "-v") == 0;
@@ -112,6 +131,7 @@ void cmd_buddy(int argc, char **argv)
 			all[order] += info.free_blocks[order];
 	}
 	print_row("all", all);
+	print_fragmentation();
 	if (verbose)
 		print_free_lists();
 }

@@ -188,7 +188,8 @@ static void free_failed(uintptr_t addr, int err)
 		return;
 	case PMM_ERR_HELD:
 		pmm_find_block(addr, &block);
-		shell_error("0x%lx belongs to a %s%s", (unsigned long)addr, pmm_holder_name(block.holder),
+		shell_error("0x%lx belongs to %s %s%s", (unsigned long)addr,
+			    article(pmm_holder_name(block.holder)), pmm_holder_name(block.holder),
 			    block.holder == PMM_HOLDER_MAPPING     ? ": unmap it instead"
 			    : block.holder == PMM_HOLDER_ALLOCATOR ? ": kfree its blocks"
 								 : "");
@@ -316,6 +317,7 @@ void cmd_show(int argc, char **argv)
 		(unsigned long)(block.addr + block.pages * PMM_PAGE_SIZE),
 		(unsigned long)block.pages, plural(block.pages), block.segment);
 	if (block.state == PMM_PAGE_ALLOCATED && block.holder != PMM_HOLDER_ANYONE)
-		kprintf(", owned by a %s", pmm_holder_name(block.holder));
+		kprintf(", owned by %s %s", article(pmm_holder_name(block.holder)),
+			pmm_holder_name(block.holder));
 	kprintf("\n");
 }

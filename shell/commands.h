@@ -29,14 +29,16 @@ void cmd_kfree(int argc, char **argv);    /**< `kfree 0x<addr>` */
 void cmd_allocators(int argc, char **argv); /**< `allocators` */
 void cmd_stress(int argc, char **argv);   /**< `stress <operations> [seed]` */
 void cmd_poison(int argc, char **argv);   /**< `poison [on|off]` */
+void cmd_bench(int argc, char **argv);    /**< `bench [pairs]` */
 /** @brief Print every use after free that poisoning caught (after each command). */
 void report_poison(void);
 /** @brief 1 if @p va is canonical; otherwise print why it is refused, 0. */
 int shell_canonical(uintptr_t va);
 /** @brief Print why touching the lazy page of @p va failed: no free page. */
 void shell_lazy_no_memory(uintptr_t va);
-/** @brief Print the buddy block tree as a Graphviz digraph (dot buddy). */
-void dot_buddy(void);
+/** @brief Print the buddy block tree as a Graphviz digraph (dot buddy; with
+ *         @p by_fragmentation, dot buddy frag: free blocks coloured by order). */
+void dot_buddy(int by_fragmentation);
 /** @brief Call @p fn with the id of each live scattered set (for Tab). */
 void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx);
 /** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */

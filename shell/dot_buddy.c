@@ -12,6 +12,12 @@
  * allocator objects, quarantined pages) in their own colours and named. A split root that
  * would pass MAX_NODES nodes, and every root once they are drawn, folds
  * into one "mixed" node per run, which says how many of its pages are free.
+ *
+ * dot buddy frag colours by fragmentation instead: each free block by its
+ * order on a red (4 KiB) to green (1 MiB) scale, allocations white, and
+ * each segment by its unusable free space index for a 1 MiB request, which
+ * its label states with its longest free run. Many red blocks and few green ones: the free
+ * memory is there, but only in pieces too small for large requests.
  */
 #include "commands.h"
 #include "kprintf.h"
@@ -46,8 +52,25 @@ static void print_size(uintptr_t pages)
 		kprintf("%lu KiB", (unsigned long)(pages * 4));
 }
 
-static const char *color_of(unsigned state, unsigned owner)
+/* Graphviz's red-yellow-green Brewer scale: 9 colours, one per order. */
+static const char *const order_colors[PMM_NR_ORDERS] = {
+	"/rdylgn9/1", "/rdylgn9/2", "/rdylgn9/3", "/rdylgn9/4", "/rdylgn9/5",
+	"/rdylgn9/6", "/rdylgn9/7", "/rdylgn9/8", "/rdylgn9/9",
+};
+_Static_assert(PMM_NR_ORDERS == 9, "one colour of the rdylgn9 scale per order");
+
+static int frag; /* dot buddy frag: colour free blocks by their order */
+/* Colours of the scale have a slash, so they are quoted; plain dot buddy
+ * prints the names bare, as it always has. */
+static const char *quote = "";
+
+static const char *color_of(unsigned state, unsigned owner, unsigned order)
 {
+	if (state == PMM_PAGE_FREE && frag && order < PMM_NR_ORDERS)
+		return order_colors[order];
+	/* frag: only free blocks in colour, so the scale stands out */
+	if (frag && (state == PMM_PAGE_ALLOCATED || state == PMM_PAGE_SCATTERED))
+		return "white";
 	if (state == PMM_PAGE_FREE)
 		return "palegreen";
 	if (state == PMM_PAGE_SCATTERED)
@@ -88,8 +111,8 @@ static void print_edge(const struct dot_buddy *d, int parent, int id)
 
 static void print_block(struct dot_buddy *d, const struct pmm_tree_node *n)
 {
-	kprintf("  s%u_%d [fillcolor=%s, label=\"order %u ", d->segment, n->id,
-		color_of(n->state, n->block.holder), n->order);
+	kprintf("  s%u_%d [fillcolor=%s%s%s, label=\"order %u ", d->segment, n->id, quote,
+		color_of(n->state, n->block.holder, n->order), quote, n->order);
 	print_what(n->state, n->block.holder);
 	kprintf("\\n0x%lx\\n", (unsigned long)n->addr);
 	print_size((uintptr_t)1 << n->order);
@@ -113,8 +136,8 @@ static void flush_run(struct dot_buddy *d)
 	if (d->run_count == 0)
 		return;
 	uintptr_t pages = (d->run_end - d->run_start) / PMM_PAGE_SIZE;
-	kprintf("  s%u_%d [fillcolor=%s, shape=box3d, label=\"", d->segment, d->run_first.id,
-		color_of(d->run_kind, d->run_owner));
+	kprintf("  s%u_%d [fillcolor=%s%s%s, shape=box3d, label=\"", d->segment, d->run_first.id,
+		quote, color_of(d->run_kind, d->run_owner, d->run_first.order), quote);
 	kprintf("%u x ", d->run_count);
 	print_size(pages / d->run_count);
 	kprintf(" ");
@@ -187,20 +210,57 @@ static void collect(const struct pmm_tree_node *n, void *ctx)
 		d->root[d->nodes++] = *n;
 }
 
-void dot_buddy(void)
+/* frag: a legend in one row, a box per order in its colour. */
+static void print_legend(void)
+{
+	kprintf("  subgraph legend {\n    rank=same;\n");
+	kprintf("    legend [shape=plaintext, style=\"\", label=\"free blocks of order:\"];\n");
+	for (unsigned order = 0; order < PMM_NR_ORDERS; order++) {
+		kprintf("    legend%u [fillcolor=\"%s\", label=\"%u\\n", order,
+			order_colors[order], order);
+		print_size((uintptr_t)1 << order);
+		kprintf("\"];\n");
+	}
+	kprintf("    legend -> legend0");
+	for (unsigned order = 1; order < PMM_NR_ORDERS; order++)
+		kprintf(" -> legend%u", order);
+	kprintf(" [style=invis];\n  }\n");
+}
+
+/* The segment's folder; with frag, coloured by how much of its free memory
+ * a 1 MiB request cannot use, which it states with its longest free run. */
+static void print_segment(unsigned i)
+{
+	struct pmm_segment_info info;
+	pmm_segment_info(i, &info);
+	unsigned index = pmm_unusable_index(i, PMM_MAX_ORDER);
+	/* 0.000 (all of it in 1 MiB blocks) green .. 1.000 red */
+	const char *color = frag ? order_colors[PMM_MAX_ORDER - index * PMM_MAX_ORDER /
+						PMM_INDEX_ONE] : "lightblue";
+	kprintf("  seg%u [shape=folder, fillcolor=%s%s%s, label=\"seg%u\\n0x%lx-0x%lx\\n"
+		"%lu pages, %lu free", i, quote, color, quote, i, (unsigned long)info.start,
+		(unsigned long)info.end, (unsigned long)info.pages, (unsigned long)info.free_pages);
+	if (frag) {
+		size_t run = pmm_segment_longest_free_run(i);
+		kprintf("\\nunusable for 1 MiB: %u.%03u\\nlongest free run: %lu page%s",
+			index / PMM_INDEX_ONE, index % PMM_INDEX_ONE, (unsigned long)run, plural(run));
+	}
+	kprintf("\"];\n");
+}
+
+void dot_buddy(int by_fragmentation)
 {
 	static struct dot_buddy d; /* 30 KiB: not on the kernel stack */
 
+	frag = by_fragmentation;
+	quote = frag ? "\"" : "";
 	kprintf("digraph buddy {\n");
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
+	if (frag)
+		print_legend();
 	d.drawn = 0;
 	for (unsigned i = 0; i < pmm_segment_count(); i++) {
-		struct pmm_segment_info info;
-		pmm_segment_info(i, &info);
-		kprintf("  seg%u [shape=folder, fillcolor=lightblue, label=\"seg%u\\n0x%lx-0x%lx\\n"
-			"%lu pages, %lu free\"];\n", i, i, (unsigned long)info.start,
-			(unsigned long)info.end, (unsigned long)info.pages,
-			(unsigned long)info.free_pages);
+		print_segment(i);
 		d.drawn++;
 		d.segment = i;
 		d.nodes = 0;

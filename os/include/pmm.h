@@ -355,4 +355,29 @@ const char *pmm_violation_text(enum pmm_violation_kind kind);
 /** @brief The order of the smallest block holding @p pages pages (ceil log2). */
 unsigned pmm_order_of(size_t pages);
 
+/* ---- Fragmentation (pmm_fragmentation.c) ---- */
+
+#define PMM_ALL_SEGMENTS (~0u) /**< pmm_unusable_index(): every segment together */
+#define PMM_INDEX_ONE 1000u    /**< fixed point of pmm_unusable_index(): 1000 means 1.000 */
+
+/**
+ * @brief Mel Gorman's unusable free space index: the share of free memory
+ *        that cannot serve a request of @p order, in thousandths.
+ *
+ * (free - sum over j >= order of free_blocks[j] * 2^j) * 1000 / free, rounded
+ * down: 0 when every free page lies in a block of @p order or more, 1000 when
+ * none does. With no free memory at all it is 1000 (nothing can be served).
+ * @param segment a segment index, or PMM_ALL_SEGMENTS
+ * @param order 0 .. PMM_MAX_ORDER (above it nothing fits: 1000)
+ */
+unsigned pmm_unusable_index(unsigned segment, unsigned order);
+
+/**
+ * @brief The longest run of free pages in @p segment (adjacent free blocks
+ *        of any orders together): the largest request above
+ *        2^PMM_MAX_ORDER pages that this segment can serve. It walks every
+ *        block; 0 for a segment that does not exist.
+ */
+size_t pmm_segment_longest_free_run(unsigned segment);
+
 #endif

@@ -207,3 +207,12 @@ const char *plural(unsigned long n)
 {
 	return n == 1 ? "" : "s";
 }
+
+const char *article(const char *word)
+{
+	switch (word[0]) {
+	case 'a': case 'e': case 'i': case 'o': case 'u':
+		return "an";
+	}
+	return "a";
+}

@@ -354,6 +354,22 @@ void __wrap_cmd_stress(int argc, char **argv)
 	__real_cmd_stress(argc, argv);
 }
 
+/* bench likewise, at most BENCH_CAP pairs per workload. */
+#define BENCH_CAP 30
+void __real_cmd_bench(int argc, char **argv);
+void __wrap_cmd_bench(int argc, char **argv);
+
+void __wrap_cmd_bench(int argc, char **argv)
+{
+	uint64_t pairs;
+	static char capped[8] = "30";
+	if (argc == 1 || (argc >= 2 && parse_number(argv[1], &pairs) && pairs > BENCH_CAP)) {
+		argv[1] = capped;
+		argc = 2;
+	}
+	__real_cmd_bench(argc, argv);
+}
+
 /* ---- boot once, then every input on a copy of the booted kernel ---- */
 
 /* The kernel's variables sit between ASan's red zones: copy them with

@@ -63,15 +63,23 @@ def meminfo(c):
     return info
 
 
-def buddy(c):
-    lines = c.run("buddy")
+def buddy_rows(lines):
+    """The contract rows of buddy's answer: the header, a row per segment and
+    the "all" row. Returns (name -> free blocks per order, the lines after)."""
     assert lines[0] == "order 0 1 2 3 4 5 6 7 8", "bad buddy header %r" % lines[0]
     rows = {}
-    for line in lines[1:]:
+    for i, line in enumerate(lines[1:], 1):
         words = line.split()
-        assert len(words) == 10, "bad buddy row %r" % line
+        assert len(words) == 10 and re.fullmatch(r"seg\d+|all", words[0]), \
+            "bad buddy row %r" % line
         rows[words[0]] = [int(w) for w in words[1:]]
-    return rows
+        if words[0] == "all":
+            return rows, lines[i + 1:]
+    raise AssertionError("buddy has no 'all' row: %r" % lines)
+
+
+def buddy(c):
+    return buddy_rows(c.run("buddy"))[0]
 
 
 def free_lists(c):
@@ -209,11 +217,12 @@ def large_request_takes_a_run():
         assert meminfo(c)["free"] == free
 
 
-def longest_free_run(c):
-    """The longest run of adjacent free pages, from `buddy -v`'s lists
-    (computed here, independently of the kernel's own answer)."""
+def longest_free_run(c, segment=None):
+    """The longest run of adjacent free pages (in @segment, or anywhere),
+    from `buddy -v`'s lists (computed here, independently of the kernel's
+    own answer). Segments never touch, so runs never cross one."""
     blocks = sorted((addr, PAGE << order) for (seg, order), addrs in free_lists(c).items()
-                    for addr in addrs)
+                    for addr in addrs if segment is None or seg == segment)
     longest = run = 0
     end = None
     for addr, size in blocks:
@@ -221,6 +230,40 @@ def longest_free_run(c):
         end = addr + size
         longest = max(longest, run)
     return longest // PAGE
+
+
+def unusable_index(counts, order):
+    """Gorman's unusable free space index, in thousandths rounded down, from
+    free-block counts per order (1000 with nothing free, as buddy says)."""
+    free = sum(n << k for k, n in enumerate(counts))
+    usable = sum(n << k for k, n in enumerate(counts) if k >= order)
+    return 1000 if free == 0 else (free - usable) * 1000 // free
+
+
+def fragmentation(c):
+    """buddy's lines after its contract rows, checked against the rows of the
+    same answer and against `buddy -v`'s lists: (index per order in
+    thousandths, longest free run per segment)."""
+    rows, rest = buddy_rows(c.run("buddy"))
+    nseg = len(rows) - 1
+    assert len(rest) == 1 + nseg, "buddy: an unusable row and a run per segment: %r" % rest
+    words = rest[0].split()
+    assert words[0] == "unusable" and len(words) == MAX_ORDER + 2, rest[0]
+    index = []
+    for order, word in enumerate(words[1:]):
+        assert re.fullmatch(r"[01]\.\d{3}", word), rest[0]
+        shown = int(word.replace(".", ""))
+        assert shown == unusable_index(rows["all"], order), \
+            "order %d: buddy says %s, its own rows give %d/1000: %r" % (
+                order, word, unusable_index(rows["all"], order), rows["all"])
+        index.append(shown)
+    runs = []
+    for i, line in enumerate(rest[1:]):
+        m = re.fullmatch(r"longest free run: seg%d (\d+) pages?" % i, line)
+        assert m, line
+        runs.append(int(m.group(1)))
+        assert runs[i] == longest_free_run(c, i), (line, longest_free_run(c, i))
+    return index, runs
 
 
 @test
@@ -252,6 +295,57 @@ def out_of_memory_says_why():
         line = expect_error(c, "alloc %d scattered" % (free + 1))
         assert "not enough free memory (%d pages free)" % free in line, line
         assert meminfo(c)["free"] == free
+        assert single(c.run("check")) == "check: ok"
+
+
+@test
+def buddy_shows_fragmentation():
+    with boot() as c:
+        before = state(c)
+        index, runs = fragmentation(c)
+        assert index == sorted(index), "a larger order cannot be easier to serve: %r" % index
+        assert max(runs) > 256, runs
+        # Fill memory: nothing free, so nothing can be served (1.000).
+        taken = []
+        while True:
+            m = re.fullmatch(r"allocated 256 pages at 0x([0-9a-f]+)", single(c.run("alloc 256")))
+            if not m:
+                break
+            taken.append(int(m.group(1), 16))
+        rest = meminfo(c)["free"]
+        if rest:
+            c.run("alloc %d scattered" % rest)
+        assert meminfo(c)["free"] == 0
+        assert fragmentation(c) == ([1000] * (MAX_ORDER + 1), [0] * len(runs))
+        # Eight whole 1 MiB blocks free: every free page serves any order.
+        some = taken[:8]
+        for addr in some:
+            c.run("free 0x%x" % addr)
+        index, runs = fragmentation(c)
+        assert index == [0] * (MAX_ORDER + 1) and max(runs) >= 256, (index, runs)
+        # Fragment them: 255 pages of each taken again, one page of each
+        # left free. The same 8 pages of free memory, now unusable for
+        # anything above one page, and no free run longer than a page.
+        for addr in some:
+            assert alloc(c, 255) in some
+        assert meminfo(c)["free"] == len(some)
+        index, runs = fragmentation(c)
+        assert index == [0] + [1000] * MAX_ORDER and max(runs) == 1, (index, runs)
+        line = expect_error(c, "alloc 2")
+        assert line.startswith("error: cannot allocate 2 pages"), line
+        for line in c.run("buddy -v"):
+            if line.startswith("unusable") or line.startswith("longest"):
+                break
+        else:
+            raise AssertionError("buddy -v lacks the fragmentation lines")
+        # Free it all: the indexes are as at the start.
+        for addr in some:
+            c.run("free 0x%x" % addr)
+        for addr in taken[len(some):]:
+            c.run("free 0x%x" % addr)
+        if rest:
+            c.run("free #1")
+        assert state(c) == before
         assert single(c.run("check")) == "check: ok"
 
 
@@ -339,7 +433,8 @@ BAD_INPUTS = [
     "alloc 1 2 3", "alloc page 2", "alloc 18446744073709551615", "alloc 3 contiguous",
     "free", "free 0x0", "free 0x1", "free 0xffffffffffffffff", "free #0", "free #99",
     "free #x", "free #", "free 0xzz", "free 12 13", "show", "show #7", "show #",
-    "show 0x1", "foo", "ALLOC 3", "dot", "dot nothing", "dot buddy extra",
+    "show 0x1", "foo", "ALLOC 3", "dot", "dot nothing", "dot buddy extra", "dot buddy frag x",
+    "dot frag", "dot buddy Frag",
     "buddy -x", "buddy -v -v", "meminfo extra", "check now", "poweroff now",
     "help nonsense", "a b c d e f g h i j",
 ]
@@ -451,6 +546,39 @@ def dot_buddy_is_valid_graphviz():
         assert "salmon" in graph and "palegreen" in graph and "gold" in graph
         assert "order 1 allocated\\n0x%x" % addr in graph, graph[:2000]
         assert "order 2 split\\n0x%x" % addr in graph
+
+
+@test
+def dot_buddy_frag_colours_by_order():
+    with boot() as c:
+        alloc(c, 3)
+        c.run("alloc 2 scattered")
+        rows = buddy(c)
+        text = c.run_text("dot buddy frag")
+        graphs = pc.dot_blocks(text)
+        assert len(graphs) == 1 and graphs[0] == text, "only the digraph is printed"
+        graph = graphs[0]
+        assert render(graph) == ""
+        # Each free block in the colour of its order, 4 KiB red .. 1 MiB green.
+        free = re.findall(r'fillcolor="/rdylgn9/(\d)", label="order (\d) free', graph)
+        assert free and all(int(col) == int(order) + 1 for col, order in free), free
+        folded = re.findall(r'fillcolor="/rdylgn9/(\d)", shape=box3d, label="\d+ x 1 MiB free',
+                            graph)
+        assert folded and set(folded) == {"9"}, folded
+        assert 'legend8 [fillcolor="/rdylgn9/9", label="8\\n1 MiB"]' in graph
+        # Each segment states its index for 1 MiB and its longest free run.
+        for i in range(len(rows) - 1):
+            m = re.search(r'seg%d \[shape=folder, fillcolor="/rdylgn9/(\d)", label="[^"]*'
+                          r'unusable for 1 MiB: (\d)\.(\d{3})\\nlongest free run: (\d+) pages?"'
+                          % i, graph)
+            assert m, graph[:3000]
+            index = int(m.group(2) + m.group(3))
+            assert index == unusable_index(rows["seg%d" % i], MAX_ORDER), (i, index)
+            assert int(m.group(1)) == 9 - index * 8 // 1000
+            assert int(m.group(4)) == longest_free_run(c, i)
+        # Plain dot buddy keeps its colours.
+        plain = c.run_text("dot buddy")
+        assert "rdylgn" not in plain and "legend" not in plain and "palegreen" in plain
 
 
 @test

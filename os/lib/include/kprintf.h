@@ -36,6 +36,9 @@ int console_getc(void);
 /** @brief "s" unless @p n is 1: for "1 page", "2 pages". */
 const char *plural(unsigned long n);
 
+/** @brief "an" before a word that starts with a vowel, else "a": "an allocator object". */
+const char *article(const char *word);
+
 /** @brief One byte of console input if one is waiting, else -1 (never waits). */
 int console_poll(void);
 
