@@ -96,7 +96,8 @@ def cmd_handout(lab, dest):
 
 
 def distinctive_cut_lines(lab):
-    """Cut lines (stripped) that occur nowhere else in what a handout ships."""
+    """Cut lines (stripped) that occur nowhere else, not even inside a line, in what a
+    handout ships."""
     regions = L.all_regions()
     cut, kept = set(), set()
     for path in L.tracked_files():
@@ -112,7 +113,9 @@ def distinctive_cut_lines(lab):
             inside.update(range(r.begin, r.end + 1))
             cut.update(line.strip() for line in L.cut_away(lines, rs, lab) if line.strip())
         kept.update(line.strip() for i, line in enumerate(lines) if i not in inside)
-    return sorted(cut - kept), len(cut)
+    # A cut line inside a kept one ("if (err != MEMM_OK)" in "... {") is no clue either.
+    kept_text = "\n".join(kept)
+    return sorted(line for line in cut if line not in kept_text), len(cut)
 
 
 def cmd_leaks(lab, dest):

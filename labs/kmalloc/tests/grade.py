@@ -84,7 +84,8 @@ def bad_frees(c, rng):
     owners = [s.model.owner(b) for b in small + large]
     low = min(a.base for a in owners)
     tries = [b + 16 for b in small + large] + [b + rng.randint(1, 15) for b in small] + \
-        [a.base for a in owners] + [low - PAGE * rng.randint(1, 8), 0x10]
+        [a.base for a in owners] + [low - PAGE * rng.randint(1, 8), 0x10] + \
+        [max(a.end for a in owners)]  # the first byte above the highest allocator
     rng.shuffle(tries)
     for addr in tries:
         s.kfree(addr)
