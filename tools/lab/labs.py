@@ -191,4 +191,4 @@ def shipped(path, lab):
     if not path.startswith("labs/"):
         return True
     parts = path.split("/")
-    return len(parts) >= 3 and parts[1] == lab and parts[2] in ("README.md", "lab.conf", "tests")
+    return len(parts) >= 3 and parts[1] == lab and parts[2] not in ("hidden", "wrong")

@@ -158,8 +158,18 @@ struct mchunk {
 static void test_first_fit_chunks(void)
 {
 	fresh_memory(4 * MIB);
-	struct allocator *a = new_allocator(&first_fit_ops, 16, 0);
 	const size_t header = 32, min_chunk = 48;
+	/* A tail under MIN_CHUNK is no chunk: the whole chunk is handed out. */
+	for (size_t tail = 16; tail < min_chunk; tail += 16) {
+		struct allocator *b = new_allocator(&first_fit_ops, 16, 0);
+		size_t bytes = b->size - tail - header - random_below(16);
+		void *p = first_fit_ops.allocate(b, bytes);
+		if (p == NULL || b->used != b->size || !b->full)
+			fail("allocate(%zu) in a fresh first-fit of %zu bytes leaves %zu: expected the "
+			     "whole chunk (used %zu, full), got used %zu full %d", bytes, b->size, tail,
+			     b->size, b->used, b->full);
+	}
+	struct allocator *a = new_allocator(&first_fit_ops, 16, 0);
 	struct mchunk ch[512];
 	size_t n = 1;
 	ch[0] = (struct mchunk){ 0, a->size, 0 };
