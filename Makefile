@@ -142,7 +142,7 @@ bochs bochs-debug: deps
 # Warnings are errors (Doxyfile): every public function stays documented.
 docs: deps
 	@mkdir -p build/docs
-	@PAGODA_ROOT=$(CURDIR) doxygen Doxyfile || { cat build/docs/warnings.txt; exit 1; }
+	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/warnings.txt; exit 1; }
 	@echo "documentation: build/docs/html/index.html"
 
 # The transcripts in the documentation, from real runs (after a kernel change).
