@@ -33,8 +33,9 @@ results = []
 def say(ok, text, detail=""):
     results.append(ok)
     print("%s %d - %s" % ("ok" if ok else "not ok", len(results), text), flush=True)
-    for line in detail.splitlines()[-15:]:
-        print("# " + line)
+    if not ok:
+        for line in detail.splitlines()[-15:]:
+            print("# " + line)
 
 
 def run(args, cwd, timeout=600):
