@@ -269,8 +269,9 @@ static void random_case(struct boot_memory *m)
 
 	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < nr_ram; i++) {
-		uintptr_t start = random_below(3) == 0 ? at : near(at, 0x4000000, odd);
-		uintptr_t end = start + 1 + near(0, 0x8000000, odd);
+		/* Adjacent to the one before, or a gap after it. */
+		uintptr_t start = at + (random_below(3) == 0 ? 0 : near(0, 0x4000000, odd));
+		uintptr_t end = start + (odd ? 1 : 0x1000) + near(0, 0x8000000, odd);
 		add_ram(m, start, end);
 		at = end;
 	}

@@ -250,8 +250,11 @@ class Layout:
         rng.shuffle(made)
         self.root.children[at:at] = made
 
-    def reserve(self, rng, count, avoid_below, cells=(2, 2)):
-        """@count reserved ranges in random RAM pieces, above @avoid_below."""
+    def reserve(self, rng, count, avoid_below, pairs=1):
+        """@count reserved ranges in random RAM pieces, above @avoid_below,
+        in children of /reserved-memory of @pairs reg pairs each (the
+        cells stay 2 and 2: OpenSBI adds its own child with the root's)."""
+        cells = (2, 2)
         node = self.root.child("reserved-memory")
         if node is None:
             node = dtb.Node("reserved-memory", [("#address-cells", dtb.u32(cells[0])),
@@ -259,13 +262,17 @@ class Layout:
                                                 ("ranges", b"")])
             self.root.children.append(node)
         for _ in range(count):
-            s, e = rng.choice(self.ram)
-            s = max(s, avoid_below)
-            size = rng.choice([PAGE, rng.randrange(1, 64) * PAGE, rng.randrange(1, 2 * MiB)])
-            start = rng.randrange(s, e - size) & ~(0 if rng.random() < 0.3 else PAGE - 1)
-            node.children.append(dtb.Node("lab%d@%x" % (len(node.children), start), [
-                ("reg", dtb.reg([(start, size)], *cells)), ("no-map", b"")]))
-            self.reserved.append((start, start + size))
+            reg = []
+            for _ in range(pairs):
+                s, e = rng.choice(self.ram)
+                s = max(s, avoid_below)
+                size = rng.choice([PAGE, rng.randrange(1, 64) * PAGE,
+                                   rng.randrange(1, 2 * MiB)])
+                start = rng.randrange(s, e - size) & ~(0 if rng.random() < 0.3 else PAGE - 1)
+                reg.append((start, size))
+                self.reserved.append((start, start + size))
+            node.children.append(dtb.Node("lab%d@%x" % (len(node.children), reg[0][0]), [
+                ("reg", dtb.reg(reg, *cells)), ("no-map", b"")]))
 
     def memreserve_add(self, rng, avoid_below):
         s, e = rng.choice(self.ram)
