@@ -264,19 +264,23 @@ class Layout:
         for _ in range(count):
             reg = []
             for _ in range(pairs):
-                s, e = rng.choice(self.ram)
-                s = max(s, avoid_below)
+                s, e = self.room(rng, avoid_below)
                 size = rng.choice([PAGE, rng.randrange(1, 64) * PAGE,
                                    rng.randrange(1, 2 * MiB)])
+                size = min(size, (e - s) // 2)
                 start = rng.randrange(s, e - size) & ~(0 if rng.random() < 0.3 else PAGE - 1)
                 reg.append((start, size))
                 self.reserved.append((start, start + size))
             node.children.append(dtb.Node("lab%d@%x" % (len(node.children), reg[0][0]), [
                 ("reg", dtb.reg(reg, *cells)), ("no-map", b"")]))
 
+    def room(self, rng, avoid_below):
+        """A random RAM piece, from @avoid_below on, of 1 MiB at least."""
+        pieces = [(max(s, avoid_below), e) for s, e in self.ram if e - max(s, avoid_below) >= MiB]
+        return rng.choice(pieces)
+
     def memreserve_add(self, rng, avoid_below):
-        s, e = rng.choice(self.ram)
-        s = max(s, avoid_below)
+        s, e = self.room(rng, avoid_below)
         size = rng.randrange(1, 16) * PAGE
         start = rng.randrange(s, e - size) & ~(PAGE - 1)
         self.memreserve.append((start, size))
