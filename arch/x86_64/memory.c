@@ -8,6 +8,7 @@
  * kernel's own tables exist (boot_map.c).
  */
 #include "arch.h"
+#include "lab.h"
 #include "mem_range.h"
 #include "x86.h"
 
@@ -23,6 +24,30 @@ struct mb2_mmap_entry {
 	uint32_t type, reserved;
 };
 
+/* Every available (type 1) entry of the memory map @mmap (NULL: none) is RAM. */
+static void add_available(struct boot_memory *m, const struct mb2_mmap *mmap)
+{
+	/* LAB memmap BEGIN */
+	if (mmap == NULL)
+		return;
+	/* Entries are entry_size bytes apart: a later spec may make them longer. */
+	const uint8_t *p = (const uint8_t *)(mmap + 1);
+	const uint8_t *end = (const uint8_t *)mmap + mmap->size;
+	for (; p + sizeof(struct mb2_mmap_entry) <= end; p += mmap->entry_size) {
+		const struct mb2_mmap_entry *e = (const struct mb2_mmap_entry *)p;
+		if (e->type != MB2_MEMORY_AVAILABLE)
+			continue;
+		mem_range_add(m->ram, &m->nr_ram, e->addr, e->addr + e->len,
+			      "available (multiboot2)");
+	}
+	/* LAB memmap STUB add_available
+	(void)m;
+	(void)mmap;
+	LAB_TODO("memmap", "add_available");
+	*/
+	/* LAB memmap END */
+}
+
 void arch_boot_memory(struct boot_memory *m)
 {
 	const struct mb2_mmap *mmap = multiboot_find(MB2_TAG_MMAP);
@@ -31,17 +56,7 @@ void arch_boot_memory(struct boot_memory *m)
 	m->nr_reserved = 0;
 	m->nr_devices = 0;
 	mem_range_add(m->devices, &m->nr_devices, 0xb8000, 0xc0000, "VGA text screen");
-	if (mmap != NULL) {
-		const uint8_t *p = (const uint8_t *)(mmap + 1);
-		const uint8_t *end = (const uint8_t *)mmap + mmap->size;
-		for (; p + sizeof(struct mb2_mmap_entry) <= end; p += mmap->entry_size) {
-			const struct mb2_mmap_entry *e = (const struct mb2_mmap_entry *)p;
-			if (e->type != MB2_MEMORY_AVAILABLE)
-				continue;
-			mem_range_add(m->ram, &m->nr_ram, e->addr, e->addr + e->len,
-				      "available (multiboot2)");
-		}
-	}
+	add_available(m, mmap);
 	mem_range_add(m->reserved, &m->nr_reserved, 0, 0x100000, "first MiB");
 	mem_range_add(m->reserved, &m->nr_reserved, (uintptr_t)_kernel_start,
 		      (uintptr_t)_kernel_end, "kernel image");

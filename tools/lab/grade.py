@@ -100,7 +100,8 @@ def boot(arch):
 
 def why(exc, console):
     """The reason for a failed kernel test: a lab panic first of all."""
-    text = console.transcript if console else ""
+    # No console: the boot failed, and the error holds its last output.
+    text = console.transcript if console else str(exc)
     panic = PANIC.search(text) if text else None
     if panic:
         return panic.group(0)
