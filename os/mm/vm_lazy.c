@@ -9,6 +9,7 @@
  * 4 KiB leaf that vm_lazy_fault() made.
  */
 #include "kstring.h"
+#include "lab.h"
 #include "pmm.h"
 #include "vm.h"
 #include "vm_kernel.h"
@@ -89,6 +90,7 @@ void vm_lazy_release(uintptr_t va, uintptr_t size)
 	nr_reserved = kept;
 }
 
+/* LAB lazy BEGIN */
 /* vm_visit() callback: count the leaves (each a present lazy page). */
 static void count_leaf(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry, int leaf,
 		       void *ctx)
@@ -100,15 +102,23 @@ static void count_leaf(unsigned level, uintptr_t va, uintptr_t size, uint64_t en
 	if (leaf)
 		(*(size_t *)ctx)++;
 }
+/* LAB lazy END */
 
 void vm_lazy_count(size_t *pages, size_t *present)
 {
+	/* LAB lazy BEGIN */
 	*pages = 0;
 	*present = 0;
 	for (size_t i = 0; i < nr_reserved; i++) {
 		*pages += reserved[i].pages;
 		vm_visit(&kernel_space, reserved[i].va, end_of(&reserved[i]), count_leaf, present);
 	}
+	/* LAB lazy STUB vm_lazy_count
+	if (nr_reserved != 0)
+		LAB_TODO("lazy", "vm_lazy_count");
+	*pages = *present = (size_t)0;
+	*/
+	/* LAB lazy END */
 }
 
 size_t vm_lazy_pages_needed(uintptr_t va, size_t *tables)
@@ -122,16 +132,24 @@ size_t vm_lazy_pages_needed(uintptr_t va, size_t *tables)
 /* Do a reservation's @flags allow @access? */
 static int allows(unsigned flags, enum fault_access access)
 {
+	/* LAB lazy BEGIN */
 	switch (access) {
 	case FAULT_READ: return (flags & VM_READ) != 0;
 	case FAULT_WRITE: return (flags & VM_WRITE) != 0;
 	case FAULT_EXECUTE: return (flags & VM_EXEC) != 0;
 	}
 	return 0;
+	/* LAB lazy STUB allows
+	(void)flags;
+	(void)access;
+	LAB_TODO("lazy", "allows");
+	*/
+	/* LAB lazy END */
 }
 
 int vm_lazy_fault(uintptr_t addr, enum fault_access access)
 {
+	/* LAB lazy BEGIN */
 	uintptr_t page = addr & ~(VM_SIZE_4K - 1), pa;
 	struct vm_lazy_range r;
 	struct vm_walk walk;
@@ -158,4 +176,12 @@ int vm_lazy_fault(uintptr_t addr, enum fault_access access)
 	/* The machine may have cached "nothing here" for this page. */
 	arch_tlb_flush(page);
 	return VM_OK;
+	/* LAB lazy STUB vm_lazy_fault
+	(void)allows;
+	if (!vm_lazy_find(addr, NULL))
+		return VM_ERR_NOT_MAPPED;
+	(void)access;
+	LAB_TODO("lazy", "vm_lazy_fault");
+	*/
+	/* LAB lazy END */
 }

@@ -23,6 +23,11 @@ grade: deps
 $(HOST_BUILD)/lab/%: labs/%.c $(PMM_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$<)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(PMM_LIB)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(filter %.o,$^) $(PMM_LIB)
+
+# Objects a lab's host program needs beyond the host library are linked too.
+$(HOST_BUILD)/lab/lazy/tests/host_lazy: $(HOST_BUILD)/os/mm/vm.c.o \
+	$(HOST_BUILD)/os/mm/vm_check.c.o $(HOST_BUILD)/os/mm/vm_lazy.c.o \
+	$(HOST_BUILD)/arch/riscv64/pt.c.o $(HOST_BUILD)/arch/x86_64/pt.c.o
 
 -include $(wildcard $(HOST_BUILD)/lab/*/*/*.d)

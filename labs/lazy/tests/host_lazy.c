@@ -1,0 +1,584 @@
+/*
+ * Host tests of lab lazy, built with the lab's sources (os/mm/vm_lazy.c,
+ * the page-table walker, both page-table formats, the page manager) under
+ * ASan + UBSan:
+ *     build/host/lab/lazy/tests/host_lazy <test> <seed>
+ * The last line is "ok", or "FAIL: <the first difference>". The expected
+ * answers come from the contract in labs/lazy/README.md: a model of the
+ * reservations and of which pages are present, and the page manager's and
+ * the walker's own counters.
+ *
+ * Here the "machine" is this test: where the kernel's trap handler would
+ * call vm_lazy_fault() and run the access again, the test calls it and then
+ * reads or writes the page through the physical address the tables give.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmm.h"
+#include "vm.h"
+#include "vm_kernel.h"
+#include "vm_lazy.h"
+#include "../../../arch/riscv64/pt_sv39.h"
+#include "../../../arch/x86_64/pt_x86_64.h"
+
+#define MIB ((uintptr_t)1 << 20)
+#define PAGE ((uintptr_t)VM_SIZE_4K)
+#define RWX (VM_READ | VM_WRITE | VM_EXEC)
+/* The shell's window: reservations live here in the kernel too. */
+#define WINDOW ((uintptr_t)0x2000000000)
+
+struct vm_space kernel_space; /* vm_lazy.c works in it; the kernel's is vm_kernel.c's */
+static const struct pt_format *format;
+static const char *format_name;
+
+const struct pt_format *arch_pt_format(void)
+{
+	return format;
+}
+
+void arch_vm_activate(uintptr_t root)
+{
+	(void)root;
+}
+
+void arch_tlb_flush(uintptr_t va)
+{
+	(void)va;
+}
+
+static unsigned long long rng_state;
+
+static unsigned long long random_bits(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return rng_state >> 16;
+}
+
+static size_t random_below(size_t n)
+{
+	return (size_t)((random_bits() >> 8) % n);
+}
+
+static _Noreturn void fail(const char *fmt, ...)
+{
+	va_list ap;
+	printf("FAIL: [%s] ", format_name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+static void *arena;
+
+/* kernel_space afresh over @mib MiB of "physical memory", no reservation. */
+static void fresh(int x86, size_t mib)
+{
+	format = x86 ? x86_64_format() : sv39_format();
+	format_name = x86 ? "x86_64" : "sv39";
+	free(arena);
+	arena = aligned_alloc(MIB, mib * MIB);
+	pmm_init();
+	vm_init();
+	if (pmm_add_segment((uintptr_t)arena, (uintptr_t)arena + mib * MIB) != PMM_OK)
+		fail("the page manager refused the test's memory");
+	if (vm_space_init(&kernel_space) != VM_OK)
+		fail("no root table");
+	vm_lazy_init();
+}
+
+/* Fill every free page with @byte, as old data left in freed pages would. */
+static void dirty_free_pages(unsigned char byte)
+{
+	size_t n = pmm_free_page_count();
+	uintptr_t *pages = malloc(n * sizeof(*pages));
+	for (size_t i = 0; i < n; i++) {
+		if (pmm_alloc_page(&pages[i]) != PMM_OK)
+			fail("could not take free page %zu of %zu", i, n);
+		memset((void *)pages[i], byte, PAGE);
+	}
+	for (size_t i = n; i-- > 0;)
+		if (pmm_free(pages[i], NULL) != PMM_OK)
+			fail("could not give back page 0x%lx", (unsigned long)pages[i]);
+	free(pages);
+}
+
+static size_t table_pages(void)
+{
+	struct vm_stats st;
+	vm_get_stats(&st);
+	return st.table_pages;
+}
+
+static void flags_text(unsigned flags, char out[4])
+{
+	out[0] = flags & VM_READ ? 'r' : '-';
+	out[1] = flags & VM_WRITE ? 'w' : '-';
+	out[2] = flags & VM_EXEC ? 'x' : '-';
+	out[3] = 0;
+}
+
+static const char *access_text(enum fault_access a)
+{
+	return a == FAULT_READ ? "read" : a == FAULT_WRITE ? "write" : "execute";
+}
+
+static int allowed(unsigned flags, enum fault_access a)
+{
+	return a == FAULT_READ ? (flags & VM_READ) != 0
+	       : a == FAULT_WRITE ? (flags & VM_WRITE) != 0 : (flags & VM_EXEC) != 0;
+}
+
+static void expect_checks_pass(const char *when)
+{
+	if (pmm_check(NULL, NULL) != 0)
+		fail("%s: pmm_check finds broken invariants", when);
+	if (vm_check(&kernel_space, 1, NULL, NULL) != 0)
+		fail("%s: vm_check finds broken invariants in the page tables", when);
+}
+
+static void expect_counts(size_t reserved, size_t present, const char *when)
+{
+	size_t r = 12345, p = 12345;
+	vm_lazy_count(&r, &p);
+	if (r != reserved || p != present)
+		fail("%s: vm_lazy_count says %zu reserved, %zu present; expected %zu and %zu", when,
+		     r, p, reserved, present);
+}
+
+/* ---- vm_lazy_count (no fault needed: present pages are mapped by hand) ---- */
+
+static void test_lazy_count(void)
+{
+	for (int x86 = 0; x86 < 2; x86++) {
+		fresh(x86, 4);
+		expect_counts(0, 0, "with no reservation");
+		/* Reservations with mappings right next to them, which are not lazy. */
+		uintptr_t va = WINDOW + random_below(1 << 16) * PAGE;
+		size_t total = 0, present = 0;
+		uintptr_t starts[6];
+		size_t sizes[6];
+		for (int i = 0; i < 6; i++) {
+			sizes[i] = 1 + random_below(9);
+			starts[i] = va;
+			if (vm_lazy_reserve(va, sizes[i], VM_READ | VM_WRITE) != VM_OK)
+				fail("vm_lazy_reserve(0x%lx, %zu) refused", (unsigned long)va, sizes[i]);
+			total += sizes[i];
+			uintptr_t pa;
+			if (pmm_alloc_page(&pa) != PMM_OK ||
+			    vm_map(&kernel_space, va + sizes[i] * PAGE, pa, PAGE, VM_READ, VM_SIZE_4K) !=
+				    VM_OK)
+				fail("could not map a neighbour page");
+			va += (sizes[i] + 1 + random_below(600)) * PAGE;
+			expect_counts(total, 0, "after reserving, with an ordinary page mapped after each");
+		}
+		/* Make some reserved pages present, as vm_lazy_fault() would. */
+		for (int i = 0; i < 6; i++) {
+			size_t k = random_below(sizes[i] + 1);
+			for (size_t j = 0; j < k; j++) {
+				uintptr_t pa;
+				if (pmm_alloc_page(&pa) != PMM_OK ||
+				    vm_map(&kernel_space, starts[i] + j * PAGE, pa, PAGE, VM_READ | VM_WRITE,
+					   VM_SIZE_4K) != VM_OK)
+					fail("could not map a reserved page by hand");
+				present++;
+				expect_counts(total, present, "after mapping reserved pages by hand");
+			}
+		}
+		expect_counts(total, present, "at the end");
+	}
+}
+
+/* ---- one fault ---- */
+
+/* Is @va's page mapped? */
+static int present_at(uintptr_t va)
+{
+	struct vm_walk w;
+	return vm_translate(&kernel_space, va, &w) == VM_OK && w.mapped;
+}
+
+/* Check the page a successful fault at @addr made: 4 KiB, the address's
+ * offset kept, the reservation's @flags, one page held by the mapping
+ * holder, all zeros. Returns its physical address. */
+static uintptr_t expect_fresh_page(uintptr_t addr, unsigned flags)
+{
+	uintptr_t page = addr & ~(PAGE - 1);
+	struct vm_walk w;
+	if (vm_translate(&kernel_space, addr, &w) != VM_OK || !w.mapped)
+		fail("after vm_lazy_fault(0x%lx) returned VM_OK, 0x%lx is still not mapped",
+		     (unsigned long)addr, (unsigned long)addr);
+	if (w.size != VM_SIZE_4K)
+		fail("0x%lx is mapped by a %lu-byte page, not a 4 KiB one", (unsigned long)page,
+		     (unsigned long)w.size);
+	uintptr_t pa = w.pa & ~(PAGE - 1);
+	if ((w.pa & (PAGE - 1)) != (addr & (PAGE - 1)))
+		fail("0x%lx translates to 0x%lx: the offset in the page changed", (unsigned long)addr,
+		     (unsigned long)w.pa);
+	if ((w.flags & RWX) != (flags & RWX)) {
+		char want[4], got[4];
+		flags_text(flags, want);
+		flags_text(w.flags, got);
+		fail("the lazy page 0x%lx is mapped %s; its reservation says %s", (unsigned long)page,
+		     got, want);
+	}
+	struct pmm_block block;
+	if (pmm_allocation_at(pa, &block) != PMM_OK || block.pages != 1 || block.addr != pa ||
+	    block.holder != PMM_HOLDER_MAPPING)
+		fail("the lazy page 0x%lx (at 0x%lx) is not a one-page allocation held by "
+		     "PMM_HOLDER_MAPPING", (unsigned long)page, (unsigned long)pa);
+	return pa;
+}
+
+static void expect_zeros(uintptr_t page, uintptr_t pa)
+{
+	const unsigned char *bytes = (const unsigned char *)pa;
+	for (size_t b = 0; b < PAGE; b++)
+		if (bytes[b] != 0)
+			fail("the lazy page 0x%lx is not zeroed: byte %zu is 0x%02x (what the free "
+			     "page held before)", (unsigned long)page, b, bytes[b]);
+}
+
+static void test_one_zeroed_page(void)
+{
+	for (int x86 = 0; x86 < 2; x86++) {
+		fresh(x86, 8);
+		size_t pages = 3 + random_below(30);
+		uintptr_t va = WINDOW + random_below(1 << 18) * PAGE;
+		if (vm_lazy_reserve(va, pages, VM_READ | VM_WRITE) != VM_OK)
+			fail("vm_lazy_reserve refused 0x%lx", (unsigned long)va);
+		size_t free0 = pmm_free_page_count(), tables0 = table_pages();
+		/* The first page, the last, one between; at offsets 0, the last
+		 * byte and one between, in a random order. */
+		uintptr_t offsets[3] = { 0, PAGE - 1, 8 * (1 + random_below(PAGE / 8 - 2)) };
+		for (int i = 2; i > 0; i--) {
+			size_t j = random_below((size_t)i + 1);
+			uintptr_t t = offsets[i];
+			offsets[i] = offsets[j];
+			offsets[j] = t;
+		}
+		size_t slots[3] = { 0, pages - 1, 1 + random_below(pages - 2) };
+		for (int n = 0; n < 3; n++) {
+			uintptr_t page = va + slots[n] * PAGE, addr = page + offsets[n];
+			dirty_free_pages((unsigned char)(0x5a + n));
+			size_t tables, needed = vm_lazy_pages_needed(addr, &tables);
+			size_t free1 = pmm_free_page_count(), tables1 = table_pages();
+			enum fault_access access = n == 1 ? FAULT_WRITE : FAULT_READ;
+			int err = vm_lazy_fault(addr, access);
+			if (err != VM_OK)
+				fail("vm_lazy_fault(0x%lx, %s) in a rw- reservation: expected VM_OK (0), "
+				     "got %d", (unsigned long)addr, access_text(access), err);
+			uintptr_t pa = expect_fresh_page(addr, VM_READ | VM_WRITE);
+			if (free1 - pmm_free_page_count() != needed ||
+			    table_pages() - tables1 != tables)
+				fail("the fault at 0x%lx took %zu pages and made %zu page tables; it needed "
+				     "%zu (the page and %zu page tables)", (unsigned long)addr,
+				     free1 - pmm_free_page_count(), table_pages() - tables1, needed, tables);
+			expect_zeros(page, pa);
+			/* Only the touched pages of the reservation are mapped. */
+			for (size_t s = 0; s < pages; s++) {
+				int touched = 0;
+				for (int k = 0; k <= n; k++)
+					touched |= slots[k] == s;
+				if (present_at(va + s * PAGE) != touched)
+					fail("after faults at pages %zu..: page %zu of the reservation is %s",
+					     slots[0], s, touched ? "absent" : "mapped, but nothing touched it");
+			}
+			if (present_at(va - PAGE) || present_at(va + pages * PAGE))
+				fail("a page outside the reservation got mapped");
+			expect_checks_pass("after a fault");
+			expect_counts(pages, (size_t)n + 1, "after a fault");
+			/* The page is present now: a second fault there is not ours. */
+			size_t free2 = pmm_free_page_count();
+			err = vm_lazy_fault(addr, FAULT_WRITE);
+			if (err != VM_ERR_NOT_MAPPED || pmm_free_page_count() != free2)
+				fail("a fault on the present lazy page 0x%lx: expected VM_ERR_NOT_MAPPED (%d) "
+				     "and nothing taken, got %d and %zu pages taken", (unsigned long)addr,
+				     VM_ERR_NOT_MAPPED, err, free2 - pmm_free_page_count());
+		}
+		if (free0 - pmm_free_page_count() != 3 + (table_pages() - tables0))
+			fail("free pages fell by %zu for 3 pages and %zu page tables",
+			     free0 - pmm_free_page_count(), table_pages() - tables0);
+	}
+}
+
+/* ---- which faults are resolved: the flags, the access, the reservation ---- */
+
+static void test_flags_and_access(void)
+{
+	/* What `map ... lazy` accepts (r, rw, rx, rwx), and no access at all. */
+	static const unsigned choices[] = { VM_READ, VM_READ | VM_WRITE, VM_READ | VM_EXEC, RWX, 0 };
+	static const enum fault_access accesses[] = { FAULT_READ, FAULT_WRITE, FAULT_EXECUTE };
+	for (int x86 = 0; x86 < 2; x86++) {
+		fresh(x86, 4);
+		uintptr_t va = WINDOW + random_below(1 << 16) * 2 * PAGE;
+		for (size_t c = 0; c < sizeof(choices) / sizeof(choices[0]); c++) {
+			for (size_t a = 0; a < 3; a++) {
+				unsigned flags = choices[c];
+				enum fault_access access = accesses[(a + c) % 3];
+				size_t pages = 1 + random_below(3);
+				if (vm_lazy_reserve(va, pages, flags) != VM_OK)
+					fail("vm_lazy_reserve refused 0x%lx", (unsigned long)va);
+				uintptr_t addr = va + random_below(pages * PAGE);
+				size_t free0 = pmm_free_page_count();
+				int err = vm_lazy_fault(addr, access);
+				char text[4];
+				flags_text(flags, text);
+				if (allowed(flags, access)) {
+					if (err != VM_OK)
+						fail("a %s fault in a %s reservation: expected VM_OK (0), got %d",
+						     access_text(access), text, err);
+					expect_fresh_page(addr, flags);
+				} else {
+					if (err != VM_ERR_NOT_MAPPED)
+						fail("a %s fault in a %s reservation: expected VM_ERR_NOT_MAPPED "
+						     "(%d), got %d", access_text(access), text, VM_ERR_NOT_MAPPED,
+						     err);
+					if (pmm_free_page_count() != free0 || present_at(addr))
+						fail("a refused %s fault in a %s reservation changed something",
+						     access_text(access), text);
+				}
+				/* Just outside it: the page after, and the one before. */
+				uintptr_t outside[2] = { va + pages * PAGE + random_below(PAGE),
+							 va - 1 - random_below(PAGE) };
+				for (int o = 0; o < 2; o++) {
+					size_t free1 = pmm_free_page_count();
+					err = vm_lazy_fault(outside[o], access);
+					if (err != VM_ERR_NOT_MAPPED || pmm_free_page_count() != free1)
+						fail("a %s fault at 0x%lx, outside the reservation 0x%lx-0x%lx: "
+						     "expected VM_ERR_NOT_MAPPED (%d) and nothing taken, got %d",
+						     access_text(access), (unsigned long)outside[o],
+						     (unsigned long)va, (unsigned long)(va + pages * PAGE),
+						     VM_ERR_NOT_MAPPED, err);
+				}
+				expect_checks_pass("after a fault");
+				va += (pages + 2 + random_below(4)) * PAGE;
+				vm_lazy_init(); /* forget them: at most VM_LAZY_MAX exist */
+			}
+		}
+	}
+}
+
+/* ---- out of memory ---- */
+
+static void test_no_memory(void)
+{
+	for (int x86 = 0; x86 < 2; x86++) {
+		/* Tables missing (k < needed free pages), or there (0 free). */
+		for (int round = 0; round < 4; round++) {
+			fresh(x86, 1);
+			uintptr_t va = WINDOW + random_below(1 << 16) * PAGE * 512;
+			if (vm_lazy_reserve(va, 4, VM_READ | VM_WRITE) != VM_OK)
+				fail("vm_lazy_reserve refused 0x%lx", (unsigned long)va);
+			size_t tables, needed = vm_lazy_pages_needed(va, &tables);
+			if (round == 3) {
+				if (vm_lazy_fault(va + PAGE, FAULT_WRITE) != VM_OK)
+					fail("vm_lazy_fault(0x%lx) with memory to spare failed",
+					     (unsigned long)(va + PAGE));
+				needed = vm_lazy_pages_needed(va, &tables);
+			}
+			size_t keep = round == 3 ? 0 : (size_t)round % needed;
+			uintptr_t page;
+			while (pmm_free_page_count() > keep)
+				if (pmm_alloc_page(&page) != PMM_OK)
+					fail("could not use up the free pages");
+			size_t free0 = pmm_free_page_count(), tables0 = table_pages();
+			size_t present0 = round == 3;
+			uintptr_t addr = va + 8 * random_below(PAGE / 8);
+			int err = vm_lazy_fault(addr, random_below(2) ? FAULT_READ : FAULT_WRITE);
+			if (err != VM_ERR_NO_MEMORY)
+				fail("a fault needing %zu pages (%zu for page tables) with %zu free: expected "
+				     "VM_ERR_NO_MEMORY (%d), got %d", needed, tables, keep, VM_ERR_NO_MEMORY,
+				     err);
+			if (pmm_free_page_count() != free0 || table_pages() != tables0 ||
+			    present_at(addr))
+				fail("a fault without memory changed something: free pages %zu -> %zu, page "
+				     "tables %zu -> %zu, 0x%lx %s", free0, pmm_free_page_count(), tables0,
+				     table_pages(), (unsigned long)addr,
+				     present_at(addr) ? "mapped" : "absent");
+			expect_checks_pass("after a fault without memory");
+			expect_counts(4, present0, "after a fault without memory");
+		}
+	}
+}
+
+/* ---- random sequences against a model ---- */
+
+#define SLOTS 24 /* reservations are made in slots of the window, so they never overlap */
+#define SLOT_PAGES 40
+
+struct model_range {
+	int used;
+	uintptr_t va;
+	size_t pages;
+	unsigned flags;
+	uint64_t value[SLOT_PAGES]; /* what the page's first word holds (0 when absent) */
+	int present[SLOT_PAGES];
+};
+
+static struct model_range model[SLOTS];
+static size_t model_tables0, model_free0;
+
+static void model_expect(const char *when)
+{
+	size_t reserved = 0, present = 0;
+	for (int i = 0; i < SLOTS; i++) {
+		if (!model[i].used)
+			continue;
+		reserved += model[i].pages;
+		for (size_t p = 0; p < model[i].pages; p++) {
+			uintptr_t va = model[i].va + p * PAGE;
+			struct vm_walk w;
+			int mapped = vm_translate(&kernel_space, va, &w) == VM_OK && w.mapped;
+			if (mapped != model[i].present[p])
+				fail("%s: lazy page 0x%lx should be %s, is %s", when, (unsigned long)va,
+				     model[i].present[p] ? "present" : "absent",
+				     mapped ? "mapped" : "not mapped");
+			if (mapped) {
+				present++;
+				uint64_t got = *(const uint64_t *)(w.pa & ~(PAGE - 1));
+				if (got != model[i].value[p])
+					fail("%s: lazy page 0x%lx holds 0x%llx, expected 0x%llx", when,
+					     (unsigned long)va, (unsigned long long)got,
+					     (unsigned long long)model[i].value[p]);
+			}
+		}
+	}
+	expect_counts(reserved, present, when);
+	size_t tables = table_pages() - model_tables0;
+	if (model_free0 - pmm_free_page_count() != present + tables)
+		fail("%s: free pages fell by %zu for %zu present pages and %zu page tables", when,
+		     model_free0 - pmm_free_page_count(), present, tables);
+	expect_checks_pass(when);
+}
+
+static void model_unmap(struct model_range *m)
+{
+	for (size_t p = 0; p < m->pages; p++) {
+		if (!m->present[p])
+			continue;
+		struct vm_walk w;
+		uintptr_t va = m->va + p * PAGE;
+		if (vm_translate(&kernel_space, va, &w) != VM_OK)
+			fail("present page 0x%lx vanished", (unsigned long)va);
+		if (pmm_free_held(w.pa & ~(PAGE - 1), PMM_HOLDER_MAPPING, NULL) != PMM_OK)
+			fail("the lazy page 0x%lx (at 0x%lx) is not held by PMM_HOLDER_MAPPING",
+			     (unsigned long)va, (unsigned long)w.pa);
+		if (vm_unmap(&kernel_space, va, PAGE) != VM_OK)
+			fail("vm_unmap(0x%lx) failed", (unsigned long)va);
+	}
+	vm_lazy_release(m->va, m->pages * PAGE);
+	memset(m, 0, sizeof(*m));
+}
+
+static void test_random_sequences(void)
+{
+	static const unsigned choices[] = { VM_READ, VM_READ | VM_WRITE, VM_READ | VM_EXEC, RWX };
+	for (int x86 = 0; x86 < 2; x86++) {
+		fresh(x86, 16);
+		memset(model, 0, sizeof(model));
+		model_tables0 = table_pages();
+		model_free0 = pmm_free_page_count();
+		/* Slots spread so that some share their page tables and some do not. */
+		uintptr_t base = WINDOW + random_below(60) * (PAGE << 18);
+		for (int step = 0; step < 400; step++) {
+			int i = (int)random_below(SLOTS);
+			struct model_range *m = &model[i];
+			uintptr_t slot_va = base + (uintptr_t)i * (i % 3 == 0 ? (PAGE << 9) : 64 * PAGE);
+			size_t nr = 0;
+			for (int k = 0; k < SLOTS; k++)
+				nr += (size_t)model[k].used;
+			unsigned what = (unsigned)random_below(10);
+			if (!m->used) {
+				if (nr == VM_LAZY_MAX)
+					continue;
+				m->used = 1;
+				m->pages = 1 + random_below(SLOT_PAGES - 1);
+				m->va = slot_va;
+				m->flags = choices[random_below(4)];
+				if (vm_lazy_reserve(m->va, m->pages, m->flags) != VM_OK)
+					fail("vm_lazy_reserve(0x%lx, %zu) refused", (unsigned long)m->va,
+					     m->pages);
+			} else if (what == 0) {
+				model_unmap(m);
+			} else if (what == 1) {
+				/* Just outside: the page after it, or the one before it. */
+				uintptr_t addr = random_below(2) ? m->va + m->pages * PAGE + random_below(PAGE)
+								 : m->va - 1 - random_below(PAGE);
+				int err = vm_lazy_fault(addr, FAULT_READ);
+				if (err != VM_ERR_NOT_MAPPED)
+					fail("a fault at 0x%lx, outside every reservation (0x%lx has %zu pages): "
+					     "expected VM_ERR_NOT_MAPPED (%d), got %d", (unsigned long)addr,
+					     (unsigned long)m->va, m->pages, VM_ERR_NOT_MAPPED, err);
+			} else {
+				size_t p = random_below(m->pages);
+				uintptr_t addr = m->va + p * PAGE + 8 * random_below(PAGE / 8);
+				enum fault_access access = (enum fault_access)random_below(3);
+				if (what < 5)
+					access = FAULT_WRITE;
+				int err = vm_lazy_fault(addr, access);
+				int want = !m->present[p] && allowed(m->flags, access);
+				char text[4];
+				flags_text(m->flags, text);
+				if (want ? err != VM_OK : err != VM_ERR_NOT_MAPPED)
+					fail("a %s fault at 0x%lx (page %zu of a %s reservation, %s): expected "
+					     "%d, got %d", access_text(access), (unsigned long)addr, p, text,
+					     m->present[p] ? "present" : "absent",
+					     want ? VM_OK : VM_ERR_NOT_MAPPED, err);
+				if (want) {
+					m->present[p] = 1;
+					uintptr_t pa = expect_fresh_page(addr, m->flags);
+					/* The access runs again: a write stores its value. */
+					if (access == FAULT_WRITE) {
+						m->value[p] = random_bits() | 1;
+						*(uint64_t *)pa = m->value[p];
+					}
+				}
+			}
+			model_expect("after a random step");
+		}
+		for (int i = 0; i < SLOTS; i++)
+			if (model[i].used)
+				model_unmap(&model[i]);
+		model_expect("after unmapping everything");
+		if (pmm_free_page_count() != model_free0 || table_pages() != model_tables0)
+			fail("after unmapping everything: %zu free pages and %zu page tables, "
+			     "expected %zu and %zu", pmm_free_page_count(), table_pages(), model_free0,
+			     model_tables0);
+	}
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} tests[] = {
+	{ "lazy_count", test_lazy_count },
+	{ "one_zeroed_page", test_one_zeroed_page },
+	{ "flags_and_access", test_flags_and_access },
+	{ "no_memory", test_no_memory },
+	{ "random_sequences", test_random_sequences },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s <test> <seed>\n", argv[0]);
+		return 2;
+	}
+	rng_state = strtoull(argv[2], NULL, 10);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (strcmp(argv[1], tests[i].name) == 0) {
+			tests[i].run();
+			free(arena);
+			printf("ok\n");
+			return 0;
+		}
+	}
+	fprintf(stderr, "no test '%s'\n", argv[1]);
+	return 2;
+}
