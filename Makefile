@@ -17,9 +17,10 @@
 #   make bochs           boot the x86_64 ISO in Bochs
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
 #   make docs            course documentation (Doxygen) in build/docs/html
-#   make doc-transcripts rerun every transcript in README.md and docs/*.md and
-#                        rewrite it in place (make test checks them: tools/
-#                        doc_transcripts.py --check [FILE...])
+#   make doc-transcripts rerun every transcript in README.md, docs/*.md and
+#                        labs/*/README.md and rewrite it in place, typed
+#                        addresses following the pages that moved (make test
+#                        checks them: tools/doc_transcripts.py --check [FILE...])
 #   make fuzz            libFuzzer on the page manager, kmalloc, page tables
 #                        and the shell (FUZZ_S seconds per target)
 #   make fuzz-build      only build the fuzz targets (build/host/fuzz/)

@@ -137,7 +137,6 @@ done
 # still be what they print (make doc-transcripts rewrites them), and the
 # checker must catch a doc that is not.
 step "doc-transcripts" python3 tools/doc_transcripts.py --check
-step "lab-transcripts" python3 tools/doc_transcripts.py --check labs/*/README.md
 step "doc-transcripts-tool" python3 tests/shell/test_docs.py
 
 echo "$passed passed, $failed failed"

@@ -169,6 +169,49 @@ def build(arch):
 PROGRESS = re.compile(r"\w+: \d+ of \d+ done \(\d+%\); Ctrl-C abandons it")
 
 
+# Following moved addresses (--update only). When the kernel grows, the
+# pages it hands out move, and a transcript that types an address it was
+# given (`free 0x80084000`) would type a stale one. So while updating, each
+# answer is lined up with the document's, every page whose address changed
+# is remembered (old page -> new page), and later commands are typed with
+# their addresses moved the same way; prose outside the transcripts follows.
+ADDRESS = re.compile(r"0x[0-9a-f]{6,}")
+PAGE_MASK = 0xfff
+FOLLOW = False
+MOVED = {}  # old page address -> new page address, for the file being run
+
+
+def answers(lines):
+    """The document's answer to each command of a shell block, in order."""
+    out = []
+    for line in lines:
+        if line.startswith(pc.PROMPT):
+            out.append([])
+        elif out:
+            out[-1].append(line)
+    return out
+
+
+def learn_moves(want, have):
+    for old, new in zip(want, have):
+        olds, news = ADDRESS.findall(old), ADDRESS.findall(new)
+        if len(olds) != len(news) or ADDRESS.sub("", old) != ADDRESS.sub("", new):
+            continue
+        for o, n in zip(olds, news):
+            o, n = int(o, 16), int(n, 16)
+            if o != n and o & PAGE_MASK == n & PAGE_MASK:
+                MOVED.setdefault(o & ~PAGE_MASK, n & ~PAGE_MASK)
+
+
+def moved(text):
+    """@text with every address in a moved page moved along with it."""
+    def one(m):
+        a = int(m.group(0), 16)
+        page = MOVED.get(a & ~PAGE_MASK)
+        return m.group(0) if page is None else "0x%x" % (page | (a & PAGE_MASK))
+    return ADDRESS.sub(one, text)
+
+
 def run_shell(blocks):
     arch = blocks[0].opts.get("arch", "riscv64")
     build(arch)
@@ -176,9 +219,14 @@ def run_shell(blocks):
     with pc.Console(pc.qemu_command(arch, blocks[0].opts.get("mem", "128M"))) as c:
         for b in blocks:
             lines = []
-            for cmd in b.inputs():
+            for cmd, want in zip(b.inputs(), answers(b.lines)):
+                if FOLLOW:
+                    cmd = moved(cmd)
                 lines.append(pc.PROMPT + cmd)
-                lines += [x for x in c.run(cmd) if not PROGRESS.fullmatch(x)]
+                have = [x for x in c.run(cmd) if not PROGRESS.fullmatch(x)]
+                if FOLLOW:
+                    learn_moves(want, have)
+                lines += have
             out[b] = lines
     return out
 
@@ -355,6 +403,7 @@ def masked(kind, lines):
 
 
 def generate(path):
+    MOVED.clear()
     blocks, prose = parse(path)
     results = {}
     for group in sessions(blocks):
@@ -423,6 +472,13 @@ def update(paths):
             if masked(b.kind, got) != masked(b.kind, b.lines):
                 text[b.first:b.last] = got
                 changed += 1
+        # Prose that names an address the kernel no longer hands out.
+        inside = {i for b in blocks for i in range(b.first, b.last)}
+        for i, line in enumerate(text):
+            if i not in inside and ADDRESS.search(line) and moved(line) != line:
+                text[i] = moved(line)
+                print("%s:%d: prose follows the moved addresses: %s"
+                      % (os.path.relpath(path, ROOT), i + 1, text[i].strip()))
         with open(path, "w") as f:
             f.write("\n".join(text))
         print("%s: %d of %d transcripts rewritten" % (path, changed, len(blocks)))
@@ -438,12 +494,15 @@ def main():
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="compare, print TAP")
     mode.add_argument("--update", action="store_true", help="rewrite the blocks in place")
-    parser.add_argument("files", nargs="*", help="Markdown files (default README.md docs/*.md)")
+    parser.add_argument("files", nargs="*", help="Markdown files (default README.md docs/*.md labs/*/README.md)")
     args = parser.parse_args()
     # Killed (a timeout): still stop the emulators this run started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     paths = [os.path.abspath(p) for p in args.files] or \
-        [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+        [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) \
+        + sorted(glob.glob(os.path.join(ROOT, "labs", "*", "README.md")))
+    global FOLLOW
+    FOLLOW = args.update
     return check(paths) if args.check else update(paths)
 
 

@@ -80,6 +80,29 @@ def update_writes_back_what_the_kernel_prints():
 
 
 @test
+def update_types_addresses_that_follow_the_moved_pages():
+    """As if the kernel had grown by a page since the doc was written: every
+    address of the README's session one page higher, in the answers, the
+    typed `free` and the prose. --update must type the real addresses and
+    give back the real README."""
+    real = readme()
+    start = real.index("<!-- transcript: shell")
+    end = real.index("```\n", real.index("```\n", start) + 4) + 4
+    session = real[start:end]
+    addr = re.search(r"^allocated 3 pages at (0x[0-9a-f]+)$", session, re.M).group(1)
+    assert "free %s\n" % addr in session, "the README's session frees no address it was given"
+    stale = "0x%x" % (int(addr, 16) + 0x1000)
+    changed = session.replace(addr[:-3], stale[:-3]) + "The pages at %s are yours.\n" % stale
+    path = copy("moved.md", changed)
+    status, out = tool("--update", path)
+    assert status == 0, out
+    with open(path) as f:
+        got = f.read()
+    assert got == session + "The pages at %s are yours.\n" % addr, (
+        "--update did not follow the moved page %s -> %s:\n%s" % (stale, addr, got))
+
+
+@test
 def a_stale_source_line_in_a_gdb_transcript_fails():
     with open(os.path.join(ROOT, "docs", "debugging.md")) as f:
         guide = f.read()
