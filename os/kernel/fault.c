@@ -43,9 +43,13 @@ static const char *explain(enum fault_access access, uintptr_t addr, int firmwar
 		       : access == FAULT_WRITE ? "write to stack guard page (stack overflow?)"
 					       : "execute of stack guard page";
 	vm_translate(&kernel_space, addr, &walk);
+	/* A reserved page still absent: the reservation refused this access
+	 * (vm_lazy_fault() resolves every access it allows). A read it allows
+	 * can only end here through a broken vm_lazy_fault(). */
 	if (!walk.mapped && vm_lazy_find(addr, NULL))
 		return access == FAULT_WRITE ? "write to read-only lazy page"
-					     : "execute of no-execute lazy page";
+		       : access == FAULT_EXECUTE ? "execute of no-execute lazy page"
+						 : "read of lazy page the fault handler did not map";
 	if (!walk.mapped)
 		return access == FAULT_READ ? "read of unmapped page"
 		       : access == FAULT_WRITE ? "write to unmapped page"
