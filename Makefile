@@ -31,6 +31,15 @@
 #   make bench-plot      draw build/bench/bench.csv as PNGs (gnuplot)
 #   make bench-kernel    boot both kernels built OPT=-O2, run `stress`, and
 #                        report ns per operation inside each kernel
+#   make labs            the labs, in course order: `<name>  <title>` per line
+#   make handout LAB=kmalloc DEST=../kmalloc-lab
+#                        a student's repository for one lab: the kernel with
+#                        the lab's code cut out, its handout, public tests
+#                        and grader, in one fresh commit (docs/labs.md)
+#   make grade LAB=kmalloc  grade a lab: one line per test, last line
+#                        `score: <got>/<max>`; exits 0 only at full marks;
+#                        build/grade/<lab>.json (in a handout LAB is known,
+#                        and there `make test` is `make grade`)
 #   make deps            install the Debian packages the project needs
 #   make clean           remove build/
 #   make print-run-command   the QEMU command `make run` uses (for tools)
@@ -52,15 +61,22 @@
 #   FUZZ_S=60            seconds per target for make fuzz
 #   BENCH_SIZES='4G 16G' managed memory sizes for make bench
 #   BENCH_REPEATS=5      repeats of each timing (min and median are shown)
+#   LAB=kmalloc          the lab of make handout and make grade
+#   DEST=dir             where make handout writes (a new or empty directory)
+#   TEST=name            make grade: run only this test (riscv64/name, or name
+#                        on both architectures)
+#   SEED=N               make grade: replay the run that printed this seed
+#   HIDDEN=1             make grade: also the hidden tests (labs/<lab>/hidden/)
 #   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
 #   PAGODA_FUZZ_S=8      (environment, make test) seconds per fuzz target
 
 include build.mk
 include tools/bench/bench.mk
+include tools/lab/lab.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs doc-transcripts fuzz layers
+	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade
 
 all: kernel
 
@@ -93,8 +109,9 @@ print-boot-command:
 host: deps
 	@$(MAKE) --no-print-directory $(PMM_LIB) $(HOST_TESTS)
 
+# In a lab's handout (.pagoda-lab names the lab) the tests are its grader.
 test: deps
-	@tests/run.sh
+	@if [ -f .pagoda-lab ]; then $(MAKE) --no-print-directory grade; else tests/run.sh; fi
 
 # The objects only: checking them relinks no kernel.
 layers: deps
@@ -125,7 +142,7 @@ bochs bochs-debug: deps
 # Warnings are errors (Doxyfile): every public function stays documented.
 docs: deps
 	@mkdir -p build/docs
-	@PAGODA_ROOT=$(CURDIR) doxygen Doxyfile || { cat build/docs/warnings.txt; exit 1; }
+	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/warnings.txt; exit 1; }
 	@echo "documentation: build/docs/html/index.html"
 
 # The transcripts in the documentation, from real runs (after a kernel change).

@@ -122,10 +122,22 @@ step "layers-tool" python3 tests/shell/test_layers.py
 # docs/README.md, the map of the code, names every source file and no gone one.
 step "code-map" python3 tools/check_code_map.py
 
+# The labs: the cutter's own tests, every marker balanced, then for each lab
+# (tools/lab/teeth.py): the handout builds warning-free with both toolchains,
+# leaks no cut line, its starter scores below full, the reference scores full
+# (in the handout and here with the hidden tests), every wrong solution below
+# full. It leaves the gnu -O0 kernels in place.
+step "lab-cutter" python3 tools/lab/test_labs.py
+build "lab-markers" python3 tools/lab/lab.py check
+for lab in $(python3 tools/lab/lab.py list | cut -d' ' -f1); do
+	step "lab-$lab" python3 tools/lab/teeth.py "$lab"
+done
+
 # The gnu kernels are in place: every transcript in README.md and docs/ must
 # still be what they print (make doc-transcripts rewrites them), and the
 # checker must catch a doc that is not.
 step "doc-transcripts" python3 tools/doc_transcripts.py --check
+step "lab-transcripts" python3 tools/doc_transcripts.py --check labs/*/README.md
 step "doc-transcripts-tool" python3 tests/shell/test_docs.py
 
 echo "$passed passed, $failed failed"

@@ -1,0 +1,385 @@
+/*
+ * Host tests of lab kmalloc, built with the lab's sources under ASan + UBSan:
+ *     build/host/lab/kmalloc/tests/host_kmalloc <test> <seed>
+ * The last line is "ok", or "FAIL: <the first difference>". Every expected
+ * value comes from the policy in labs/kmalloc/README.md, computed here.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memm.h"
+#include "pmm.h"
+#include "../../../os/mm/memm_internal.h"
+
+#define MIB ((uintptr_t)1 << 20)
+#define PAGE PMM_PAGE_SIZE
+
+static unsigned long long rng_state;
+
+static unsigned random_below(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)((rng_state >> 33) % n);
+}
+
+static _Noreturn void fail(const char *fmt, ...)
+{
+	va_list ap;
+	printf("FAIL: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+static void *arena;
+
+static void fresh_memory(size_t size)
+{
+	free(arena);
+	arena = aligned_alloc(MIB, size);
+	pmm_init();
+	if (pmm_add_segment((uintptr_t)arena, (uintptr_t)arena + size) != PMM_OK)
+		fail("the page manager refused the test's memory");
+}
+
+/* The policy: the smallest power of two from 32 to 2048 that holds the
+ * request and its 16-byte header; 0 beyond. */
+static size_t model_class(size_t bytes)
+{
+	for (size_t size = 32; size <= MEMM_SLAB_MAX; size *= 2)
+		if (bytes + sizeof(struct memm_header) <= size)
+			return size;
+	return 0;
+}
+
+static void test_slab_class(void)
+{
+	for (size_t bytes = 1; bytes <= 5000; bytes++)
+		if (slab_class(bytes) != model_class(bytes))
+			fail("slab_class(%zu): expected %zu, got %zu", bytes, model_class(bytes),
+			     slab_class(bytes));
+	size_t big = 16u << 20;
+	if (slab_class(big) != 0)
+		fail("slab_class(%zu): expected 0 (not a slab size), got %zu", big, slab_class(big));
+}
+
+/* An allocator made by hand, as memm.c's create() makes one. */
+static struct allocator *new_allocator(const struct allocator_ops *ops, size_t pages,
+				       size_t object_size)
+{
+	uintptr_t base;
+	if (pmm_alloc_contiguous(pages, &base) != PMM_OK)
+		fail("no pages for an allocator");
+	struct allocator *a = (struct allocator *)base;
+	memset(a, 0, sizeof(*a));
+	a->pages = pages;
+	a->type = ops->type;
+	a->ops = ops;
+	ops->init(a, object_size);
+	return a;
+}
+
+static void test_slab_objects(void)
+{
+	fresh_memory(4 * MIB);
+	for (size_t size = 32; size <= MEMM_SLAB_MAX; size *= 2) {
+		struct allocator *a = new_allocator(&slab_ops, 1, size);
+		size_t capacity = a->size / size;
+		char used[256] = { 0 };
+		uintptr_t first = 0;
+		for (size_t i = 0; i < capacity; i++) {
+			char *p = slab_ops.allocate(a, 10);
+			if (p == NULL)
+				fail("slab-%zu: object %zu of %zu: allocate returned NULL", size, i, capacity);
+			if (i == 0)
+				first = (uintptr_t)p;
+			if ((uintptr_t)p != first + i * size)
+				fail("slab-%zu: object %zu: expected %#lx (the lowest free one), got %p",
+				     size, i, (unsigned long)(first + i * size), (void *)p);
+			if ((uintptr_t)p % 16 || (uintptr_t)p < (uintptr_t)a + MEMM_OBJECT_SIZE)
+				fail("slab-%zu: object at %p is misaligned or on the allocator", size, (void *)p);
+			memset(p, 0x5a, size - sizeof(struct memm_header));
+			used[i] = 1;
+			if (a->used != (i + 1) * size || a->full != (i + 1 == capacity))
+				fail("slab-%zu after %zu objects: expected used %zu full %d, got used %zu full %d",
+				     size, i + 1, (i + 1) * size, i + 1 == capacity, a->used, a->full);
+		}
+		if (slab_ops.allocate(a, 10) != NULL)
+			fail("slab-%zu: a full slab handed out one more object", size);
+		if (first + capacity * size > (uintptr_t)a + PAGE)
+			fail("slab-%zu: objects run past the page", size);
+		/* Free some, check the books and the errors, reuse lowest first. */
+		size_t live = capacity;
+		for (unsigned k = 0; k < capacity / 2 + 1; k++) {
+			size_t i = random_below((unsigned)capacity);
+			void *p = (void *)(first + i * size);
+			int want = used[i] ? MEMM_OK : MEMM_ERR_FREE;
+			int got = slab_ops.free(a, p);
+			if (got != want)
+				fail("slab-%zu: free of object %zu (%s): expected %d, got %d", size, i,
+				     used[i] ? "in use" : "already free", want, got);
+			live -= used[i];
+			used[i] = 0;
+			if (a->used != live * size || a->full)
+				fail("slab-%zu after a free: expected used %zu full 0, got used %zu full %d",
+				     size, live * size, a->used, a->full);
+		}
+		if (slab_ops.free(a, (void *)(first + 16)) != MEMM_ERR_NOT_BLOCK ||
+		    slab_ops.free(a, (void *)(first - size)) != MEMM_ERR_NOT_BLOCK ||
+		    slab_ops.free(a, (void *)(first + capacity * size)) != MEMM_ERR_NOT_BLOCK)
+			fail("slab-%zu: free of an address that is no object: expected MEMM_ERR_NOT_BLOCK",
+			     size);
+		for (size_t i = 0; i < capacity; i++) {
+			if (used[i])
+				continue;
+			void *p = slab_ops.allocate(a, 1);
+			if ((uintptr_t)p != first + i * size)
+				fail("slab-%zu: reuse: expected object %zu at %#lx (the lowest free), got %p",
+				     size, i, (unsigned long)(first + i * size), p);
+			used[i] = 1;
+		}
+		if (!a->full || a->used != capacity * size)
+			fail("slab-%zu: full again: expected used %zu full 1, got used %zu full %d", size,
+			     capacity * size, a->used, a->full);
+	}
+}
+
+/* First fit, as a list of chunks: offset from the first, size, in use. */
+struct mchunk {
+	size_t off, size;
+	int in_use;
+};
+
+static void test_first_fit_chunks(void)
+{
+	fresh_memory(4 * MIB);
+	const size_t header = 32, min_chunk = 48;
+	/* A tail under MIN_CHUNK is no chunk: the whole chunk is handed out. */
+	for (size_t tail = 16; tail < min_chunk; tail += 16) {
+		struct allocator *b = new_allocator(&first_fit_ops, 16, 0);
+		size_t bytes = b->size - tail - header - random_below(16);
+		void *p = first_fit_ops.allocate(b, bytes);
+		if (p == NULL || b->used != b->size || !b->full)
+			fail("allocate(%zu) in a fresh first-fit of %zu bytes leaves %zu: expected the "
+			     "whole chunk (used %zu, full), got used %zu full %d", bytes, b->size, tail,
+			     b->size, b->used, b->full);
+	}
+	struct allocator *a = new_allocator(&first_fit_ops, 16, 0);
+	struct mchunk ch[512];
+	size_t n = 1;
+	ch[0] = (struct mchunk){ 0, a->size, 0 };
+	uintptr_t start = 0;
+	for (int step = 0; step < 400; step++) {
+		if (random_below(100) < 55) {
+			size_t bytes = 1 + random_below(random_below(4) ? 3000 : 12000);
+			size_t need = (header + bytes + 15) & ~(size_t)15;
+			size_t k = 0;
+			while (k < n && (ch[k].in_use || ch[k].size < need))
+				k++;
+			char *p = first_fit_ops.allocate(a, bytes);
+			if (k == n) {
+				if (p != NULL)
+					fail("step %d: allocate(%zu): no free chunk fits, expected NULL, got %p",
+					     step, bytes, (void *)p);
+				continue;
+			}
+			if (start == 0)
+				start = (uintptr_t)p - header;
+			if (p == NULL || (uintptr_t)p != start + ch[k].off + header)
+				fail("step %d: allocate(%zu): expected %#lx (the first chunk that fits), got %p",
+				     step, bytes, (unsigned long)(start + ch[k].off + header), (void *)p);
+			if (ch[k].size - need >= min_chunk) {
+				memmove(&ch[k + 2], &ch[k + 1], (n - k - 1) * sizeof(ch[0]));
+				ch[k + 1] = (struct mchunk){ ch[k].off + need, ch[k].size - need, 0 };
+				ch[k].size = need;
+				n++;
+			}
+			ch[k].in_use = 1;
+			memset(p, 0x77, bytes);
+			/* kmalloc_pid's part: the header names the allocator. */
+			((struct memm_header *)p - 1)->bytes = bytes;
+			((struct memm_header *)p - 1)->owner = a;
+		} else {
+			size_t in_use = 0;
+			for (size_t k = 0; k < n; k++)
+				in_use += (size_t)ch[k].in_use;
+			if (in_use == 0)
+				continue;
+			size_t pick = random_below((unsigned)in_use), k = 0;
+			for (;; k++)
+				if (ch[k].in_use && pick-- == 0)
+					break;
+			if (first_fit_ops.free(a, (void *)(start + ch[k].off + header)) != MEMM_OK)
+				fail("step %d: free of a live chunk failed", step);
+			ch[k].in_use = 0;
+			if (k + 1 < n && !ch[k + 1].in_use) {
+				ch[k].size += ch[k + 1].size;
+				memmove(&ch[k + 1], &ch[k + 2], (n - k - 2) * sizeof(ch[0]));
+				n--;
+			}
+			if (k > 0 && !ch[k - 1].in_use) {
+				ch[k - 1].size += ch[k].size;
+				memmove(&ch[k], &ch[k + 1], (n - k - 1) * sizeof(ch[0]));
+				n--;
+			}
+		}
+		size_t used = 0;
+		int full = 1;
+		for (size_t k = 0; k < n; k++) {
+			used += ch[k].in_use ? ch[k].size : 0;
+			if (!ch[k].in_use && ch[k].size >= min_chunk)
+				full = 0;
+		}
+		if (a->used != used || a->full != full)
+			fail("step %d: expected used %zu full %d, got used %zu full %d", step, used, full,
+			     a->used, a->full);
+		if (first_fit_ops.check(a) != 0)
+			fail("step %d: the first-fit checker finds %zu problems in the chunks", step,
+			     first_fit_ops.check(a));
+	}
+}
+
+struct held {
+	char *p;
+	size_t bytes;
+	unsigned pid;
+};
+
+static void check_header(const struct held *h)
+{
+	const struct memm_header *m = (const struct memm_header *)h->p - 1;
+	size_t cls = model_class(h->bytes);
+	if ((uintptr_t)h->p % 16)
+		fail("kmalloc(%zu) returned %p: not 16-byte aligned", h->bytes, (void *)h->p);
+	if (m->bytes != h->bytes || m->owner == NULL || m->owner->pid != h->pid ||
+	    m->owner->type != (cls ? MEMM_SLAB : MEMM_FIRST_FIT) ||
+	    (cls && m->owner->object_size != cls))
+		fail("kmalloc(%zu, pid %u) at %p: the header before it should say %zu bytes, owner a "
+		     "%s%s of pid %u", h->bytes, h->pid, (void *)h->p, h->bytes,
+		     cls ? "slab-" : "first-fit", cls ? "class" : "", h->pid);
+	uintptr_t base = (uintptr_t)m->owner;
+	if ((uintptr_t)h->p < base || (uintptr_t)h->p + h->bytes > base + m->owner->pages * PAGE)
+		fail("kmalloc(%zu) at %p lies outside its allocator", h->bytes, (void *)h->p);
+}
+
+static void test_kmalloc_kfree(void)
+{
+	fresh_memory(16 * MIB);
+	size_t free0 = pmm_free_page_count();
+	struct held live[80];
+	size_t n = 0;
+	for (int step = 0; step < 1500; step++) {
+		if (n == 80 || (n && random_below(100) < 45)) {
+			size_t k = random_below((unsigned)n), bytes = 0;
+			for (size_t i = 0; i < live[k].bytes; i++)
+				if ((unsigned char)live[k].p[i] != (unsigned char)(live[k].bytes + live[k].pid))
+					fail("step %d: a block of %zu bytes changed while it was held", step,
+					     live[k].bytes);
+			int err = kfree(live[k].p, &bytes);
+			if (err != MEMM_OK || bytes != live[k].bytes)
+				fail("step %d: kfree of a live block of %zu bytes: expected 0 and %zu, got %d "
+				     "and %zu", step, live[k].bytes, live[k].bytes, err, bytes);
+			live[k] = live[--n];
+		} else {
+			struct held h;
+			h.bytes = 1 + random_below(random_below(3) ? 2100 : 40000);
+			h.pid = random_below(4);
+			if (kmalloc_pid(h.bytes, h.pid, (void **)&h.p) != MEMM_OK)
+				fail("step %d: kmalloc_pid(%zu, %u) failed", step, h.bytes, h.pid);
+			check_header(&h);
+			memset(h.p, (int)(h.bytes + h.pid), h.bytes);
+			live[n++] = h;
+		}
+		if (memm_check() != 0)
+			fail("step %d: memm_check finds %zu problems in the allocators", step, memm_check());
+	}
+	while (n) {
+		if (kfree(live[--n].p, NULL) != MEMM_OK)
+			fail("kfree of a live block failed");
+	}
+	if (memm_root() != NULL)
+		fail("every block is freed but allocators remain (an empty one must be destroyed)");
+	if (pmm_free_page_count() != free0)
+		fail("every block is freed: expected %zu free pages, got %zu", free0,
+		     pmm_free_page_count());
+	if (kmalloc(0, (void **)&live[0].p) != MEMM_ERR_SIZE ||
+	    kmalloc(MEMM_MAX_BYTES + 1, (void **)&live[0].p) != MEMM_ERR_SIZE)
+		fail("kmalloc of 0 bytes or more than 16 MiB: expected MEMM_ERR_SIZE");
+}
+
+static void test_bad_frees(void)
+{
+	fresh_memory(8 * MIB);
+	void *small, *large;
+	if (kmalloc(1 + random_below(2000), &small) != MEMM_OK ||
+	    kmalloc(3000 + random_below(8000), &large) != MEMM_OK)
+		fail("kmalloc failed");
+	const struct allocator *owner = ((const struct memm_header *)small - 1)->owner;
+	size_t free0 = pmm_free_page_count();
+	/* A forged header outside every allocator, naming a real one. */
+	struct memm_header *forged = malloc(64);
+	forged->bytes = 24;
+	forged->owner = (struct allocator *)owner;
+	struct {
+		void *p;
+		int want;
+		const char *what;
+	} cases[] = {
+		{ forged + 1, MEMM_ERR_NOT_OURS, "a forged header outside every allocator" },
+		{ NULL, MEMM_ERR_NOT_OURS, "NULL" },
+		{ (char *)small + 16, MEMM_ERR_NOT_BLOCK, "inside a slab object" },
+		{ (char *)small + 1 + random_below(15), MEMM_ERR_NOT_BLOCK, "misaligned" },
+		{ (char *)large + 32, MEMM_ERR_NOT_BLOCK, "inside a first-fit chunk" },
+		{ (void *)owner, MEMM_ERR_NOT_BLOCK, "the allocator object itself" },
+		{ (char *)owner + 16, MEMM_ERR_NOT_BLOCK, "inside the allocator object" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = kfree(cases[i].p, NULL);
+		if (got != cases[i].want)
+			fail("kfree of %s: expected %d (%s), got %d", cases[i].what, cases[i].want,
+			     memm_strerror(cases[i].want), got);
+	}
+	if (pmm_free_page_count() != free0 || memm_check() != 0)
+		fail("bad frees changed the allocators");
+	if (kfree(small, NULL) != MEMM_OK || kfree(large, NULL) != MEMM_OK)
+		fail("kfree of live blocks failed");
+	if (kfree(small, NULL) != MEMM_ERR_NOT_OURS)
+		fail("kfree twice of the only block of a slab: the slab is gone, expected "
+		     "MEMM_ERR_NOT_OURS");
+	free(forged);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "slab_class", test_slab_class },
+	{ "slab_objects", test_slab_objects },
+	{ "first_fit_chunks", test_first_fit_chunks },
+	{ "kmalloc_kfree", test_kmalloc_kfree },
+	{ "bad_frees", test_bad_frees },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s <test> <seed>\n", argv[0]);
+		return 2;
+	}
+	rng_state = strtoull(argv[2], NULL, 10);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (strcmp(argv[1], tests[i].name) == 0) {
+			tests[i].fn();
+			free(arena);
+			printf("ok\n");
+			return 0;
+		}
+	}
+	fprintf(stderr, "no test %s\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,194 @@
+"""Labs: finding the regions a lab cuts, cutting them, writing handouts.
+
+A lab's code lies between two comment lines in the reference sources:
+
+    /* LAB kmalloc BEGIN */
+    ...the reference code (cut from the handout)...
+    /* LAB kmalloc STUB slab_class
+    (void)bytes;
+    LAB_TODO("kmalloc", "slab_class");
+    */
+    /* LAB kmalloc END */
+
+The optional STUB part, from the `LAB <name> STUB <section>` line to the line
+that is only `*/` (or `#` lines in a Makefile or script), is what the handout
+compiles instead: its lines, uncommented. <section> names the heading of
+labs/<name>/README.md that explains the function. In the handout the whole
+region becomes a TODO comment pointing at that section, then the stub.
+In every other lab's handout (and for every other lab's regions) the marker
+lines and the STUB part vanish and the reference code stays.
+
+Standard library only. docs/labs.md is the guide for instructors.
+"""
+import os
+import re
+import subprocess
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+COURSE_ORDER = ["memmap", "buddy", "pagetable", "kmalloc", "lazy"]
+# Where markers may be: source files only (the docs quote the syntax).
+SOURCE_SUFFIXES = (".c", ".h", ".S", ".ld", ".mk", ".py", ".sh")
+MARKER = re.compile(r"^\s*(?:/\*|//|#)\s*LAB ([a-z][a-z0-9_]*) (BEGIN|STUB|END)\b(.*)$")
+
+
+class LabError(Exception):
+    """A marker problem, with file:line."""
+
+
+class Region:
+    def __init__(self, lab, path, begin):
+        self.lab, self.path, self.begin = lab, path, begin  # 0-based line indexes
+        self.stub = None     # index of the STUB line, if any
+        self.stub_end = None  # index of the line closing the stub comment
+        self.end = None
+        self.section = None
+
+    def where(self, i=None):
+        return "%s:%d" % (self.path, (self.begin if i is None else i) + 1)
+
+
+def is_source(path):
+    base = os.path.basename(path)
+    return base == "Makefile" or base.endswith(SOURCE_SUFFIXES)
+
+
+def tracked_files(root=ROOT):
+    """Every file of the tree that git knows or would add (not build/)."""
+    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root,
+                         check=True, capture_output=True).stdout.decode()
+    return sorted(p for p in out.split("\0") if p and os.path.isfile(os.path.join(root, p)))
+
+
+def scanned(path):
+    """Files whose markers count: sources outside labs/ and tools/lab/."""
+    return is_source(path) and not path.startswith(("labs/", "tools/lab/"))
+
+
+def parse(path, lines):
+    """The regions of one file; LabError on nesting, imbalance, a bad stub."""
+    regions, open_region = [], None
+    for i, line in enumerate(lines):
+        m = MARKER.match(line)
+        if open_region is not None and open_region.stub is not None and \
+                open_region.stub_end is None:
+            if m and m.group(2) == "END":
+                raise LabError("%s:%d: LAB %s END inside the STUB opened at line %d "
+                               "(close the stub with a line '*/' first)"
+                               % (path, i + 1, open_region.lab, open_region.stub + 1))
+            if line.strip() in ("*/", "#"):
+                open_region.stub_end = i
+            elif "*/" in line or "/*" in line:
+                raise LabError("%s:%d: a stub line cannot contain a comment (/* or */)" % (path, i + 1))
+            continue
+        if not m:
+            continue
+        lab, kind, rest = m.group(1), m.group(2), m.group(3).strip()
+        if kind == "BEGIN":
+            if open_region is not None:
+                raise LabError("%s:%d: LAB %s BEGIN inside the region of lab %s opened at "
+                               "line %d (regions do not nest)"
+                               % (path, i + 1, lab, open_region.lab, open_region.begin + 1))
+            open_region = Region(lab, path, i)
+        elif open_region is None or open_region.lab != lab:
+            raise LabError("%s:%d: LAB %s %s without a LAB %s BEGIN before it"
+                           % (path, i + 1, lab, kind, lab))
+        elif kind == "STUB":
+            if open_region.stub is not None:
+                raise LabError("%s:%d: a second STUB in one region" % (path, i + 1))
+            section = rest.replace("*/", "").strip()
+            if not re.fullmatch(r"[A-Za-z0-9_ .-]+", section or ""):
+                raise LabError("%s:%d: LAB %s STUB needs the README section it points to"
+                               % (path, i + 1, lab))
+            open_region.stub, open_region.section = i, section
+            if line.rstrip().endswith("*/"):
+                open_region.stub_end = i  # an empty one-line stub
+        else:
+            open_region.end = i
+            regions.append(open_region)
+            open_region = None
+    if open_region is not None:
+        raise LabError("%s:%d: LAB %s BEGIN is never closed by LAB %s END"
+                       % (path, open_region.begin + 1, open_region.lab, open_region.lab))
+    return regions
+
+
+def read_lines(path, root=ROOT):
+    with open(os.path.join(root, path), encoding="utf-8", errors="surrogateescape") as f:
+        return f.read().split("\n")
+
+
+def all_regions(root=ROOT):
+    """{path: [Region]} over the whole tree (LabError on the first bad marker)."""
+    found = {}
+    for path in tracked_files(root):
+        if scanned(path):
+            regions = parse(path, read_lines(path, root))
+            if regions:
+                found[path] = regions
+    return found
+
+
+def labs(root=ROOT):
+    """The labs that exist (labs/<name>/lab.conf), in course order."""
+    names = [n for n in os.listdir(os.path.join(root, "labs"))
+             if os.path.isfile(os.path.join(root, "labs", n, "lab.conf"))]
+    order = {n: i for i, n in enumerate(COURSE_ORDER)}
+    return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+
+
+def conf(name, root=ROOT):
+    """labs/<name>/lab.conf: `key = value` lines (title, ...)."""
+    values = {}
+    with open(os.path.join(root, "labs", name, "lab.conf")) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                values[key.strip()] = value.strip()
+    return values
+
+
+def uncomment_stub(line):
+    return line  # stub lines are plain code inside the comment
+
+
+def cut_lines(lines, regions, lab, readme):
+    """@lines with @lab's regions cut and every other lab's markers removed."""
+    out, i = [], 0
+    by_begin = {r.begin: r for r in regions}
+    while i < len(lines):
+        r = by_begin.get(i)
+        if r is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = re.match(r"\s*", lines[r.begin]).group(0)
+        opener = "#" if lines[r.begin].lstrip().startswith("#") else "/*"
+        if r.lab == lab:
+            where = readme + (', section "%s"' % r.section if r.section else "")
+            text = "TODO(lab %s): write this; see %s." % (lab, where)
+            out.append(indent + (("# " + text) if opener == "#" else "/* %s */" % text))
+            if r.stub is not None:
+                out.extend(lines[r.stub + 1:r.stub_end])
+        else:
+            stop = r.stub if r.stub is not None else r.end
+            out.extend(lines[r.begin + 1:stop])
+        i = r.end + 1
+    return out
+
+
+def cut_away(lines, regions, lab):
+    """The reference lines that @lab's regions remove (for the leak check)."""
+    gone = []
+    for r in regions:
+        if r.lab == lab:
+            gone.extend(lines[r.begin + 1:r.stub if r.stub is not None else r.end])
+    return gone
+
+
+def shipped(path, lab):
+    """Does @path go into @lab's handout? Not other labs, hidden tests or wrong solutions."""
+    if not path.startswith("labs/"):
+        return True
+    parts = path.split("/")
+    return len(parts) >= 3 and parts[1] == lab and parts[2] not in ("hidden", "wrong")

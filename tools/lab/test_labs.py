@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The cutter's own tests (TAP): markers parsed, cut and rejected with file:line."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labs as L  # noqa: E402
+
+REF = """int f(int x)
+{
+	/* LAB one BEGIN */
+	return x + 1;
+	/* LAB one STUB f
+	(void)x;
+	LAB_TODO("one", "f");
+	*/
+	/* LAB one END */
+}
+int g(void)
+{
+	/* LAB two BEGIN */
+	return 2;
+	/* LAB two STUB g
+	return -1;
+	*/
+	/* LAB two END */
+}
+# LAB one BEGIN
+X := 1
+# LAB one END
+""".split("\n")
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def cut_replaces_the_region_with_todo_and_stub():
+    regions = L.parse("f.c", REF)
+    out = "\n".join(L.cut_lines(REF, regions, "one", "labs/one/README.md"))
+    assert "return x + 1;" not in out and "X := 1" not in out, out
+    assert '\t/* TODO(lab one): write this; see labs/one/README.md, section "f". */\n' \
+        '\t(void)x;\n\tLAB_TODO("one", "f");\n}' in out, out
+    assert "# TODO(lab one): write this; see labs/one/README.md." in out, out
+    # Lab two stays as reference, its markers and stub gone.
+    assert "\treturn 2;\n}" in out and "LAB two" not in out and "return -1" not in out, out
+    assert L.cut_away(REF, regions, "one") == ["\treturn x + 1;", "X := 1"]
+
+
+@test
+def other_labs_keep_their_code_without_markers():
+    out = L.cut_lines(REF, L.parse("f.c", REF), "three", "README.md")
+    assert not [line for line in out if "LAB " in line], out
+    assert "\treturn x + 1;" in out and "\treturn 2;" in out and "X := 1" in out
+
+
+def error_of(lines):
+    try:
+        L.parse("bad.c", lines)
+    except L.LabError as e:
+        return str(e)
+    raise AssertionError("no error for %r" % lines)
+
+
+@test
+def nested_regions_are_an_error_with_file_and_line():
+    e = error_of(["/* LAB a BEGIN */", "x", "/* LAB b BEGIN */", "/* LAB b END */",
+                  "/* LAB a END */"])
+    assert e.startswith("bad.c:3: LAB b BEGIN inside the region of lab a opened at line 1"), e
+
+
+@test
+def unbalanced_markers_are_errors_with_file_and_line():
+    e = error_of(["x", "/* LAB a BEGIN */", "y"])
+    assert e.startswith("bad.c:2: LAB a BEGIN is never closed"), e
+    e = error_of(["x", "/* LAB a END */"])
+    assert e.startswith("bad.c:2: LAB a END without a LAB a BEGIN"), e
+    e = error_of(["/* LAB a BEGIN */", "/* LAB b END */"])
+    assert e.startswith("bad.c:2: LAB b END without"), e
+    e = error_of(["/* LAB a BEGIN */", "/* LAB a STUB f", "x;", "/* LAB a END */"])
+    assert e.startswith("bad.c:4: LAB a END inside the STUB opened at line 2"), e
+    e = error_of(["/* LAB a BEGIN */", "/* LAB a STUB f", "x; /* no */", "*/", "/* LAB a END */"])
+    assert e.startswith("bad.c:3: a stub line cannot contain a comment"), e
+    e = error_of(["/* LAB a BEGIN */", "/* LAB a STUB", "*/", "/* LAB a END */"])
+    assert e.startswith("bad.c:2: LAB a STUB needs the README section"), e
+
+
+@test
+def only_files_outside_labs_and_tools_lab_are_scanned():
+    assert L.scanned("os/mm/memm.c") and L.scanned("Makefile")
+    assert not L.scanned("docs/labs.md") and not L.scanned("tools/lab/test_labs.py")
+    assert not L.scanned("labs/kmalloc/tests/host_kmalloc.c")
+
+
+@test
+def handouts_ship_only_the_labs_public_part():
+    assert L.shipped("os/mm/memm.c", "kmalloc")
+    assert L.shipped("labs/kmalloc/README.md", "kmalloc")
+    assert L.shipped("labs/kmalloc/tests/grade.py", "kmalloc")
+    assert L.shipped("labs/kmalloc/allocator-tree.svg", "kmalloc")
+    for p in ("labs/kmalloc/hidden/grade.py", "labs/kmalloc/wrong/x.patch",
+              "labs/buddy/README.md", "labs/buddy/lab.conf"):
+        assert not L.shipped(p, "kmalloc"), p
+
+
+if __name__ == "__main__":
+    print("1..%d" % len(TESTS))
+    failed = 0
+    for i, t in enumerate(TESTS, 1):
+        try:
+            t()
+            print("ok %d - %s" % (i, t.__name__))
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            print("not ok %d - %s" % (i, t.__name__))
+            for line in str(e).splitlines()[:20]:
+                print("# " + line)
+    sys.exit(1 if failed else 0)
