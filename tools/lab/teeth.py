@@ -60,7 +60,11 @@ def copy_tree(dest, files, builds):
     for b in builds:
         src = os.path.join(ROOT, b)
         if os.path.isdir(src):
-            shutil.copytree(src, os.path.join(dest, b), symlinks=True, dirs_exist_ok=True)
+            # Files only: a debugging session leaves sockets (gdb.sock) behind.
+            shutil.copytree(src, os.path.join(dest, b), symlinks=True, dirs_exist_ok=True,
+                            ignore=lambda d, names: [n for n in names if not (
+                                os.path.isdir(os.path.join(d, n)) or
+                                os.path.isfile(os.path.join(d, n)))])
 
 
 def main():
