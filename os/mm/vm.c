@@ -11,6 +11,7 @@
  * then what was mapped is unmapped again.
  */
 #include "kassert.h"
+#include "lab.h"
 #include "vm.h"
 #include "vm_lazy.h"
 #include "pmm.h"
@@ -28,7 +29,13 @@ static const struct pt_format *format(void)
  * level below takes the next VM_INDEX_BITS down, the last ends at the page. */
 static unsigned shift_of(unsigned level)
 {
+	/* LAB pagetable BEGIN */
 	return VM_PAGE_SHIFT + VM_INDEX_BITS * (format()->levels - 1 - level);
+	/* LAB pagetable STUB shift_of
+	(void)level;
+	LAB_TODO("pagetable", "shift_of");
+	*/
+	/* LAB pagetable END */
 }
 
 unsigned vm_level_shift(unsigned level)
@@ -43,7 +50,14 @@ uintptr_t vm_level_size(unsigned level)
 
 static unsigned index_of(uintptr_t va, unsigned level)
 {
+	/* LAB pagetable BEGIN */
 	return (unsigned)(va >> shift_of(level)) & (VM_ENTRIES - 1);
+	/* LAB pagetable STUB index_of
+	(void)va;
+	(void)level;
+	LAB_TODO("pagetable", "index_of");
+	*/
+	/* LAB pagetable END */
 }
 
 unsigned vm_level_index(uintptr_t va, unsigned level)
@@ -121,18 +135,30 @@ static void count_leaf(unsigned level, long delta)
 
 static int alloc_table(uintptr_t *pa)
 {
+	/* LAB pagetable BEGIN */
 	if (pmm_alloc_page(pa) != PMM_OK)
 		return VM_ERR_NO_MEMORY;
 	KASSERT(pmm_set_holder(*pa, PMM_HOLDER_PAGE_TABLE) == PMM_OK);
 	memset(table_at(*pa), 0, VM_SIZE_4K);
 	stats.table_pages++;
 	return VM_OK;
+	/* LAB pagetable STUB alloc_table
+	(void)pa;
+	LAB_TODO("pagetable", "alloc_table");
+	*/
+	/* LAB pagetable END */
 }
 
 static void free_table(uintptr_t pa)
 {
+	/* LAB pagetable BEGIN */
 	KASSERT(pmm_free_held(pa, PMM_HOLDER_PAGE_TABLE, NULL) == PMM_OK);
 	stats.table_pages--;
+	/* LAB pagetable STUB free_table
+	(void)pa;
+	LAB_TODO("pagetable", "free_table");
+	*/
+	/* LAB pagetable END */
 }
 
 void vm_init(void)
@@ -153,6 +179,7 @@ int vm_space_init(struct vm_space *space)
 static uint64_t *entry_for(const struct vm_space *space, uintptr_t va, unsigned level,
 			   int create, int *err)
 {
+	/* LAB pagetable BEGIN */
 	const struct pt_format *f = format();
 	uint64_t *table = table_at(space->root);
 
@@ -174,11 +201,21 @@ static uint64_t *entry_for(const struct vm_space *space, uintptr_t va, unsigned 
 		table = table_at(f->address(*entry));
 	}
 	return &table[index_of(va, level)];
+	/* LAB pagetable STUB entry_for
+	(void)space;
+	(void)va;
+	(void)level;
+	(void)create;
+	(void)err;
+	LAB_TODO("pagetable", "entry_for");
+	*/
+	/* LAB pagetable END */
 }
 
 /* Is there a table at @level (1 = below the root) on the way to @va? */
 static int table_exists(const struct vm_space *space, uintptr_t va, unsigned level)
 {
+	/* LAB pagetable BEGIN */
 	const struct pt_format *f = format();
 	uint64_t *table = table_at(space->root);
 	for (unsigned l = 0; l < level; l++) {
@@ -188,11 +225,19 @@ static int table_exists(const struct vm_space *space, uintptr_t va, unsigned lev
 		table = table_at(f->address(entry));
 	}
 	return 1;
+	/* LAB pagetable STUB table_exists
+	(void)space;
+	(void)va;
+	(void)level;
+	LAB_TODO("pagetable", "table_exists");
+	*/
+	/* LAB pagetable END */
 }
 
 /* The leaf that maps @va, and its level; NULL if @va is not mapped. */
 static uint64_t *leaf_for(const struct vm_space *space, uintptr_t va, unsigned *level)
 {
+	/* LAB pagetable BEGIN */
 	const struct pt_format *f = format();
 	uint64_t *table = table_at(space->root);
 
@@ -207,11 +252,19 @@ static uint64_t *leaf_for(const struct vm_space *space, uintptr_t va, unsigned *
 		table = table_at(f->address(*entry));
 	}
 	return NULL;
+	/* LAB pagetable STUB leaf_for
+	(void)space;
+	(void)va;
+	(void)level;
+	LAB_TODO("pagetable", "leaf_for");
+	*/
+	/* LAB pagetable END */
 }
 
 /* Give back the tables on @va's path that no longer hold any entry. */
 static void prune(const struct vm_space *space, uintptr_t va)
 {
+	/* LAB pagetable BEGIN */
 	const struct pt_format *f = format();
 	uint64_t *path[VM_MAX_LEVELS];
 	uint64_t *table = table_at(space->root);
@@ -234,6 +287,13 @@ static void prune(const struct vm_space *space, uintptr_t va)
 		free_table(f->address(*parent));
 		*parent = 0;
 	}
+	/* LAB pagetable STUB prune
+	(void)space;
+	(void)va;
+	(void)free_table;
+	LAB_TODO("pagetable", "prune");
+	*/
+	/* LAB pagetable END */
 }
 
 /* The level whose entries map @page_size bytes, or -1 if none may. */
@@ -323,6 +383,7 @@ static int map_pass(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_
 				return VM_ERR_INTERRUPTED;
 			next_report += PROGRESS_EVERY;
 		}
+		/* LAB pagetable BEGIN */
 		uintptr_t step = page_size ? page_size : largest_fit(va + *done, pa + *done,
 								       size - *done);
 		int level = level_of_size(step);
@@ -341,6 +402,20 @@ static int map_pass(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_
 			count_leaf((unsigned)level, 1);
 		}
 		*done += step;
+		/* LAB pagetable STUB map_pass
+		(void)space;
+		(void)va;
+		(void)pa;
+		(void)f;
+		(void)err;
+		(void)flags;
+		(void)page_size;
+		(void)entry_for;
+		(void)largest_fit;
+		(void)count_leaf;
+		LAB_TODO("pagetable", "map_pass");
+		*/
+		/* LAB pagetable END */
 	}
 	return VM_OK;
 }
@@ -366,12 +441,18 @@ static int map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t siz
 		return err;
 	err = map_pass(space, va, pa, size, flags, page_size, 0, &done);
 	if (err != VM_OK) {
+		/* LAB pagetable BEGIN */
 		/* Out of table pages, or interrupted: undo the leaves made so far, and give back
 		 * the tables made on the way to the one that failed (they hold
 		 * nothing, and would otherwise stay linked). */
 		if (done > 0)
 			vm_unmap(space, va, done);
 		prune(space, va + done);
+		/* LAB pagetable STUB rollback
+		(void)prune;
+		LAB_TODO("pagetable", "rollback");
+		*/
+		/* LAB pagetable END */
 	}
 	return err;
 }
@@ -421,6 +502,7 @@ static int change_leaves(struct vm_space *space, uintptr_t va, uintptr_t size, i
 		return err;
 	if (!remove && !(flags & (VM_READ | VM_WRITE | VM_EXEC)))
 		return VM_ERR_FLAGS;
+	/* LAB pagetable BEGIN */
 	for (uintptr_t p = va; p < va + size;) {
 		unsigned level;
 		uint64_t *entry = leaf_for(space, p, &level);
@@ -440,6 +522,13 @@ static int change_leaves(struct vm_space *space, uintptr_t va, uintptr_t size, i
 			prune(space, p);
 		p = next;
 	}
+	/* LAB pagetable STUB change_leaves
+	(void)f;
+	(void)remove;
+	(void)flags;
+	LAB_TODO("pagetable", "change_leaves");
+	*/
+	/* LAB pagetable END */
 	return VM_OK;
 }
 
@@ -455,6 +544,7 @@ int vm_protect(struct vm_space *space, uintptr_t va, uintptr_t size, unsigned fl
 
 int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *walk)
 {
+	/* LAB pagetable BEGIN */
 	const struct pt_format *f = format();
 	uintptr_t table = space->root;
 
@@ -481,6 +571,13 @@ int vm_translate(const struct vm_space *space, uintptr_t va, struct vm_walk *wal
 		table = f->address(step->entry);
 	}
 	return VM_ERR_NOT_MAPPED;
+	/* LAB pagetable STUB vm_translate
+	(void)space;
+	(void)va;
+	(void)walk;
+	LAB_TODO("pagetable", "vm_translate");
+	*/
+	/* LAB pagetable END */
 }
 
 static void visit(unsigned level, uintptr_t table, uintptr_t base, uintptr_t start, uintptr_t end,

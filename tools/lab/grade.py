@@ -100,8 +100,9 @@ def boot(arch):
 
 def why(exc, console):
     """The reason for a failed kernel test: a lab panic first of all."""
-    # No console: the boot failed, and the error holds its last output.
-    text = console.transcript if console else str(exc)
+    text = console.transcript if console else ""
+    if isinstance(exc, pc.ConsoleError):
+        text += str(exc)  # a boot that ends in a panic never had a console
     panic = PANIC.search(text) if text else None
     if panic:
         return panic.group(0)

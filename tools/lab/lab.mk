@@ -18,16 +18,21 @@ grade: deps
 	@python3 tools/lab/grade.py $(LAB) $(if $(TEST),--test $(TEST)) \
 		$(if $(filter 1,$(HIDDEN)),--hidden) $(if $(SEED),--seed $(SEED))
 
+# The page-table walker and both formats, as a library: a program that calls
+# vm_* (and provides arch_pt_format() and arch_tlb_flush()) links them.
+LAB_VM_OBJS := $(patsubst %,$(HOST_BUILD)/%.o,os/mm/vm.c os/mm/vm_check.c os/mm/vm_lazy.c \
+	arch/riscv64/pt.c arch/x86_64/pt.c)
+LAB_VM_LIB := $(HOST_BUILD)/lab/libvm.a
+$(LAB_VM_LIB): $(LAB_VM_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 # labs/<lab>/<part>/<name>.c -> build/host/lab/<lab>/<part>/<name>, linked with
-# the host library (the page manager and kmalloc: the student's code).
-$(HOST_BUILD)/lab/%: labs/%.c $(PMM_LIB)
+# the host library (the page manager and kmalloc: the student's code) and,
+# if it calls them, the walker's.
+$(HOST_BUILD)/lab/%: labs/%.c $(LAB_VM_LIB) $(PMM_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$<)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(filter %.o,$^) $(PMM_LIB)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(LAB_VM_LIB) $(PMM_LIB)
 
-# Objects a lab's host program needs beyond the host library are linked too.
-$(HOST_BUILD)/lab/lazy/tests/host_lazy: $(HOST_BUILD)/os/mm/vm.c.o \
-	$(HOST_BUILD)/os/mm/vm_check.c.o $(HOST_BUILD)/os/mm/vm_lazy.c.o \
-	$(HOST_BUILD)/arch/riscv64/pt.c.o $(HOST_BUILD)/arch/x86_64/pt.c.o
-
--include $(wildcard $(HOST_BUILD)/lab/*/*/*.d)
+-include $(wildcard $(HOST_BUILD)/lab/*/*/*.d) $(wildcard $(LAB_VM_OBJS:.o=.d))
