@@ -31,6 +31,13 @@
  *
  * A request for more than 2^PMM_MAX_ORDER pages is too big for any block:
  * it takes the lowest run of adjacent free blocks long enough (take_run).
+ * Such a run always holds a whole free *chunk* (128 aligned pages, half a
+ * largest block), and each segment keeps a bitmap of its free chunks, so
+ * find_run searches that bitmap a word at a time and reads descriptors
+ * only at the two ends of each stretch of free chunks. A run taken leaves
+ * on each of its pieces (the aligned blocks pmm_free_range would cut it
+ * into) a link back to its first page, so that from any page the head of
+ * its block is found without a search (pmm_head_of).
  *
  * The invariants
  * --------------
@@ -47,6 +54,9 @@
  *    been merged.
  * 4. free_blocks[k] is the length of free_list[k]; free_pages is the sum
  *    of the free blocks' sizes.
+ * 5. The free-chunk index agrees with the free blocks (struct pmm_segment
+ *    states it), and every piece of an allocation longer than
+ *    2^PMM_MAX_ORDER pages links to its head (struct pmm_page states it).
  *
  * pmm_check() (pmm_check.c) verifies every one of them.
  *
@@ -79,14 +89,41 @@ static uintptr_t buddy_of(uintptr_t addr, unsigned order)
 	return addr ^ (PMM_PAGE_SIZE << order);
 }
 
+/* The largest k with 2^k <= pages (pages >= 1). */
+static unsigned floor_log2(size_t pages)
+{
+	return (unsigned)(BITS_PER_LONG - 1 - (unsigned)__builtin_clzl((unsigned long)pages));
+}
+
+/* Limited by the alignment (the trailing zero bits of the page frame
+ * number, counted by __builtin_ctzl) and by the room left. */
 unsigned pmm_fit_order(const struct pmm_segment *seg, size_t index, size_t last)
 {
-	uintptr_t pfn = pmm_addr(seg, index) >> PMM_PAGE_SHIFT;
-	unsigned order = 0;
-	while (order < PMM_MAX_ORDER && (pfn & ((uintptr_t)1 << order)) == 0 &&
-	       index + ((size_t)2 << order) <= last)
-		order++;
+	uintptr_t pfn = pmm_pfn(seg, index);
+	unsigned order = floor_log2(last - index);
+	if (order > PMM_MAX_ORDER)
+		order = PMM_MAX_ORDER;
+	if (pfn != 0 && (unsigned)__builtin_ctzl((unsigned long)pfn) < order)
+		order = (unsigned)__builtin_ctzl((unsigned long)pfn);
 	return order;
+}
+
+/* ---- The free-chunk index ---- */
+
+/* Set (@free) or clear the bits of the chunks in the free block of @order
+ * (7 or 8) at @index: one chunk, or two. */
+static void mark_chunks(struct pmm_segment *seg, size_t index, unsigned order, int free)
+{
+	size_t first = (pmm_pfn(seg, index) >> PMM_CHUNK_ORDER) - seg->first_chunk;
+	size_t last = first + ((size_t)1 << (order - PMM_CHUNK_ORDER));
+
+	for (size_t chunk = first; chunk < last; chunk++) {
+		uint64_t bit = (uint64_t)1 << (chunk % 64);
+		if (free)
+			seg->free_chunks[chunk / 64] |= bit;
+		else
+			seg->free_chunks[chunk / 64] &= ~bit;
+	}
 }
 
 /* ---- The free lists ---- */
@@ -107,6 +144,8 @@ static void add_free_block(struct pmm_segment *seg, size_t index, unsigned order
 		list_push_front(&seg->free_list[order], &page->node);
 	seg->free_blocks[order]++;
 	seg->free_pages += (size_t)1 << order;
+	if (order >= PMM_CHUNK_ORDER)
+		mark_chunks(seg, index, order, 1);
 }
 
 /* Take the free block whose head is page @index off its list; its pages
@@ -118,6 +157,8 @@ static void remove_free_block(struct pmm_segment *seg, size_t index)
 	seg->free_blocks[page->order]--;
 	seg->free_pages -= (size_t)1 << page->order;
 	page->state = PMM_PAGE_INSIDE;
+	if (page->order >= PMM_CHUNK_ORDER)
+		mark_chunks(seg, index, page->order, 0);
 }
 
 /* ---- Split and merge ---- */
@@ -219,29 +260,93 @@ again:
 	return PMM_ERR_NO_MEMORY;
 }
 
-/* The lowest run of @pages free pages inside one segment, for requests
- * above the largest order. Walks blocks (not pages) in address order.
+/* The first bit at or after @from in @map that is @value (0 or 1), or
+ * @limit if none is before it: a word at a time, __builtin_ctzll counting
+ * the zero bits below the lowest set one. Bits from @limit on are clear. */
+static size_t next_bit(const uint64_t *map, size_t from, size_t limit, int value)
+{
+	while (from < limit) {
+		uint64_t word = value ? map[from / 64] : ~map[from / 64];
+		word &= ~(uint64_t)0 << (from % 64);
+		if (word != 0) {
+			size_t bit = from / 64 * 64 + (size_t)__builtin_ctzll(word);
+			return bit < limit ? bit : limit;
+		}
+		from = (from / 64 + 1) * 64;
+	}
+	return limit;
+}
+
+/* Free pages just before page @index, a chunk boundary. They are free
+ * blocks of orders below 7, each smaller than the one after it (two of
+ * the same order would be buddies), so one look per order finds them. */
+static size_t free_before(const struct pmm_segment *seg, size_t index)
+{
+	size_t pages = 0;
+	for (unsigned order = PMM_CHUNK_ORDER; order-- > 0;) {
+		size_t len = (size_t)1 << order;
+		if (len > index)
+			continue;
+		const struct pmm_page *page = &seg->page_array[index - len];
+		if (page->state == PMM_PAGE_FREE && page->order == order) {
+			index -= len;
+			pages += len;
+		}
+	}
+	return pages;
+}
+
+/* Free pages from page @index, a chunk boundary, on: again free blocks of
+ * orders below 7, each smaller than the one before. */
+static size_t free_after(const struct pmm_segment *seg, size_t index)
+{
+	size_t pages = 0;
+	while (index < seg->pages && seg->page_array[index].state == PMM_PAGE_FREE) {
+		size_t len = (size_t)1 << seg->page_array[index].order;
+		index += len;
+		pages += len;
+	}
+	return pages;
+}
+
+/* The lowest run of @pages (> 256) free pages inside @seg. Such a run
+ * holds a whole free chunk, so it is a stretch of free chunks (found in
+ * the free-chunk index) with the free pages just before and after it.
  * 1 if found (its first page in *@startp). */
 static int find_run(const struct pmm_segment *seg, size_t pages, size_t *startp)
 {
-	size_t run_start = 0, run_pages = 0;
-
-	for (size_t index = 0; index < seg->pages;) {
-		const struct pmm_page *page = &seg->page_array[index];
-		size_t len = pmm_block_pages(page);
-		if (page->state != PMM_PAGE_FREE) {
-			run_pages = 0;
-		} else {
-			if (run_pages == 0)
-				run_start = index;
-			run_pages += len;
-			if (run_pages >= pages)
-				break;
+	size_t chunk = 0;
+	for (;;) {
+		chunk = next_bit(seg->free_chunks, chunk, seg->nr_chunks, 1);
+		if (chunk == seg->nr_chunks)
+			return 0;
+		size_t end = next_bit(seg->free_chunks, chunk, seg->nr_chunks, 0);
+		/* Fewer than 128 free pages lie on either side (or the chunk
+		 * there would be free): skip stretches too short anyway. */
+		if ((end - chunk) * PMM_CHUNK_PAGES + 2 * (PMM_CHUNK_PAGES - 1) >= pages) {
+			size_t first = pmm_chunk_start(seg, chunk);
+			size_t last = pmm_chunk_start(seg, end);
+			first -= free_before(seg, first);
+			last += free_after(seg, last);
+			if (last - first >= pages) {
+				*startp = first;
+				return 1;
+			}
 		}
-		index += len;
+		chunk = end;
 	}
-	*startp = run_start;
-	return run_pages >= pages;
+}
+
+/* Leave on each piece of the allocation of @pages pages at @head (the
+ * aligned blocks pmm_free_range would cut it into) but the first its
+ * distance from the head, for pmm_head_of(). */
+static void link_pieces(struct pmm_segment *seg, size_t head, size_t pages)
+{
+	size_t index = head + ((size_t)1 << pmm_fit_order(seg, head, head + pages));
+	while (index < head + pages) {
+		seg->page_array[index].count = (uint32_t)(index - head);
+		index += (size_t)1 << pmm_fit_order(seg, index, head + pages);
+	}
 }
 
 /* Take the lowest run of @pages free pages inside one segment. */
@@ -274,6 +379,7 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 			index += len;
 		}
 		pmm_free_range(seg, run_start + pages, index);
+		link_pieces(seg, run_start, pages);
 		*segp = seg;
 		*indexp = run_start;
 		return PMM_OK;
@@ -313,8 +419,8 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 	} else {
 		unsigned order = pmm_order_of(pages);
 		err = pmm_take_block(order, &seg, &index);
-		/* Exact length: the unused tail goes straight back. */
-		if (err == PMM_OK)
+		/* Exact length: the unused tail (if any) goes straight back. */
+		if (err == PMM_OK && pages < (size_t)1 << order)
 			pmm_free_range(seg, index + pages, index + ((size_t)1 << order));
 	}
 	if (err != PMM_OK)
@@ -350,7 +456,7 @@ static int find_allocation_head(uintptr_t addr, struct pmm_segment **segp)
 	case PMM_PAGE_FREE:
 		return PMM_ERR_NOT_ALLOCATED;
 	}
-	/* An inside page: only an error path, so a search is affordable. */
+	/* An inside page: is its block free or allocated? */
 	size_t head = pmm_head_of(seg, pmm_index(seg, addr));
 	return seg->page_array[head].state == PMM_PAGE_FREE ? PMM_ERR_NOT_ALLOCATED
 							     : PMM_ERR_INTERIOR;
@@ -365,14 +471,10 @@ int pmm_set_holder(uintptr_t addr, enum pmm_holder holder)
 	return err;
 }
 
-int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+/* Free the allocation whose head is page @index, if @holder holds it. */
+static int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holder holder,
+			   size_t *pages)
 {
-	struct pmm_segment *seg;
-	int err = find_allocation_head(addr, &seg);
-	if (err != PMM_OK)
-		return err;
-
-	size_t index = pmm_index(seg, addr);
 	if (seg->page_array[index].holder != holder)
 		return PMM_ERR_HELD;
 	size_t count = seg->page_array[index].count;
@@ -383,6 +485,15 @@ int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
 	if (pages)
 		*pages = count;
 	return PMM_OK;
+}
+
+int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+{
+	struct pmm_segment *seg;
+	int err = find_allocation_head(addr, &seg);
+	if (err != PMM_OK)
+		return err;
+	return free_allocation(seg, pmm_index(seg, addr), holder, pages);
 }
 
 int pmm_free(uintptr_t addr, size_t *pages)
@@ -398,5 +509,5 @@ int pmm_free_page(uintptr_t addr)
 		return err;
 	if (seg->page_array[pmm_index(seg, addr)].count != 1)
 		return PMM_ERR_NOT_SINGLE;
-	return pmm_free(addr, NULL);
+	return free_allocation(seg, pmm_index(seg, addr), PMM_HOLDER_ANYONE, NULL);
 }
