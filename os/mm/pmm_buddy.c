@@ -70,6 +70,10 @@
 
 #define BITS_PER_LONG (8 * sizeof(unsigned long)) /* bits in an unsigned long */
 #define MAX_BLOCK_PAGES ((size_t)1 << PMM_MAX_ORDER) /* pages in the largest block */
+/* Taking and merging blocks are inlined into every allocation and free,
+ * even where the compiler would rather not: a call's saving and restoring
+ * of registers is a large part of the cost of a one-page allocation. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* ---- Orders and buddies ---- */
 
@@ -130,8 +134,8 @@ static void mark_chunks(struct pmm_segment *seg, size_t index, unsigned order, i
 
 /* Make page @index the head of a free block of @order and list it: at the
  * front (the next to be taken), or with @at_back at the end. */
-static void add_free_block(struct pmm_segment *seg, size_t index, unsigned order, int at_back,
-			   int poisoned)
+static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigned order,
+				  int at_back, int poisoned)
 {
 	struct pmm_page *page = &seg->page_array[index];
 	page->state = PMM_PAGE_FREE;
@@ -148,17 +152,17 @@ static void add_free_block(struct pmm_segment *seg, size_t index, unsigned order
 		mark_chunks(seg, index, order, 1);
 }
 
-/* Take the free block whose head is page @index off its list; its pages
- * are all INSIDE afterwards, and the caller's. */
-static void remove_free_block(struct pmm_segment *seg, size_t index)
+/* Take the free block of @order whose head is page @index off its list;
+ * its pages are all INSIDE afterwards, and the caller's. */
+static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsigned order)
 {
 	struct pmm_page *page = &seg->page_array[index];
 	list_remove(&page->node);
-	seg->free_blocks[page->order]--;
-	seg->free_pages -= (size_t)1 << page->order;
+	seg->free_blocks[order]--;
+	seg->free_pages -= (size_t)1 << order;
 	page->state = PMM_PAGE_INSIDE;
-	if (page->order >= PMM_CHUNK_ORDER)
-		mark_chunks(seg, index, page->order, 0);
+	if (order >= PMM_CHUNK_ORDER)
+		mark_chunks(seg, index, order, 0);
 }
 
 /* ---- Split and merge ---- */
@@ -174,32 +178,29 @@ static void split(struct pmm_segment *seg, size_t index, unsigned order, int poi
 /* Free the block of @order at @index, merging it with its buddy for as long
  * as the buddy is a free block of the same order. A merged block is
  * poisoned only if both halves were. */
-static void merge(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
+static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
 {
-	uintptr_t addr = pmm_addr(seg, index);
-	uintptr_t end = pmm_addr(seg, seg->pages);
-
-	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	while (order < PMM_MAX_ORDER) {
-		uintptr_t size = PMM_PAGE_SIZE << order;
-		uintptr_t buddy = buddy_of(addr, order);
-		if (buddy < seg->base || buddy + size > end)
+		size_t size = (size_t)1 << order;
+		/* An index below the segment wraps round to a huge one. */
+		size_t buddy = pmm_index(seg, buddy_of(pmm_addr(seg, index), order));
+		if (buddy >= seg->pages || seg->pages - buddy < size)
 			break;
-		struct pmm_page *page = &seg->page_array[pmm_index(seg, buddy)];
+		struct pmm_page *page = &seg->page_array[buddy];
 		if (page->state != PMM_PAGE_FREE || page->order != order)
 			break;
 		poisoned = poisoned && page->poisoned;
-		remove_free_block(seg, pmm_index(seg, buddy));
-		if (buddy < addr)
-			addr = buddy;
+		remove_free_block(seg, buddy, order);
+		if (buddy < index)
+			index = buddy;
 		order++;
 	}
-	add_free_block(seg, pmm_index(seg, addr), order, 0, poisoned);
+	add_free_block(seg, index, order, 0, poisoned);
 }
 
 /* Pages [first, last) need not be one block: free them as the largest
  * aligned blocks that fit, lowest first, each merging on its own. */
-void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
+static void free_pages(struct pmm_segment *seg, size_t first, size_t last)
 {
 	int poisoned = pmm_poison_fill(seg, first, last);
 	while (first < last) {
@@ -207,6 +208,11 @@ void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
 		merge(seg, first, order, poisoned);
 		first += (size_t)1 << order;
 	}
+}
+
+void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
+{
+	free_pages(seg, first, last);
 }
 
 /* Pages [first, last) were just taken off the lists from a poisoned block.
@@ -231,33 +237,64 @@ static int quarantine_written(struct pmm_segment *seg, size_t first, size_t last
 
 /* ---- Taking blocks ---- */
 
-int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+/* The lowest non-empty free list of order >= @order (lists tried in
+ * order, segments in the order added): its segment and order, or NULL. */
+static inline struct pmm_segment *lowest_list(unsigned order, unsigned *havep)
 {
-again:
+	struct pmm_segment *end = pmm.segments + pmm.nr_segments;
 	for (unsigned have = order; have < PMM_NR_ORDERS; have++) {
-		for (unsigned i = 0; i < pmm.nr_segments; i++) {
-			struct pmm_segment *seg = &pmm.segments[i];
-			if (list_empty(&seg->free_list[have]))
-				continue;
-			struct pmm_page *head = list_entry(seg->free_list[have].next,
-							   struct pmm_page, node);
-			size_t index = (size_t)(head - seg->page_array);
-			int poisoned = head->poisoned;
-			remove_free_block(seg, index);
-			/* Written after it was freed: its good pages went back, the
-			 * others to quarantine; look again from the start. */
-			if (poisoned && quarantine_written(seg, index, index + ((size_t)1 << have)))
-				goto again;
-			while (have > order) {
-				split(seg, index, have, poisoned);
-				have--;
+		for (struct pmm_segment *seg = pmm.segments; seg < end; seg++) {
+			if (!list_empty(&seg->free_list[have])) {
+				*havep = have;
+				return seg;
 			}
-			*segp = seg;
-			*indexp = index;
-			return PMM_OK;
 		}
 	}
-	return PMM_ERR_NO_MEMORY;
+	return NULL;
+}
+
+#define TAKE_AGAIN 1 /* take_poisoned(): pages were quarantined, look again */
+
+/* Take the poisoned free block of @have at @index for a block of @order,
+ * checking it first (out of line: it is rare). */
+static int take_poisoned(struct pmm_segment *seg, size_t index, unsigned have, unsigned order)
+{
+	remove_free_block(seg, index, have);
+	/* Written after it was freed: its good pages went back, the others
+	 * to quarantine; look again from the start. */
+	if (quarantine_written(seg, index, index + ((size_t)1 << have)))
+		return TAKE_AGAIN;
+	for (; have > order; have--)
+		split(seg, index, have, 1);
+	return PMM_OK;
+}
+
+static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+{
+	for (;;) {
+		unsigned have;
+		struct pmm_segment *seg = lowest_list(order, &have);
+		if (seg == NULL)
+			return PMM_ERR_NO_MEMORY;
+		struct pmm_page *head = list_entry(seg->free_list[have].next, struct pmm_page, node);
+		size_t index = (size_t)(head - seg->page_array);
+		if (head->poisoned) {
+			if (take_poisoned(seg, index, have, order) == TAKE_AGAIN)
+				continue;
+		} else {
+			remove_free_block(seg, index, have);
+			for (; have > order; have--)
+				split(seg, index, have, 0);
+		}
+		*segp = seg;
+		*indexp = index;
+		return PMM_OK;
+	}
+}
+
+int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+{
+	return take_block(order, segp, indexp);
 }
 
 /* The first bit at or after @from in @map that is @value (0 or 1), or
@@ -349,8 +386,10 @@ static void link_pieces(struct pmm_segment *seg, size_t head, size_t pages)
 	}
 }
 
-/* Take the lowest run of @pages free pages inside one segment. */
-static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
+/* Take the lowest run of @pages free pages inside one segment. Kept out
+ * of line (noinline) so that its large frame does not slow down every
+ * small allocation. */
+static __attribute__((noinline)) int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 {
 	for (unsigned i = 0; i < pmm.nr_segments; i++) {
 		struct pmm_segment *seg = &pmm.segments[i];
@@ -364,7 +403,7 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 			size_t len = pmm_block_pages(&seg->page_array[index]);
 			if (seg->page_array[index].poisoned &&
 			    !pmm_poison_intact(seg, index, index + len)) {
-				remove_free_block(seg, index);
+				remove_free_block(seg, index, seg->page_array[index].order);
 				KASSERT(quarantine_written(seg, index, index + len));
 				return take_run(pages, segp, indexp);
 			}
@@ -374,9 +413,9 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 		 * of the last one. */
 		index = run_start;
 		while (index < run_start + pages) {
-			size_t len = pmm_block_pages(&seg->page_array[index]);
-			remove_free_block(seg, index);
-			index += len;
+			unsigned order = seg->page_array[index].order;
+			remove_free_block(seg, index, order);
+			index += (size_t)1 << order;
 		}
 		pmm_free_range(seg, run_start + pages, index);
 		link_pieces(seg, run_start, pages);
@@ -418,7 +457,7 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 		err = take_run(pages, &seg, &index);
 	} else {
 		unsigned order = pmm_order_of(pages);
-		err = pmm_take_block(order, &seg, &index);
+		err = take_block(order, &seg, &index);
 		/* Exact length: the unused tail (if any) goes straight back. */
 		if (err == PMM_OK && pages < (size_t)1 << order)
 			pmm_free_range(seg, index + pages, index + ((size_t)1 << order));
@@ -439,7 +478,7 @@ int pmm_alloc_page(uintptr_t *addr)
 
 /* PMM_OK if @addr is the head of a live contiguous allocation (its segment
  * in *@segp); otherwise why it is not. */
-static int find_allocation_head(uintptr_t addr, struct pmm_segment **segp)
+static inline int find_allocation_head(uintptr_t addr, struct pmm_segment **segp)
 {
 	struct pmm_segment *seg = pmm_segment_of(addr);
 
@@ -472,7 +511,7 @@ int pmm_set_holder(uintptr_t addr, enum pmm_holder holder)
 }
 
 /* Free the allocation whose head is page @index, if @holder holds it. */
-static int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holder holder,
+static inline int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holder holder,
 			   size_t *pages)
 {
 	if (seg->page_array[index].holder != holder)
@@ -481,13 +520,18 @@ static int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holde
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	seg->page_array[index].count = 0;
 	seg->page_array[index].holder = PMM_HOLDER_ANYONE;
-	pmm_free_range(seg, index, index + count);
+	/* Most allocations are one block, aligned to its size (a power of
+	 * two up to 256 pages): merge it at once, without cutting. */
+	if (count <= MAX_BLOCK_PAGES && (count & (count - 1)) == 0)
+		merge(seg, index, pmm_order_of(count), pmm_poison_fill(seg, index, index + count));
+	else
+		free_pages(seg, index, index + count);
 	if (pages)
 		*pages = count;
 	return PMM_OK;
 }
 
-int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+static inline int free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
 {
 	struct pmm_segment *seg;
 	int err = find_allocation_head(addr, &seg);
@@ -496,9 +540,14 @@ int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
 	return free_allocation(seg, pmm_index(seg, addr), holder, pages);
 }
 
+int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+{
+	return free_held(addr, holder, pages);
+}
+
 int pmm_free(uintptr_t addr, size_t *pages)
 {
-	return pmm_free_held(addr, PMM_HOLDER_ANYONE, pages);
+	return free_held(addr, PMM_HOLDER_ANYONE, pages);
 }
 
 int pmm_free_page(uintptr_t addr)
