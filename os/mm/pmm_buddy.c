@@ -11,9 +11,10 @@
  * both halves are aligned to their size, the two addresses differ in
  * exactly one bit, the one worth 2^k pages:
  *
- *     buddy_of(addr, k) = addr XOR (PAGE_SIZE << k)
+ *     buddy address = addr XOR (PAGE_SIZE << k)
  *
- * so finding a buddy costs one instruction and no search.
+ * or, in page frame numbers (pfn = address / PAGE_SIZE, what the code
+ * uses), buddy_of(pfn, k) = pfn XOR 2^k: one instruction and no search.
  *
  * To allocate n pages, round n up to a power of two, 2^k (order_of), and
  * take the first free block of the smallest order >= k that has one. If it
@@ -87,10 +88,11 @@ unsigned pmm_order_of(size_t pages)
 	return (unsigned)(BITS_PER_LONG - (unsigned)__builtin_clzl((unsigned long)(pages - 1)));
 }
 
-/* The other half of the order-(order+1) block that holds the block at @addr. */
-static uintptr_t buddy_of(uintptr_t addr, unsigned order)
+/* The other half of the order-(order+1) block that holds the block at
+ * page frame number @pfn. */
+static uintptr_t buddy_of(uintptr_t pfn, unsigned order)
 {
-	return addr ^ (PMM_PAGE_SIZE << order);
+	return pfn ^ ((uintptr_t)1 << order);
 }
 
 /* The largest k with 2^k <= pages (pages >= 1). */
@@ -140,7 +142,6 @@ static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigne
 	struct pmm_page *page = &seg->page_array[index];
 	page->state = PMM_PAGE_FREE;
 	page->order = (uint8_t)order;
-	page->count = 0;
 	page->poisoned = (uint8_t)poisoned;
 	if (at_back)
 		list_push_back(&seg->free_list[order], &page->node);
@@ -167,12 +168,15 @@ static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsi
 
 /* ---- Split and merge ---- */
 
-/* Split the block of @order at @index (off the lists) into two buddies of
- * order - 1: the lower half stays the caller's, the upper half goes to the
- * front of its free list. Halves of a poisoned block are poisoned. */
-static void split(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
+/* Split the block of order @have at @index (off the lists) down to
+ * @order: each time in two buddies, the lower half staying the caller's
+ * and the upper half going to the front of its free list. Halves of a
+ * poisoned block are poisoned. */
+static void split(struct pmm_segment *seg, size_t index, unsigned have, unsigned order,
+		  int poisoned)
 {
-	add_free_block(seg, index + ((size_t)1 << (order - 1)), order - 1, 0, poisoned);
+	for (; have > order; have--)
+		add_free_block(seg, index + ((size_t)1 << (have - 1)), have - 1, 0, poisoned);
 }
 
 /* Free the block of @order at @index, merging it with its buddy for as long
@@ -183,7 +187,7 @@ static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned 
 	while (order < PMM_MAX_ORDER) {
 		size_t size = (size_t)1 << order;
 		/* An index below the segment wraps round to a huge one. */
-		size_t buddy = pmm_index(seg, buddy_of(pmm_addr(seg, index), order));
+		size_t buddy = buddy_of(pmm_pfn(seg, index), order) - pmm_pfn(seg, 0);
 		if (buddy >= seg->pages || seg->pages - buddy < size)
 			break;
 		struct pmm_page *page = &seg->page_array[buddy];
@@ -253,23 +257,10 @@ static inline struct pmm_segment *lowest_list(unsigned order, unsigned *havep)
 	return NULL;
 }
 
-#define TAKE_AGAIN 1 /* take_poisoned(): pages were quarantined, look again */
-
-/* Take the poisoned free block of @have at @index for a block of @order,
- * checking it first (out of line: it is rare). */
-static int take_poisoned(struct pmm_segment *seg, size_t index, unsigned have, unsigned order)
-{
-	remove_free_block(seg, index, have);
-	/* Written after it was freed: its good pages went back, the others
-	 * to quarantine; look again from the start. */
-	if (quarantine_written(seg, index, index + ((size_t)1 << have)))
-		return TAKE_AGAIN;
-	for (; have > order; have--)
-		split(seg, index, have, 1);
-	return PMM_OK;
-}
-
-static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+/* take_block() for when the block found is poisoned: each poisoned block
+ * is checked before it is handed out, its written pages quarantined (out
+ * of line: it is rare). */
+static int take_block_checked(unsigned order, struct pmm_segment **segp, size_t *indexp)
 {
 	for (;;) {
 		unsigned have;
@@ -278,18 +269,35 @@ static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, s
 			return PMM_ERR_NO_MEMORY;
 		struct pmm_page *head = list_entry(seg->free_list[have].next, struct pmm_page, node);
 		size_t index = (size_t)(head - seg->page_array);
-		if (head->poisoned) {
-			if (take_poisoned(seg, index, have, order) == TAKE_AGAIN)
-				continue;
-		} else {
-			remove_free_block(seg, index, have);
-			for (; have > order; have--)
-				split(seg, index, have, 0);
-		}
+		int poisoned = head->poisoned;
+		remove_free_block(seg, index, have);
+		/* Written after it was freed: its good pages went back, the
+		 * others to quarantine; look again from the start. */
+		if (poisoned && quarantine_written(seg, index, index + ((size_t)1 << have)))
+			continue;
+		split(seg, index, have, order, poisoned);
 		*segp = seg;
 		*indexp = index;
 		return PMM_OK;
 	}
+}
+
+static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+{
+	unsigned have;
+	struct pmm_segment *seg = lowest_list(order, &have);
+	if (seg == NULL)
+		return PMM_ERR_NO_MEMORY;
+	struct pmm_page *head = list_entry(seg->free_list[have].next, struct pmm_page, node);
+	if (head->poisoned)
+		return take_block_checked(order, segp, indexp);
+	size_t index = (size_t)(head - seg->page_array);
+	remove_free_block(seg, index, have);
+	if (have > order)
+		split(seg, index, have, order, 0);
+	*segp = seg;
+	*indexp = index;
+	return PMM_OK;
 }
 
 int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
@@ -444,30 +452,47 @@ int pmm_add_segment(uintptr_t start, uintptr_t end)
 	return err;
 }
 
-int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
+/* Page @index of @seg becomes the head of an allocation of @pages pages. */
+static inline void make_head(struct pmm_segment *seg, size_t index, size_t pages, uintptr_t *addr)
 {
-	struct pmm_segment *seg;
-	size_t index;
-	int err;
-
-	/* The head's count field is 32 bits wide. */
-	if (pages == 0 || pages > UINT32_MAX)
-		return PMM_ERR_INVALID;
-	if (pages > MAX_BLOCK_PAGES) {
-		err = take_run(pages, &seg, &index);
-	} else {
-		unsigned order = pmm_order_of(pages);
-		err = take_block(order, &seg, &index);
-		/* Exact length: the unused tail (if any) goes straight back. */
-		if (err == PMM_OK && pages < (size_t)1 << order)
-			pmm_free_range(seg, index + pages, index + ((size_t)1 << order));
-	}
-	if (err != PMM_OK)
-		return err;
 	seg->page_array[index].state = PMM_PAGE_ALLOCATED;
 	seg->page_array[index].count = (uint32_t)pages;
 	seg->page_array[index].holder = PMM_HOLDER_ANYONE;
 	*addr = pmm_addr(seg, index);
+}
+
+/* An allocation of more than 2^PMM_MAX_ORDER pages, or of none (out of
+ * line: the small ones are the hot path). */
+static int alloc_run(size_t pages, uintptr_t *addr)
+{
+	struct pmm_segment *seg;
+	size_t index;
+
+	/* The head's count field is 32 bits wide. */
+	if (pages == 0 || pages > UINT32_MAX)
+		return PMM_ERR_INVALID;
+	int err = take_run(pages, &seg, &index);
+	if (err == PMM_OK)
+		make_head(seg, index, pages, addr);
+	return err;
+}
+
+int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
+{
+	struct pmm_segment *seg;
+	size_t index;
+
+	/* 1 to 256 pages, the hot path, in one test (0 wraps round). */
+	if (pages - 1 >= MAX_BLOCK_PAGES)
+		return alloc_run(pages, addr);
+	unsigned order = pmm_order_of(pages);
+	int err = take_block(order, &seg, &index);
+	if (err != PMM_OK)
+		return err;
+	make_head(seg, index, pages, addr);
+	/* Exact length: the unused tail (if any) goes straight back. */
+	if (pages < (size_t)1 << order)
+		free_pages(seg, index + pages, index + ((size_t)1 << order));
 	return PMM_OK;
 }
 
@@ -511,19 +536,18 @@ int pmm_set_holder(uintptr_t addr, enum pmm_holder holder)
 }
 
 /* Free the allocation whose head is page @index, if @holder holds it. */
-static inline int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holder holder,
+static ALWAYS_INLINE int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holder holder,
 			   size_t *pages)
 {
 	if (seg->page_array[index].holder != holder)
 		return PMM_ERR_HELD;
 	size_t count = seg->page_array[index].count;
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
-	seg->page_array[index].count = 0;
-	seg->page_array[index].holder = PMM_HOLDER_ANYONE;
 	/* Most allocations are one block, aligned to its size (a power of
 	 * two up to 256 pages): merge it at once, without cutting. */
 	if (count <= MAX_BLOCK_PAGES && (count & (count - 1)) == 0)
-		merge(seg, index, pmm_order_of(count), pmm_poison_fill(seg, index, index + count));
+		merge(seg, index, (unsigned)__builtin_ctzl((unsigned long)count),
+		      pmm_poison_fill(seg, index, index + count));
 	else
 		free_pages(seg, index, index + count);
 	if (pages)
@@ -531,7 +555,7 @@ static inline int free_allocation(struct pmm_segment *seg, size_t index, enum pm
 	return PMM_OK;
 }
 
-static inline int free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+static ALWAYS_INLINE int free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
 {
 	struct pmm_segment *seg;
 	int err = find_allocation_head(addr, &seg);

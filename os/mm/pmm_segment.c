@@ -115,11 +115,11 @@ int pmm_segment_create(uintptr_t start, uintptr_t end, struct pmm_segment **segp
 
 	/* Keep the segments sorted by address for pmm_segment_of(). */
 	unsigned pos = pmm.nr_segments;
-	while (pos > 0 && pmm.segments[pmm.by_address[pos - 1]].base > seg->base) {
+	while (pos > 0 && pmm.by_address[pos - 1]->base > seg->base) {
 		pmm.by_address[pos] = pmm.by_address[pos - 1];
 		pos--;
 	}
-	pmm.by_address[pos] = pmm.nr_segments;
+	pmm.by_address[pos] = seg;
 	*segp = seg;
 	return (int)pmm.nr_segments++;
 }

@@ -52,7 +52,7 @@ struct pmm_segment {
 struct pmm_state {
 	struct pmm_segment segments[PMM_MAX_SEGMENTS]; /**< in the order added */
 	unsigned nr_segments;                          /**< how many are in use */
-	unsigned by_address[PMM_MAX_SEGMENTS];         /**< segment indexes, lowest base first */
+	struct pmm_segment *by_address[PMM_MAX_SEGMENTS]; /**< the segments, lowest base first */
 };
 
 /** @brief The one page manager (pmm_segment.c). */
@@ -99,14 +99,14 @@ static inline struct pmm_segment *pmm_segment_of(uintptr_t addr)
 	/* The last segment (by address) whose base is <= addr. */
 	while (high - low > 1) {
 		unsigned mid = (low + high) / 2;
-		if (pmm.segments[pmm.by_address[mid]].base <= addr)
+		if (pmm.by_address[mid]->base <= addr)
 			low = mid;
 		else
 			high = mid;
 	}
 	if (high == 0)
 		return NULL;
-	struct pmm_segment *seg = &pmm.segments[pmm.by_address[low]];
+	struct pmm_segment *seg = pmm.by_address[low];
 	return addr >= seg->base && pmm_index(seg, addr) < seg->pages ? seg : NULL;
 }
 
