@@ -158,7 +158,10 @@ static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigne
 static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsigned order)
 {
 	struct pmm_page *page = &seg->page_array[index];
-	list_remove(&page->node);
+	/* Unlinked but not reset (as list_remove() would): nothing reads the
+	 * link of a page off the lists, and this is every allocation's path. */
+	page->node.prev->next = page->node.next;
+	page->node.next->prev = page->node.prev;
 	seg->free_blocks[order]--;
 	seg->free_pages -= (size_t)1 << order;
 	page->state = PMM_PAGE_INSIDE;
