@@ -385,16 +385,14 @@ static int find_run(const struct pmm_segment *seg, size_t pages, size_t *startp)
 	}
 }
 
-/* Leave on each piece of the allocation of @pages pages at @head (the
- * aligned blocks pmm_free_range would cut it into) but the first its
- * distance from the head, for pmm_head_of(). */
-static void link_pieces(struct pmm_segment *seg, size_t head, size_t pages)
+/* Link the pieces of an allocation at @head from page @from (a piece's
+ * first page) to page @last to the head: the aligned blocks
+ * pmm_free_range would cut it into, for pmm_head_of(). */
+static void link_pieces(struct pmm_segment *seg, size_t head, size_t from, size_t last)
 {
-	size_t index = head + ((size_t)1 << pmm_fit_order(seg, head, head + pages));
-	while (index < head + pages) {
+	for (size_t index = from; index < last;
+	     index += (size_t)1 << pmm_fit_order(seg, index, last))
 		seg->page_array[index].count = (uint32_t)(index - head);
-		index += (size_t)1 << pmm_fit_order(seg, index, head + pages);
-	}
 }
 
 /* Take the lowest run of @pages free pages inside one segment. Kept out
@@ -408,9 +406,10 @@ static __attribute__((noinline)) int take_run(size_t pages, struct pmm_segment *
 		if (seg->free_pages < pages || !find_run(seg, pages, &run_start))
 			continue;
 		/* A poisoned block of the run written after it was freed:
-		 * quarantine what was written and look again. */
-		size_t index = run_start;
-		while (index < run_start + pages) {
+		 * quarantine what was written and look again. (With poisoning
+		 * off, no block is marked poisoned.) */
+		size_t index = run_start, last = run_start + pages;
+		while (pmm_poisoning && index < last) {
 			size_t len = pmm_block_pages(&seg->page_array[index]);
 			if (seg->page_array[index].poisoned &&
 			    !pmm_poison_intact(seg, index, index + len)) {
@@ -420,16 +419,23 @@ static __attribute__((noinline)) int take_run(size_t pages, struct pmm_segment *
 			}
 			index += len;
 		}
-		/* Unlist every free block of the run; return the unused tail
-		 * of the last one. */
-		index = run_start;
-		while (index < run_start + pages) {
+		/* Unlist every free block of the run. One wholly inside it is
+		 * one of its pieces (a free aligned block is as large as it
+		 * can be: invariant 3), so it links to the head at once; the
+		 * last block, if it reaches past the run, is cut: its pieces
+		 * in the run are linked and its unused tail goes back. */
+		for (index = run_start; index < last;) {
 			unsigned order = seg->page_array[index].order;
+			size_t end = index + ((size_t)1 << order);
 			remove_free_block(seg, index, order);
-			index += (size_t)1 << order;
+			if (end <= last) {
+				seg->page_array[index].count = (uint32_t)(index - run_start);
+			} else {
+				link_pieces(seg, run_start, index, last);
+				pmm_free_range(seg, last, end);
+			}
+			index = end;
 		}
-		pmm_free_range(seg, run_start + pages, index);
-		link_pieces(seg, run_start, pages);
 		*segp = seg;
 		*indexp = run_start;
 		return PMM_OK;
