@@ -554,7 +554,7 @@ static ALWAYS_INLINE int free_allocation(struct pmm_segment *seg, size_t index, 
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	/* Most allocations are one block, aligned to its size (a power of
 	 * two up to 256 pages): merge it at once, without cutting. */
-	if (count <= MAX_BLOCK_PAGES && (count & (count - 1)) == 0)
+	if (count - 1 < MAX_BLOCK_PAGES && (count & (count - 1)) == 0)
 		merge(seg, index, (unsigned)__builtin_ctzl((unsigned long)count),
 		      pmm_poison_fill(seg, index, index + count));
 	else
