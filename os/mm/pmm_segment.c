@@ -9,11 +9,15 @@
 #include "pmm_segment.h"
 #include "string.h"
 
-struct pmm_state pmm;
+/* With no segment, the search in pmm_segment_of() meets an empty one (no
+ * pages: nothing is inside it), so that it needs no test for "none". */
+struct pmm_state pmm = { .by_address = { &pmm.segments[0] } };
 
 void pmm_init(void)
 {
 	pmm.nr_segments = 0;
+	pmm.segments[0].pages = 0;
+	pmm.by_address[0] = &pmm.segments[0];
 }
 
 /* 1 if page @head is a block head and its block holds page @index. */

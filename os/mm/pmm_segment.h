@@ -104,9 +104,7 @@ static inline struct pmm_segment *pmm_segment_of(uintptr_t addr)
 		else
 			high = mid;
 	}
-	if (high == 0)
-		return NULL;
-	struct pmm_segment *seg = pmm.by_address[low];
+	struct pmm_segment *seg = pmm.by_address[low]; /* an empty one if none */
 	return addr >= seg->base && pmm_index(seg, addr) < seg->pages ? seg : NULL;
 }
 
