@@ -260,10 +260,11 @@ static inline struct pmm_segment *lowest_list(unsigned order, unsigned *havep)
 	return NULL;
 }
 
-/* take_block() for when the block found is poisoned: each poisoned block
- * is checked before it is handed out, its written pages quarantined (out
- * of line: it is rare). */
-static int take_block_checked(unsigned order, struct pmm_segment **segp, size_t *indexp)
+/* take_block() in general: the block found may be larger than asked
+ * (split it) or poisoned (check it first, quarantining its written pages).
+ * Out of line, so that the common case, a block of the very order asked
+ * for, stays short. */
+static int take_block_general(unsigned order, struct pmm_segment **segp, size_t *indexp)
 {
 	for (;;) {
 		unsigned have;
@@ -292,12 +293,10 @@ static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, s
 	if (seg == NULL)
 		return PMM_ERR_NO_MEMORY;
 	struct pmm_page *head = list_entry(seg->free_list[have].next, struct pmm_page, node);
-	if (head->poisoned)
-		return take_block_checked(order, segp, indexp);
+	if (have > order || head->poisoned)
+		return take_block_general(order, segp, indexp);
 	size_t index = (size_t)(head - seg->page_array);
 	remove_free_block(seg, index, have);
-	if (have > order)
-		split(seg, index, have, order, 0);
 	*segp = seg;
 	*indexp = index;
 	return PMM_OK;
