@@ -552,10 +552,10 @@ static ALWAYS_INLINE int free_allocation(struct pmm_segment *seg, size_t index, 
 	size_t count = seg->page_array[index].count;
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	/* Most allocations are one block, aligned to its size (a power of
-	 * two up to 256 pages): merge it at once, without cutting. */
-	if (count - 1 < MAX_BLOCK_PAGES && (count & (count - 1)) == 0)
-		merge(seg, index, (unsigned)__builtin_ctzl((unsigned long)count),
-		      pmm_poison_fill(seg, index, index + count));
+	 * two up to 256 pages): merge it at once, without cutting (unless
+	 * it is to be poisoned). */
+	if (count - 1 < MAX_BLOCK_PAGES && (count & (count - 1)) == 0 && !pmm_poisoning)
+		merge(seg, index, (unsigned)__builtin_ctzl((unsigned long)count), 0);
 	else
 		free_pages(seg, index, index + count);
 	if (pages)
