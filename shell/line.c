@@ -4,10 +4,10 @@
  *
  * Keys (decoded by keys.c): Left/Right (Ctrl-B/Ctrl-F), Home/End
  * (Ctrl-A/Ctrl-E), Backspace, Delete, Ctrl-U (erase the line), Ctrl-C
- * (abandon it), Up/Down (history), Tab (complete a command name or #id),
+ * (abandon it), Up/Down (history), Tab (complete a command name or \#id),
  * Ctrl-L (draw the prompt and the line again).
  *
- * The screen is redrawn with printable bytes, spaces and '\b' only, so a
+ * The screen is redrawn with printable bytes, spaces and backspaces only, so a
  * plain VT100, xterm, a serial file and the x86 VGA mirror all show the same.
  *
  * Only printable ASCII is stored. A line longer than SHELL_LINE_MAX keeps
