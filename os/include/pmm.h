@@ -93,10 +93,20 @@ enum pmm_page_state {
  * Only the first page of a block carries information; every other page is
  * ::PMM_PAGE_INSIDE. The node links a free block into its free list, or a
  * scattered page into its set.
+ *
+ * Any page leads to its block's head without a search. A block of at most
+ * 2^PMM_MAX_ORDER pages starts on a boundary of its size rounded up to a
+ * power of two, so its head is the page's address rounded down to one of
+ * the orders 0..PMM_MAX_ORDER. An allocation of more pages is cut, as a
+ * free would cut it, into the largest aligned blocks (of order at most
+ * PMM_MAX_ORDER) that fit, lowest first; invariant: the first page of each
+ * of these pieces but the head is INSIDE with count holding its distance
+ * in pages from the head. Other INSIDE pages' count means nothing.
  */
 struct pmm_page {
 	struct list_node node; /**< free-list or scattered-set link */
-	uint32_t count;        /**< pages in the allocation (allocated heads) */
+	uint32_t count;        /**< allocated heads: pages in the allocation; pieces of a
+				    long allocation: distance to its head */
 	uint8_t state;         /**< an enum ::pmm_page_state */
 	uint8_t order;         /**< block order (free heads) */
 	uint8_t holder;        /**< allocated heads: an enum ::pmm_holder */
@@ -162,6 +172,8 @@ enum pmm_violation_kind {
 	PMM_NOT_LISTED,         /**< free heads of an order not all in its list */
 	PMM_FREE_COUNT,         /**< recorded free pages differ from the blocks */
 	PMM_BAD_COUNT,          /**< allocation of zero pages or past the segment */
+	PMM_BAD_INDEX,          /**< free-chunk index disagrees with the free blocks */
+	PMM_BAD_LINK,           /**< piece of a long allocation does not link to its head */
 };
 
 /** @brief One broken invariant, reported by pmm_check(). */
@@ -304,7 +316,9 @@ void pmm_tree_walk(unsigned segment, void (*fn)(const struct pmm_tree_node *node
  * Every free block is aligned to its size, within its segment, of a valid
  * order, and in exactly the list of its order; list lengths match their
  * counts; blocks tile each segment with no overlap; no two free buddies are
- * left unmerged; the free-page counts match the blocks.
+ * left unmerged; the free-page counts match the blocks; the free-chunk
+ * index marks exactly the free 128-page chunks; every piece of a long
+ * allocation links to its head (see ::pmm_page).
  * It reports progress (progress.h); if the handler says stop, it stops
  * there, having checked only part of memory.
  * @param report called for each violation (may be NULL)

@@ -11,9 +11,10 @@
  * both halves are aligned to their size, the two addresses differ in
  * exactly one bit, the one worth 2^k pages:
  *
- *     buddy_of(addr, k) = addr XOR (PAGE_SIZE << k)
+ *     buddy address = addr XOR (PAGE_SIZE << k)
  *
- * so finding a buddy costs one instruction and no search.
+ * or, in page frame numbers (pfn = address / PAGE_SIZE, what the code
+ * uses), buddy_of(pfn, k) = pfn XOR 2^k: one instruction and no search.
  *
  * To allocate n pages, round n up to a power of two, 2^k (order_of), and
  * take the first free block of the smallest order >= k that has one. If it
@@ -31,6 +32,13 @@
  *
  * A request for more than 2^PMM_MAX_ORDER pages is too big for any block:
  * it takes the lowest run of adjacent free blocks long enough (take_run).
+ * Such a run always holds a whole free *chunk* (128 aligned pages, half a
+ * largest block), and each segment keeps a bitmap of its free chunks, so
+ * find_run searches that bitmap a word at a time and reads descriptors
+ * only at the two ends of each stretch of free chunks. A run taken leaves
+ * on each of its pieces (the aligned blocks pmm_free_range would cut it
+ * into) a link back to its first page, so that from any page the head of
+ * its block is found without a search (pmm_head_of).
  *
  * The invariants
  * --------------
@@ -47,6 +55,9 @@
  *    been merged.
  * 4. free_blocks[k] is the length of free_list[k]; free_pages is the sum
  *    of the free blocks' sizes.
+ * 5. The free-chunk index agrees with the free blocks (struct pmm_segment
+ *    states it), and every piece of an allocation longer than
+ *    2^PMM_MAX_ORDER pages links to its head (struct pmm_page states it).
  *
  * pmm_check() (pmm_check.c) verifies every one of them.
  *
@@ -60,6 +71,10 @@
 
 #define BITS_PER_LONG (8 * sizeof(unsigned long)) /* bits in an unsigned long */
 #define MAX_BLOCK_PAGES ((size_t)1 << PMM_MAX_ORDER) /* pages in the largest block */
+/* Taking and merging blocks are inlined into every allocation and free,
+ * even where the compiler would rather not: a call's saving and restoring
+ * of registers is a large part of the cost of a one-page allocation. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* ---- Orders and buddies ---- */
 
@@ -73,33 +88,60 @@ unsigned pmm_order_of(size_t pages)
 	return (unsigned)(BITS_PER_LONG - (unsigned)__builtin_clzl((unsigned long)(pages - 1)));
 }
 
-/* The other half of the order-(order+1) block that holds the block at @addr. */
-static uintptr_t buddy_of(uintptr_t addr, unsigned order)
+/* The other half of the order-(order+1) block that holds the block at
+ * page frame number @pfn. */
+static uintptr_t buddy_of(uintptr_t pfn, unsigned order)
 {
-	return addr ^ (PMM_PAGE_SIZE << order);
+	return pfn ^ ((uintptr_t)1 << order);
 }
 
+/* The largest k with 2^k <= pages (pages >= 1). */
+static unsigned floor_log2(size_t pages)
+{
+	return (unsigned)(BITS_PER_LONG - 1 - (unsigned)__builtin_clzl((unsigned long)pages));
+}
+
+/* Limited by the alignment (the trailing zero bits of the page frame
+ * number, counted by __builtin_ctzl) and by the room left. */
 unsigned pmm_fit_order(const struct pmm_segment *seg, size_t index, size_t last)
 {
-	uintptr_t pfn = pmm_addr(seg, index) >> PMM_PAGE_SHIFT;
-	unsigned order = 0;
-	while (order < PMM_MAX_ORDER && (pfn & ((uintptr_t)1 << order)) == 0 &&
-	       index + ((size_t)2 << order) <= last)
-		order++;
+	uintptr_t pfn = pmm_pfn(seg, index);
+	unsigned order = floor_log2(last - index);
+	if (order > PMM_MAX_ORDER)
+		order = PMM_MAX_ORDER;
+	if (pfn != 0 && (unsigned)__builtin_ctzl((unsigned long)pfn) < order)
+		order = (unsigned)__builtin_ctzl((unsigned long)pfn);
 	return order;
+}
+
+/* ---- The free-chunk index ---- */
+
+/* Set (@free) or clear the bits of the chunks in the free block of @order
+ * (7 or 8) at @index: one chunk, or two. */
+static void mark_chunks(struct pmm_segment *seg, size_t index, unsigned order, int free)
+{
+	size_t first = (pmm_pfn(seg, index) >> PMM_CHUNK_ORDER) - seg->first_chunk;
+	size_t last = first + ((size_t)1 << (order - PMM_CHUNK_ORDER));
+
+	for (size_t chunk = first; chunk < last; chunk++) {
+		uint64_t bit = (uint64_t)1 << (chunk % 64);
+		if (free)
+			seg->free_chunks[chunk / 64] |= bit;
+		else
+			seg->free_chunks[chunk / 64] &= ~bit;
+	}
 }
 
 /* ---- The free lists ---- */
 
 /* Make page @index the head of a free block of @order and list it: at the
  * front (the next to be taken), or with @at_back at the end. */
-static void add_free_block(struct pmm_segment *seg, size_t index, unsigned order, int at_back,
-			   int poisoned)
+static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigned order,
+				  int at_back, int poisoned)
 {
 	struct pmm_page *page = &seg->page_array[index];
 	page->state = PMM_PAGE_FREE;
 	page->order = (uint8_t)order;
-	page->count = 0;
 	page->poisoned = (uint8_t)poisoned;
 	if (at_back)
 		list_push_back(&seg->free_list[order], &page->node);
@@ -107,58 +149,65 @@ static void add_free_block(struct pmm_segment *seg, size_t index, unsigned order
 		list_push_front(&seg->free_list[order], &page->node);
 	seg->free_blocks[order]++;
 	seg->free_pages += (size_t)1 << order;
+	if (order >= PMM_CHUNK_ORDER)
+		mark_chunks(seg, index, order, 1);
 }
 
-/* Take the free block whose head is page @index off its list; its pages
- * are all INSIDE afterwards, and the caller's. */
-static void remove_free_block(struct pmm_segment *seg, size_t index)
+/* Take the free block of @order whose head is page @index off its list;
+ * its pages are all INSIDE afterwards, and the caller's. */
+static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsigned order)
 {
 	struct pmm_page *page = &seg->page_array[index];
-	list_remove(&page->node);
-	seg->free_blocks[page->order]--;
-	seg->free_pages -= (size_t)1 << page->order;
+	/* Unlinked but not reset (as list_remove() would): nothing reads the
+	 * link of a page off the lists, and this is every allocation's path. */
+	page->node.prev->next = page->node.next;
+	page->node.next->prev = page->node.prev;
+	seg->free_blocks[order]--;
+	seg->free_pages -= (size_t)1 << order;
 	page->state = PMM_PAGE_INSIDE;
+	if (order >= PMM_CHUNK_ORDER)
+		mark_chunks(seg, index, order, 0);
 }
 
 /* ---- Split and merge ---- */
 
-/* Split the block of @order at @index (off the lists) into two buddies of
- * order - 1: the lower half stays the caller's, the upper half goes to the
- * front of its free list. Halves of a poisoned block are poisoned. */
-static void split(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
+/* Split the block of order @have at @index (off the lists) down to
+ * @order: each time in two buddies, the lower half staying the caller's
+ * and the upper half going to the front of its free list. Halves of a
+ * poisoned block are poisoned. */
+static void split(struct pmm_segment *seg, size_t index, unsigned have, unsigned order,
+		  int poisoned)
 {
-	add_free_block(seg, index + ((size_t)1 << (order - 1)), order - 1, 0, poisoned);
+	for (; have > order; have--)
+		add_free_block(seg, index + ((size_t)1 << (have - 1)), have - 1, 0, poisoned);
 }
 
 /* Free the block of @order at @index, merging it with its buddy for as long
  * as the buddy is a free block of the same order. A merged block is
  * poisoned only if both halves were. */
-static void merge(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
+static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
 {
-	uintptr_t addr = pmm_addr(seg, index);
-	uintptr_t end = pmm_addr(seg, seg->pages);
-
-	seg->page_array[index].state = PMM_PAGE_INSIDE;
 	while (order < PMM_MAX_ORDER) {
-		uintptr_t size = PMM_PAGE_SIZE << order;
-		uintptr_t buddy = buddy_of(addr, order);
-		if (buddy < seg->base || buddy + size > end)
+		size_t size = (size_t)1 << order;
+		/* An index below the segment wraps round to a huge one. */
+		size_t buddy = buddy_of(pmm_pfn(seg, index), order) - pmm_pfn(seg, 0);
+		if (buddy >= seg->pages || seg->pages - buddy < size)
 			break;
-		struct pmm_page *page = &seg->page_array[pmm_index(seg, buddy)];
+		struct pmm_page *page = &seg->page_array[buddy];
 		if (page->state != PMM_PAGE_FREE || page->order != order)
 			break;
 		poisoned = poisoned && page->poisoned;
-		remove_free_block(seg, pmm_index(seg, buddy));
-		if (buddy < addr)
-			addr = buddy;
+		remove_free_block(seg, buddy, order);
+		if (buddy < index)
+			index = buddy;
 		order++;
 	}
-	add_free_block(seg, pmm_index(seg, addr), order, 0, poisoned);
+	add_free_block(seg, index, order, 0, poisoned);
 }
 
 /* Pages [first, last) need not be one block: free them as the largest
  * aligned blocks that fit, lowest first, each merging on its own. */
-void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
+static void free_pages(struct pmm_segment *seg, size_t first, size_t last)
 {
 	int poisoned = pmm_poison_fill(seg, first, last);
 	while (first < last) {
@@ -166,6 +215,11 @@ void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
 		merge(seg, first, order, poisoned);
 		first += (size_t)1 << order;
 	}
+}
+
+void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
+{
+	free_pages(seg, first, last);
 }
 
 /* Pages [first, last) were just taken off the lists from a poisoned block.
@@ -190,62 +244,160 @@ static int quarantine_written(struct pmm_segment *seg, size_t first, size_t last
 
 /* ---- Taking blocks ---- */
 
-int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+/* The lowest non-empty free list of order >= @order (lists tried in
+ * order, segments in the order added): its segment and order, or NULL. */
+static inline struct pmm_segment *lowest_list(unsigned order, unsigned *havep)
 {
-again:
+	struct pmm_segment *end = pmm.segments + pmm.nr_segments;
 	for (unsigned have = order; have < PMM_NR_ORDERS; have++) {
-		for (unsigned i = 0; i < pmm.nr_segments; i++) {
-			struct pmm_segment *seg = &pmm.segments[i];
-			if (list_empty(&seg->free_list[have]))
-				continue;
-			struct pmm_page *head = list_entry(seg->free_list[have].next,
-							   struct pmm_page, node);
-			size_t index = (size_t)(head - seg->page_array);
-			int poisoned = head->poisoned;
-			remove_free_block(seg, index);
-			/* Written after it was freed: its good pages went back, the
-			 * others to quarantine; look again from the start. */
-			if (poisoned && quarantine_written(seg, index, index + ((size_t)1 << have)))
-				goto again;
-			while (have > order) {
-				split(seg, index, have, poisoned);
-				have--;
+		for (struct pmm_segment *seg = pmm.segments; seg < end; seg++) {
+			if (!list_empty(&seg->free_list[have])) {
+				*havep = have;
+				return seg;
 			}
-			*segp = seg;
-			*indexp = index;
-			return PMM_OK;
 		}
 	}
-	return PMM_ERR_NO_MEMORY;
+	return NULL;
 }
 
-/* The lowest run of @pages free pages inside one segment, for requests
- * above the largest order. Walks blocks (not pages) in address order.
+/* take_block() in general: the block found may be larger than asked
+ * (split it) or poisoned (check it first, quarantining its written pages).
+ * Out of line, so that the common case, a block of the very order asked
+ * for, stays short. */
+static int take_block_general(unsigned order, struct pmm_segment **segp, size_t *indexp)
+{
+	for (;;) {
+		unsigned have;
+		struct pmm_segment *seg = lowest_list(order, &have);
+		if (seg == NULL)
+			return PMM_ERR_NO_MEMORY;
+		struct pmm_page *head = list_entry(seg->free_list[have].next, struct pmm_page, node);
+		size_t index = (size_t)(head - seg->page_array);
+		int poisoned = head->poisoned;
+		remove_free_block(seg, index, have);
+		/* Written after it was freed: its good pages went back, the
+		 * others to quarantine; look again from the start. */
+		if (poisoned && quarantine_written(seg, index, index + ((size_t)1 << have)))
+			continue;
+		split(seg, index, have, order, poisoned);
+		*segp = seg;
+		*indexp = index;
+		return PMM_OK;
+	}
+}
+
+static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+{
+	unsigned have;
+	struct pmm_segment *seg = lowest_list(order, &have);
+	if (seg == NULL)
+		return PMM_ERR_NO_MEMORY;
+	struct pmm_page *head = list_entry(seg->free_list[have].next, struct pmm_page, node);
+	if (have > order || head->poisoned)
+		return take_block_general(order, segp, indexp);
+	size_t index = (size_t)(head - seg->page_array);
+	remove_free_block(seg, index, have);
+	*segp = seg;
+	*indexp = index;
+	return PMM_OK;
+}
+
+int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+{
+	return take_block(order, segp, indexp);
+}
+
+/* The first bit at or after @from in @map that is @value (0 or 1), or
+ * @limit if none is before it: a word at a time, __builtin_ctzll counting
+ * the zero bits below the lowest set one. Bits from @limit on are clear. */
+static size_t next_bit(const uint64_t *map, size_t from, size_t limit, int value)
+{
+	while (from < limit) {
+		uint64_t word = value ? map[from / 64] : ~map[from / 64];
+		word &= ~(uint64_t)0 << (from % 64);
+		if (word != 0) {
+			size_t bit = from / 64 * 64 + (size_t)__builtin_ctzll(word);
+			return bit < limit ? bit : limit;
+		}
+		from = (from / 64 + 1) * 64;
+	}
+	return limit;
+}
+
+/* Free pages just before page @index, a chunk boundary. They are free
+ * blocks of orders below 7, each smaller than the one after it (two of
+ * the same order would be buddies), so one look per order finds them. */
+static size_t free_before(const struct pmm_segment *seg, size_t index)
+{
+	size_t pages = 0;
+	for (unsigned order = PMM_CHUNK_ORDER; order-- > 0;) {
+		size_t len = (size_t)1 << order;
+		if (len > index)
+			continue;
+		const struct pmm_page *page = &seg->page_array[index - len];
+		if (page->state == PMM_PAGE_FREE && page->order == order) {
+			index -= len;
+			pages += len;
+		}
+	}
+	return pages;
+}
+
+/* Free pages from page @index, a chunk boundary, on: again free blocks of
+ * orders below 7, each smaller than the one before. */
+static size_t free_after(const struct pmm_segment *seg, size_t index)
+{
+	size_t pages = 0;
+	while (index < seg->pages && seg->page_array[index].state == PMM_PAGE_FREE) {
+		size_t len = (size_t)1 << seg->page_array[index].order;
+		index += len;
+		pages += len;
+	}
+	return pages;
+}
+
+/* The lowest run of @pages (> 256) free pages inside @seg. Such a run
+ * holds a whole free chunk, so it is a stretch of free chunks (found in
+ * the free-chunk index) with the free pages just before and after it.
  * 1 if found (its first page in *@startp). */
 static int find_run(const struct pmm_segment *seg, size_t pages, size_t *startp)
 {
-	size_t run_start = 0, run_pages = 0;
-
-	for (size_t index = 0; index < seg->pages;) {
-		const struct pmm_page *page = &seg->page_array[index];
-		size_t len = pmm_block_pages(page);
-		if (page->state != PMM_PAGE_FREE) {
-			run_pages = 0;
-		} else {
-			if (run_pages == 0)
-				run_start = index;
-			run_pages += len;
-			if (run_pages >= pages)
-				break;
+	size_t chunk = 0;
+	for (;;) {
+		chunk = next_bit(seg->free_chunks, chunk, seg->nr_chunks, 1);
+		if (chunk == seg->nr_chunks)
+			return 0;
+		size_t end = next_bit(seg->free_chunks, chunk, seg->nr_chunks, 0);
+		/* Fewer than 128 free pages lie on either side (or the chunk
+		 * there would be free): skip stretches too short anyway. */
+		if ((end - chunk) * PMM_CHUNK_PAGES + 2 * (PMM_CHUNK_PAGES - 1) >= pages) {
+			size_t first = pmm_chunk_start(seg, chunk);
+			size_t last = pmm_chunk_start(seg, end);
+			first -= free_before(seg, first);
+			last += free_after(seg, last);
+			if (last - first >= pages) {
+				*startp = first;
+				return 1;
+			}
 		}
-		index += len;
+		chunk = end;
 	}
-	*startp = run_start;
-	return run_pages >= pages;
 }
 
-/* Take the lowest run of @pages free pages inside one segment. */
-static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
+/* Link the pieces of an allocation at @head from page @from (a piece's
+ * first page) to page @last to the head: the aligned blocks
+ * pmm_free_range would cut it into, for pmm_head_of(). */
+static void link_pieces(struct pmm_segment *seg, size_t head, size_t from, size_t last)
+{
+	for (size_t index = from; index < last;
+	     index += (size_t)1 << pmm_fit_order(seg, index, last))
+		seg->page_array[index].count = (uint32_t)(index - head);
+}
+
+/* Take the lowest run of @pages free pages inside one segment. Kept out
+ * of line (noinline) so that its large frame does not slow down every
+ * small allocation. */
+static __attribute__((noinline)) int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 {
 	for (unsigned i = 0; i < pmm.nr_segments; i++) {
 		struct pmm_segment *seg = &pmm.segments[i];
@@ -253,27 +405,36 @@ static int take_run(size_t pages, struct pmm_segment **segp, size_t *indexp)
 		if (seg->free_pages < pages || !find_run(seg, pages, &run_start))
 			continue;
 		/* A poisoned block of the run written after it was freed:
-		 * quarantine what was written and look again. */
-		size_t index = run_start;
-		while (index < run_start + pages) {
+		 * quarantine what was written and look again. (With poisoning
+		 * off, no block is marked poisoned.) */
+		size_t index = run_start, last = run_start + pages;
+		while (pmm_poisoning && index < last) {
 			size_t len = pmm_block_pages(&seg->page_array[index]);
 			if (seg->page_array[index].poisoned &&
 			    !pmm_poison_intact(seg, index, index + len)) {
-				remove_free_block(seg, index);
+				remove_free_block(seg, index, seg->page_array[index].order);
 				KASSERT(quarantine_written(seg, index, index + len));
 				return take_run(pages, segp, indexp);
 			}
 			index += len;
 		}
-		/* Unlist every free block of the run; return the unused tail
-		 * of the last one. */
-		index = run_start;
-		while (index < run_start + pages) {
-			size_t len = pmm_block_pages(&seg->page_array[index]);
-			remove_free_block(seg, index);
-			index += len;
+		/* Unlist every free block of the run. One wholly inside it is
+		 * one of its pieces (a free aligned block is as large as it
+		 * can be: invariant 3), so it links to the head at once; the
+		 * last block, if it reaches past the run, is cut: its pieces
+		 * in the run are linked and its unused tail goes back. */
+		for (index = run_start; index < last;) {
+			unsigned order = seg->page_array[index].order;
+			size_t end = index + ((size_t)1 << order);
+			remove_free_block(seg, index, order);
+			if (end <= last) {
+				seg->page_array[index].count = (uint32_t)(index - run_start);
+			} else {
+				link_pieces(seg, run_start, index, last);
+				pmm_free_range(seg, last, end);
+			}
+			index = end;
 		}
-		pmm_free_range(seg, run_start + pages, index);
 		*segp = seg;
 		*indexp = run_start;
 		return PMM_OK;
@@ -299,30 +460,47 @@ int pmm_add_segment(uintptr_t start, uintptr_t end)
 	return err;
 }
 
-int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
+/* Page @index of @seg becomes the head of an allocation of @pages pages. */
+static inline void make_head(struct pmm_segment *seg, size_t index, size_t pages, uintptr_t *addr)
 {
-	struct pmm_segment *seg;
-	size_t index;
-	int err;
-
-	/* The head's count field is 32 bits wide. */
-	if (pages == 0 || pages > UINT32_MAX)
-		return PMM_ERR_INVALID;
-	if (pages > MAX_BLOCK_PAGES) {
-		err = take_run(pages, &seg, &index);
-	} else {
-		unsigned order = pmm_order_of(pages);
-		err = pmm_take_block(order, &seg, &index);
-		/* Exact length: the unused tail goes straight back. */
-		if (err == PMM_OK)
-			pmm_free_range(seg, index + pages, index + ((size_t)1 << order));
-	}
-	if (err != PMM_OK)
-		return err;
 	seg->page_array[index].state = PMM_PAGE_ALLOCATED;
 	seg->page_array[index].count = (uint32_t)pages;
 	seg->page_array[index].holder = PMM_HOLDER_ANYONE;
 	*addr = pmm_addr(seg, index);
+}
+
+/* An allocation of more than 2^PMM_MAX_ORDER pages, or of none (out of
+ * line: the small ones are the hot path). */
+static int alloc_run(size_t pages, uintptr_t *addr)
+{
+	struct pmm_segment *seg;
+	size_t index;
+
+	/* The head's count field is 32 bits wide. */
+	if (pages == 0 || pages > UINT32_MAX)
+		return PMM_ERR_INVALID;
+	int err = take_run(pages, &seg, &index);
+	if (err == PMM_OK)
+		make_head(seg, index, pages, addr);
+	return err;
+}
+
+int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
+{
+	struct pmm_segment *seg;
+	size_t index;
+
+	/* 1 to 256 pages, the hot path, in one test (0 wraps round). */
+	if (pages - 1 >= MAX_BLOCK_PAGES)
+		return alloc_run(pages, addr);
+	unsigned order = pmm_order_of(pages);
+	int err = take_block(order, &seg, &index);
+	if (err != PMM_OK)
+		return err;
+	make_head(seg, index, pages, addr);
+	/* Exact length: the unused tail (if any) goes straight back. */
+	if (pages < (size_t)1 << order)
+		free_pages(seg, index + pages, index + ((size_t)1 << order));
 	return PMM_OK;
 }
 
@@ -333,7 +511,7 @@ int pmm_alloc_page(uintptr_t *addr)
 
 /* PMM_OK if @addr is the head of a live contiguous allocation (its segment
  * in *@segp); otherwise why it is not. */
-static int find_allocation_head(uintptr_t addr, struct pmm_segment **segp)
+static inline int find_allocation_head(uintptr_t addr, struct pmm_segment **segp)
 {
 	struct pmm_segment *seg = pmm_segment_of(addr);
 
@@ -350,7 +528,7 @@ static int find_allocation_head(uintptr_t addr, struct pmm_segment **segp)
 	case PMM_PAGE_FREE:
 		return PMM_ERR_NOT_ALLOCATED;
 	}
-	/* An inside page: only an error path, so a search is affordable. */
+	/* An inside page: is its block free or allocated? */
 	size_t head = pmm_head_of(seg, pmm_index(seg, addr));
 	return seg->page_array[head].state == PMM_PAGE_FREE ? PMM_ERR_NOT_ALLOCATED
 							     : PMM_ERR_INTERIOR;
@@ -365,29 +543,43 @@ int pmm_set_holder(uintptr_t addr, enum pmm_holder holder)
 	return err;
 }
 
-int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+/* Free the allocation whose head is page @index, if @holder holds it. */
+static ALWAYS_INLINE int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holder holder,
+			   size_t *pages)
 {
-	struct pmm_segment *seg;
-	int err = find_allocation_head(addr, &seg);
-	if (err != PMM_OK)
-		return err;
-
-	size_t index = pmm_index(seg, addr);
 	if (seg->page_array[index].holder != holder)
 		return PMM_ERR_HELD;
 	size_t count = seg->page_array[index].count;
 	seg->page_array[index].state = PMM_PAGE_INSIDE;
-	seg->page_array[index].count = 0;
-	seg->page_array[index].holder = PMM_HOLDER_ANYONE;
-	pmm_free_range(seg, index, index + count);
+	/* Most allocations are one block, aligned to its size (a power of
+	 * two up to 256 pages): merge it at once, without cutting (unless
+	 * it is to be poisoned). */
+	if (count - 1 < MAX_BLOCK_PAGES && (count & (count - 1)) == 0 && !pmm_poisoning)
+		merge(seg, index, (unsigned)__builtin_ctzl((unsigned long)count), 0);
+	else
+		free_pages(seg, index, index + count);
 	if (pages)
 		*pages = count;
 	return PMM_OK;
 }
 
+static ALWAYS_INLINE int free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+{
+	struct pmm_segment *seg;
+	int err = find_allocation_head(addr, &seg);
+	if (err != PMM_OK)
+		return err;
+	return free_allocation(seg, pmm_index(seg, addr), holder, pages);
+}
+
+int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+{
+	return free_held(addr, holder, pages);
+}
+
 int pmm_free(uintptr_t addr, size_t *pages)
 {
-	return pmm_free_held(addr, PMM_HOLDER_ANYONE, pages);
+	return free_held(addr, PMM_HOLDER_ANYONE, pages);
 }
 
 int pmm_free_page(uintptr_t addr)
@@ -398,5 +590,5 @@ int pmm_free_page(uintptr_t addr)
 		return err;
 	if (seg->page_array[pmm_index(seg, addr)].count != 1)
 		return PMM_ERR_NOT_SINGLE;
-	return pmm_free(addr, NULL);
+	return free_allocation(seg, pmm_index(seg, addr), PMM_HOLDER_ANYONE, NULL);
 }

@@ -96,6 +96,53 @@ static size_t check_head(struct checker *c, unsigned s, size_t index, size_t hea
 	}
 }
 
+/* The pieces of the allocation of @pages pages at @head (the largest
+ * aligned blocks of order <= PMM_MAX_ORDER that fit, lowest first, found
+ * here independently of pmm_buddy.c) but the first link to the head. */
+static void check_links(struct checker *c, unsigned s, size_t head, size_t pages)
+{
+	const struct pmm_segment *seg = &pmm.segments[s];
+	size_t index = head;
+
+	while (index < head + pages) {
+		unsigned order = 0;
+		while (order < PMM_MAX_ORDER && (pmm_pfn(seg, index) & ((size_t)1 << order)) == 0 &&
+		       index + ((size_t)2 << order) <= head + pages)
+			order++;
+		if (index != head && seg->page_array[index].count != index - head)
+			violation(c, PMM_BAD_LINK, s, pmm_addr(seg, index), index - head,
+				  seg->page_array[index].count);
+		index += (size_t)1 << order;
+	}
+}
+
+/* Bit j of the free-chunk index is set exactly when chunk j lies in a free
+ * block of order 7 or 8 (its head is the chunk, or the chunk before it
+ * for the upper half of an order-8 block); no bit past the last chunk. */
+static void check_index(struct checker *c, unsigned s)
+{
+	const struct pmm_segment *seg = &pmm.segments[s];
+
+	for (size_t chunk = 0; chunk < (seg->nr_chunks + 63) / 64 * 64; chunk++) {
+		int marked = (seg->free_chunks[chunk / 64] >> (chunk % 64)) & 1;
+		int free = 0;
+		if (chunk < seg->nr_chunks) {
+			size_t index = pmm_chunk_start(seg, chunk);
+			const struct pmm_page *page = &seg->page_array[index];
+			const struct pmm_page *below = index >= PMM_CHUNK_PAGES ?
+				page - PMM_CHUNK_PAGES : NULL;
+			free = (page->state == PMM_PAGE_FREE && page->order >= PMM_CHUNK_ORDER) ||
+			       (below && below->state == PMM_PAGE_FREE &&
+				below->order == PMM_MAX_ORDER &&
+				(pmm_pfn(seg, index) & PMM_CHUNK_PAGES) != 0);
+		}
+		if (marked != free)
+			violation(c, PMM_BAD_INDEX, s, chunk < seg->nr_chunks ?
+				  pmm_addr(seg, pmm_chunk_start(seg, chunk)) : 0, (size_t)free,
+				  (size_t)marked);
+	}
+}
+
 /* Blocks tile the segment; heads are valid; every other page is INSIDE;
  * the free pages add up. Counts free heads in @heads. */
 static void check_blocks(struct checker *c, unsigned s, size_t heads[PMM_NR_ORDERS])
@@ -118,6 +165,8 @@ static void check_blocks(struct checker *c, unsigned s, size_t heads[PMM_NR_ORDE
 					  PMM_PAGE_INSIDE, seg->page_array[index + i].state);
 		if (seg->page_array[index].state == PMM_PAGE_FREE)
 			free_pages += len;
+		else if (len > ((size_t)1 << PMM_MAX_ORDER))
+			check_links(c, s, index, len);
 		index += len;
 		if (checked(c, len))
 			return;
@@ -162,8 +211,10 @@ size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void 
 	for (unsigned s = 0; s < pmm.nr_segments && !c.stopped; s++) {
 		size_t heads[PMM_NR_ORDERS] = { 0 };
 		check_blocks(&c, s, heads);
-		if (!c.stopped)
+		if (!c.stopped) {
 			check_lists(&c, s, heads);
+			check_index(&c, s);
+		}
 	}
 	return c.found;
 }
@@ -182,6 +233,8 @@ const char *pmm_violation_text(enum pmm_violation_kind kind)
 	case PMM_NOT_LISTED: return "free blocks missing from their free list";
 	case PMM_FREE_COUNT: return "free page count differs from the free blocks";
 	case PMM_BAD_COUNT: return "allocation has an impossible length";
+	case PMM_BAD_INDEX: return "free-chunk index disagrees with the free blocks";
+	case PMM_BAD_LINK: return "piece of a long allocation does not link to its head";
 	}
 	return "unknown violation";
 }

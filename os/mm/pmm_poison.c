@@ -20,7 +20,7 @@
 /* PMM_POISON_BYTE in every byte of a 64-bit word. */
 #define POISON_WORD ((uint64_t)PMM_POISON_BYTE * 0x0101010101010101ull)
 
-static int poisoning;
+int pmm_poisoning;
 static struct pmm_poison_report reports[REPORTS];
 static unsigned nr_reports;
 static size_t quarantined; /* pages ever put in quarantine */
@@ -56,13 +56,13 @@ static int mark_free_blocks(int poisoned)
 
 int pmm_set_poison(int on)
 {
-	if ((on != 0) == poisoning)
+	if ((on != 0) == pmm_poisoning)
 		return PMM_OK;
 	/* Off: forget the marks, so nothing is checked while off. On: fill
 	 * every free page, so every free block is poisoned. */
-	poisoning = on != 0;
-	if (mark_free_blocks(poisoning) != PMM_OK) {
-		poisoning = 0;
+	pmm_poisoning = on != 0;
+	if (mark_free_blocks(pmm_poisoning) != PMM_OK) {
+		pmm_poisoning = 0;
 		mark_free_blocks(0);
 		return PMM_ERR_INTERRUPTED;
 	}
@@ -76,7 +76,7 @@ size_t pmm_poison_quarantined(void)
 
 int pmm_poison_enabled(void)
 {
-	return poisoning;
+	return pmm_poisoning;
 }
 
 int pmm_poison_take_report(struct pmm_poison_report *report)
@@ -90,15 +90,12 @@ int pmm_poison_take_report(struct pmm_poison_report *report)
 	return 1;
 }
 
-int pmm_poison_fill(struct pmm_segment *seg, size_t first, size_t last)
+void pmm_poison_fill_pages(struct pmm_segment *seg, size_t first, size_t last)
 {
-	if (!poisoning)
-		return 0;
 	uint64_t *word = (uint64_t *)pmm_addr(seg, first);
 	uint64_t *end = (uint64_t *)pmm_addr(seg, last);
 	while (word < end)
 		*word++ = POISON_WORD;
-	return 1;
 }
 
 /* The offset of the first byte of @page that is not the pattern, or -1. */

@@ -7,26 +7,49 @@
  * answers "which segment, which descriptor".
  */
 #include "pmm_segment.h"
+#include "string.h"
 
-struct pmm_state pmm;
+/* With no segment, the search in pmm_segment_of() meets an empty one (no
+ * pages: nothing is inside it), so that it needs no test for "none". */
+struct pmm_state pmm = { .by_address = { &pmm.segments[0] } };
 
 void pmm_init(void)
 {
 	pmm.nr_segments = 0;
+	pmm.segments[0].pages = 0;
+	pmm.by_address[0] = &pmm.segments[0];
 }
 
-struct pmm_segment *pmm_segment_of(uintptr_t addr)
+/* 1 if page @head is a block head and its block holds page @index. */
+static int holds(const struct pmm_segment *seg, size_t head, size_t index)
 {
-	for (unsigned i = 0; i < pmm.nr_segments; i++) {
-		struct pmm_segment *seg = &pmm.segments[i];
-		if (addr >= seg->base && pmm_index(seg, addr) < seg->pages)
-			return seg;
-	}
-	return NULL;
+	const struct pmm_page *page = &seg->page_array[head];
+	return page->state != PMM_PAGE_INSIDE && index - head < pmm_block_pages(page);
 }
 
 size_t pmm_head_of(const struct pmm_segment *seg, size_t index)
 {
+	uintptr_t pfn = pmm_pfn(seg, index);
+
+	/* A block of at most 2^PMM_MAX_ORDER pages is aligned to its size
+	 * (exact-length allocations to the power of two above), so its head
+	 * is the page rounded down to some order; a longer allocation leaves
+	 * a link to its head on each such rounded-down page. Blocks tile the
+	 * segment, so the one head found to hold the page is the right one,
+	 * whatever stale links lie around. */
+	for (unsigned order = 0; order <= PMM_MAX_ORDER; order++) {
+		size_t below = pfn & (((uintptr_t)1 << order) - 1);
+		if (below > index)
+			break;
+		size_t start = index - below;
+		const struct pmm_page *page = &seg->page_array[start];
+		if (holds(seg, start, index))
+			return start;
+		if (page->state == PMM_PAGE_INSIDE && page->count <= start &&
+		    holds(seg, start - page->count, index))
+			return start - page->count;
+	}
+	/* Only a corrupt page array gets here: step over the blocks. */
 	size_t head = 0;
 	for (size_t next = 0; next <= index;) {
 		size_t len = pmm_block_pages(&seg->page_array[next]);
@@ -79,14 +102,28 @@ int pmm_segment_create(uintptr_t start, uintptr_t end, struct pmm_segment **segp
 		list_init(&seg->free_list[order]);
 		seg->free_blocks[order] = 0;
 	}
-	for (size_t i = 0; i < pages; i++) {
-		struct pmm_page *page = &seg->page_array[i];
-		list_init(&page->node);
-		page->count = 0;
-		page->state = PMM_PAGE_INSIDE;
-		page->order = 0;
-		page->holder = PMM_HOLDER_ANYONE;
+	/* Chunks wholly inside: from the first 128-page boundary at or after
+	 * the base to the last one at or before the end. */
+	uintptr_t pfn = seg->base >> PMM_PAGE_SHIFT;
+	seg->first_chunk = (pfn + PMM_CHUNK_PAGES - 1) >> PMM_CHUNK_ORDER;
+	size_t end_chunk = (pfn + pages) >> PMM_CHUNK_ORDER;
+	seg->nr_chunks = end_chunk > seg->first_chunk ? end_chunk - seg->first_chunk : 0;
+	/* The bitmap fits in the array's spare room: its pages hold 170
+	 * descriptors (4080 bytes) each, so at least 16 bytes per array page
+	 * are left, and a chunk bit covers 128 pages. */
+	seg->free_chunks = (uint64_t *)(seg->page_array + pages);
+	size_t words = (seg->nr_chunks + 63) / 64;
+	/* Every page INSIDE with nothing in it (all fields 0), every chunk
+	 * bit clear: one memset, the cheapest way to write it all. */
+	memset(seg->page_array, 0, pages * sizeof(struct pmm_page) + words * sizeof(uint64_t));
+
+	/* Keep the segments sorted by address for pmm_segment_of(). */
+	unsigned pos = pmm.nr_segments;
+	while (pos > 0 && pmm.by_address[pos - 1]->base > seg->base) {
+		pmm.by_address[pos] = pmm.by_address[pos - 1];
+		pos--;
 	}
+	pmm.by_address[pos] = seg;
 	*segp = seg;
 	return (int)pmm.nr_segments++;
 }

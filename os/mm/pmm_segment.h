@@ -15,12 +15,25 @@
 
 #include "pmm.h"
 
+#define PMM_CHUNK_ORDER (PMM_MAX_ORDER - 1) /**< a chunk of the free-chunk index: 128 pages */
+#define PMM_CHUNK_PAGES ((size_t)1 << PMM_CHUNK_ORDER) /**< pages in a chunk */
+
 /**
  * @brief One segment: a range of physical memory with its own page array
  *        and free lists.
  *
  * The pages [base, base + pages * PMM_PAGE_SIZE) are tiled by blocks; the
  * buddy system (pmm_buddy.c, which states the invariants) keeps the lists.
+ *
+ * The free-chunk index serves requests above the largest order without
+ * walking the page array. A *chunk* is 128 pages aligned to 128 pages of
+ * the physical address (half the largest block). Invariant: bit j of
+ * free_chunks is set exactly when chunk j (the j-th chunk lying wholly
+ * inside the segment) is wholly free, that is, lies in a free block of
+ * order 7 or 8; every bit from nr_chunks on is clear. Any run of more than
+ * 256 free pages holds a whole free chunk, so runs are found by searching
+ * the bitmap a word at a time. The bitmap lives in the page array's last
+ * page, past the descriptors, in room the array had spare anyway.
  */
 struct pmm_segment {
 	uintptr_t base;                            /**< first managed page */
@@ -30,12 +43,16 @@ struct pmm_segment {
 	struct list_node free_list[PMM_NR_ORDERS]; /**< free block heads per order */
 	size_t free_blocks[PMM_NR_ORDERS];         /**< length of each free list */
 	size_t free_pages;                         /**< pages in free blocks */
+	uint64_t *free_chunks;                     /**< the free-chunk index: one bit per chunk */
+	size_t first_chunk;                        /**< page frame number of chunk 0, over 128 */
+	size_t nr_chunks;                          /**< chunks wholly inside the segment */
 };
 
 /** @brief The manager's whole state. */
 struct pmm_state {
 	struct pmm_segment segments[PMM_MAX_SEGMENTS]; /**< in the order added */
 	unsigned nr_segments;                          /**< how many are in use */
+	struct pmm_segment *by_address[PMM_MAX_SEGMENTS]; /**< the segments, lowest base first */
 };
 
 /** @brief The one page manager (pmm_segment.c). */
@@ -59,12 +76,43 @@ static inline size_t pmm_block_pages(const struct pmm_page *page)
 	return page->state == PMM_PAGE_FREE ? (size_t)1 << page->order : page->count;
 }
 
-/** @brief The segment that manages @p addr, or NULL. */
-struct pmm_segment *pmm_segment_of(uintptr_t addr);
+/** @brief Page frame number (physical address over the page size) of page @p index. */
+static inline uintptr_t pmm_pfn(const struct pmm_segment *seg, size_t index)
+{
+	return (seg->base >> PMM_PAGE_SHIFT) + index;
+}
+
+/** @brief Index of the first page of chunk @p chunk of @p seg. */
+static inline size_t pmm_chunk_start(const struct pmm_segment *seg, size_t chunk)
+{
+	return ((seg->first_chunk + chunk) << PMM_CHUNK_ORDER) - pmm_pfn(seg, 0);
+}
 
 /**
- * @brief Index of the head of the block that holds page @p index, found by
- *        stepping over the blocks from the start (for error paths only).
+ * @brief The segment that manages @p addr, or NULL: a binary search of the
+ *        segments by address (every free takes this path).
+ */
+static inline struct pmm_segment *pmm_segment_of(uintptr_t addr)
+{
+	unsigned low = 0, high = pmm.nr_segments;
+
+	/* The last segment (by address) whose base is <= addr. */
+	while (high - low > 1) {
+		unsigned mid = (low + high) / 2;
+		if (pmm.by_address[mid]->base <= addr)
+			low = mid;
+		else
+			high = mid;
+	}
+	struct pmm_segment *seg = pmm.by_address[low]; /* an empty one if none */
+	return addr >= seg->base && pmm_index(seg, addr) < seg->pages ? seg : NULL;
+}
+
+/**
+ * @brief Index of the head of the block that holds page @p index, without
+ *        a search: the head is one of the page's aligned-down addresses
+ *        (order 0..PMM_MAX_ORDER), or such a page of a long allocation
+ *        links to it (see struct pmm_page). At most 9 descriptors read.
  */
 size_t pmm_head_of(const struct pmm_segment *seg, size_t index);
 

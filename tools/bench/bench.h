@@ -182,6 +182,8 @@ struct trace {
 	size_t failed;             /**< requests refused */
 	size_t bad_frees;          /**< frees of live allocations that failed (a bug) */
 	size_t (*request)(struct bench_rng *rng); /**< size of the next request */
+	unsigned small_lives;      /**< 0 or 1: a free picks any live allocation alike; k > 1:
+					the largest of k picks (small ones live longer) */
 };
 
 /** @brief Start a trace over allocator @p a keeping @p percent of its pages in use. */

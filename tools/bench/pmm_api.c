@@ -50,6 +50,8 @@ static int pmm_setup(uintptr_t start, size_t bytes)
 
 static int pmm_result(int err)
 {
+	if (err == PMM_OK) /* the common case first: no switch on the hot path */
+		return BENCH_OK;
 	switch (err) {
 	case PMM_OK: return BENCH_OK;
 	case PMM_ERR_NO_MEMORY: return BENCH_ERR_NO_MEMORY;

@@ -39,6 +39,7 @@ int trace_start(struct trace *t, const struct allocator *a, uint64_t seed, unsig
 	t->failed = 0;
 	t->bad_frees = 0;
 	t->request = request;
+	t->small_lives = 0;
 	/* Below the target every allocation is at least a page. */
 	return live_init(&t->live, t->target + 2);
 }
@@ -53,7 +54,13 @@ void trace_step(struct trace *t, const struct allocator *a)
 		else
 			t->failed++;
 	} else {
-		if (live_release(&t->live, a, rng_below(&t->rng, t->live.n)) != BENCH_OK)
+		size_t victim = rng_below(&t->rng, t->live.n);
+		for (unsigned k = 1; k < t->small_lives; k++) {
+			size_t other = rng_below(&t->rng, t->live.n);
+			if (t->live.pages[other] > t->live.pages[victim])
+				victim = other;
+		}
+		if (live_release(&t->live, a, victim) != BENCH_OK)
 			t->bad_frees++;
 	}
 }

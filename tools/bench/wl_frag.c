@@ -1,24 +1,33 @@
 /**
  * @file wl_frag.c
- * @brief Fragmentation: requests of random length, not powers of two.
+ * @brief Fragmentation: requests of random length, not powers of two, with
+ *        small blocks that outlive large ones.
  *
- * The trace of trace.c with request lengths drawn uniformly from 1..1056
- * pages (three quarters of them above 256, the large path). It first fills
- * the pool to 96% (so allocations cover all of memory, not only its low
- * half), then runs ctx->ops steps with the target at 48%: the first ones
- * free random allocations down to 48%, leaving holes all over memory, and
- * the rest hover there. The result is the number of requests refused in
- * those steps (although about half of memory is free) and the longest free
- * run left at the end.
+ * The trace of trace.c with half the requests of 1..4 pages and half of
+ * 1..1056 pages (uniform: most of those above 256, the large path), and
+ * frees that take the largest of three live allocations picked at random,
+ * so the small blocks live longer and pepper memory. It first fills the
+ * pool to 96% (so allocations cover all of memory, not only its low half),
+ * then runs ctx->ops steps with the target at 48% of the pool: the first
+ * ones free down to 48%, leaving holes all over memory, the rest hover
+ * there. The result is the number of requests refused in those steps
+ * (although about half of memory is free) and the longest free run left at
+ * the end. (With every free picking any allocation alike, as in the mixed
+ * trace, nothing is ever refused: the large runs, lowest first, keep the
+ * live memory packed. See docs/performance.md, "fragmentation".)
  */
 #include <stdio.h>
 
 #include "bench.h"
 
 #define FRAG_MAX_PAGES 1056
+#define FRAG_SMALL_PAGES 4 /* the small half of the requests: 1..4 pages */
+#define FRAG_PICKS 3       /* a free takes the largest of this many live allocations */
 
 static size_t frag_request(struct bench_rng *rng)
 {
+	if (rng_below(rng, 2))
+		return 1 + rng_below(rng, FRAG_SMALL_PAGES);
 	return 1 + rng_below(rng, FRAG_MAX_PAGES);
 }
 
@@ -33,6 +42,7 @@ void wl_fragmentation(const struct wl_ctx *ctx, struct wl_result *r)
 		wl_fail(r, "no memory for the record");
 		return;
 	}
+	t.small_lives = FRAG_PICKS;
 	trace_warm_up(&t, a);
 	t.target = a->total_pages() * 48 / 100;
 	t.failed = 0;
