@@ -7,7 +7,7 @@
  * answers "which segment, which descriptor".
  */
 #include "pmm_segment.h"
-#include "string.h"
+#include "kstring.h"
 
 /* With no segment, the search in pmm_segment_of() meets an empty one (no
  * pages: nothing is inside it), so that it needs no test for "none". */
