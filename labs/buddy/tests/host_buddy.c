@@ -519,10 +519,13 @@ static void test_large_run(void)
 	}
 }
 
+static int poisoning;
+
 static void test_random(void)
 {
 	for (int round = 0; round < 10; round++) {
 		setup();
+		pmm_set_poison(poisoning);
 		for (int n = 0; n < 3000; n++) {
 			unsigned i;
 			size_t index;
@@ -548,6 +551,14 @@ static void test_random(void)
 	}
 }
 
+/* The same with poisoning on: every free fills its pages, every block
+ * taken is verified, and the halves of a poisoned block stay poisoned. */
+static void test_random_poisoned(void)
+{
+	poisoning = 1;
+	test_random();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -559,6 +570,7 @@ static const struct {
 	{ "tail", test_tail },
 	{ "large_run", test_large_run },
 	{ "random", test_random },
+	{ "random_poisoned", test_random_poisoned },
 };
 
 int main(int argc, char **argv)
