@@ -548,7 +548,7 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 	if (pages < (size_t)1 << order)
 		free_pages(seg, index + pages, index + ((size_t)1 << order));
 	/* LAB buddy STUB pmm_alloc_contiguous
-	if (pages < (size_t)1 << order)
+	if (pages != (size_t)1 << order)
 		LAB_TODO("buddy", "pmm_alloc_contiguous");
 	*/
 	/* LAB buddy END */
