@@ -74,8 +74,13 @@
 #define MAX_BLOCK_PAGES ((size_t)1 << PMM_MAX_ORDER) /* pages in the largest block */
 /* Taking and merging blocks are inlined into every allocation and free,
  * even where the compiler would rather not: a call's saving and restoring
- * of registers is a large part of the cost of a one-page allocation. */
+ * of registers is a large part of the cost of a one-page allocation. Not
+ * in unoptimised (-O0) builds, so that a debugger can stop in them. */
+#ifdef __OPTIMIZE__
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
 
 /* ---- Orders and buddies ---- */
 
@@ -294,7 +299,7 @@ static inline struct pmm_segment *lowest_list(unsigned order, unsigned *havep)
 	return NULL;
 }
 
-/* take_block() in general: the block found may be larger than asked
+/* pmm_take_block() in general: the block found may be larger than asked
  * (split it) or poisoned (check it first, quarantining its written pages).
  * Out of line, so that the common case, a block of the very order asked
  * for, stays short. */
@@ -320,7 +325,7 @@ static int take_block_general(unsigned order, struct pmm_segment **segp, size_t 
 	}
 }
 
-static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
+ALWAYS_INLINE int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
 {
 	unsigned have;
 	struct pmm_segment *seg = lowest_list(order, &have);
@@ -334,11 +339,6 @@ static ALWAYS_INLINE int take_block(unsigned order, struct pmm_segment **segp, s
 	*segp = seg;
 	*indexp = index;
 	return PMM_OK;
-}
-
-int pmm_take_block(unsigned order, struct pmm_segment **segp, size_t *indexp)
-{
-	return take_block(order, segp, indexp);
 }
 
 /* The first bit at or after @from in @map that is @value (0 or 1), or
@@ -539,7 +539,7 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 	if (pages - 1 >= MAX_BLOCK_PAGES)
 		return alloc_run(pages, addr);
 	unsigned order = pmm_order_of(pages);
-	int err = take_block(order, &seg, &index);
+	int err = pmm_take_block(order, &seg, &index);
 	if (err != PMM_OK)
 		return err;
 	make_head(seg, index, pages, addr);

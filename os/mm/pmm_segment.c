@@ -3,8 +3,9 @@
  * @brief Segments of the page manager: the page array of each, finding
  *        pages in them, and summaries of them.
  *
- * Nothing here knows about buddies: this layer only lays out memory and
- * answers "which segment, which descriptor".
+ * Nothing here splits or merges: this layer lays out memory and answers
+ * "which segment, which descriptor, which block head" (the last from the
+ * alignment rule every block obeys, see struct pmm_page).
  */
 #include "pmm_segment.h"
 #include "kstring.h"
