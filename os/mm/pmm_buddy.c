@@ -66,6 +66,7 @@
  * verified before it is handed out.
  */
 #include "kassert.h"
+#include "lab.h"
 #include "pmm_buddy.h"
 #include "pmm_poison.h"
 
@@ -88,16 +89,29 @@
  * for 0, hence the test). */
 unsigned pmm_order_of(size_t pages)
 {
+	/* LAB buddy BEGIN */
 	if (pages <= 1)
 		return 0;
 	return (unsigned)(BITS_PER_LONG - (unsigned)__builtin_clzl((unsigned long)(pages - 1)));
+	/* LAB buddy STUB pmm_order_of
+	(void)pages;
+	LAB_TODO("buddy", "pmm_order_of");
+	*/
+	/* LAB buddy END */
 }
 
 /* The other half of the order-(order+1) block that holds the block at
  * page frame number @pfn. */
 static uintptr_t buddy_of(uintptr_t pfn, unsigned order)
 {
+	/* LAB buddy BEGIN */
 	return pfn ^ ((uintptr_t)1 << order);
+	/* LAB buddy STUB buddy_of
+	(void)pfn;
+	(void)order;
+	LAB_TODO("buddy", "buddy_of");
+	*/
+	/* LAB buddy END */
 }
 
 /* The largest k with 2^k <= pages (pages >= 1). */
@@ -183,8 +197,18 @@ static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsi
 static void split(struct pmm_segment *seg, size_t index, unsigned have, unsigned order,
 		  int poisoned)
 {
+	/* LAB buddy BEGIN */
 	for (; have > order; have--)
 		add_free_block(seg, index + ((size_t)1 << (have - 1)), have - 1, 0, poisoned);
+	/* LAB buddy STUB split
+	(void)seg;
+	(void)index;
+	(void)have;
+	(void)order;
+	(void)poisoned;
+	LAB_TODO("buddy", "split");
+	*/
+	/* LAB buddy END */
 }
 
 /* Free the block of @order at @index, merging it with its buddy for as long
@@ -192,6 +216,7 @@ static void split(struct pmm_segment *seg, size_t index, unsigned have, unsigned
  * poisoned only if both halves were. */
 static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
 {
+	/* LAB buddy BEGIN */
 	while (order < PMM_MAX_ORDER) {
 		size_t size = (size_t)1 << order;
 		/* An index below the segment wraps round to a huge one. */
@@ -208,6 +233,15 @@ static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned 
 		order++;
 	}
 	add_free_block(seg, index, order, 0, poisoned);
+	/* LAB buddy STUB merge
+	(void)seg;
+	(void)index;
+	(void)order;
+	(void)poisoned;
+	(void)buddy_of;
+	LAB_TODO("buddy", "merge");
+	*/
+	/* LAB buddy END */
 }
 
 /* Pages [first, last) need not be one block: free them as the largest
@@ -362,6 +396,7 @@ static size_t free_after(const struct pmm_segment *seg, size_t index)
  * 1 if found (its first page in *@startp). */
 static int find_run(const struct pmm_segment *seg, size_t pages, size_t *startp)
 {
+	/* LAB buddy BEGIN */
 	size_t chunk = 0;
 	for (;;) {
 		chunk = next_bit(seg->free_chunks, chunk, seg->nr_chunks, 1);
@@ -382,6 +417,16 @@ static int find_run(const struct pmm_segment *seg, size_t pages, size_t *startp)
 		}
 		chunk = end;
 	}
+	/* LAB buddy STUB find_run
+	(void)seg;
+	(void)pages;
+	(void)startp;
+	(void)next_bit;
+	(void)free_before;
+	(void)free_after;
+	LAB_TODO("buddy", "find_run");
+	*/
+	/* LAB buddy END */
 }
 
 /* Link the pieces of an allocation at @head from page @from (a piece's
@@ -499,8 +544,14 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 		return err;
 	make_head(seg, index, pages, addr);
 	/* Exact length: the unused tail (if any) goes straight back. */
+	/* LAB buddy BEGIN */
 	if (pages < (size_t)1 << order)
 		free_pages(seg, index + pages, index + ((size_t)1 << order));
+	/* LAB buddy STUB pmm_alloc_contiguous
+	if (pages != (size_t)1 << order)
+		LAB_TODO("buddy", "pmm_alloc_contiguous");
+	*/
+	/* LAB buddy END */
 	return PMM_OK;
 }
 
