@@ -41,7 +41,12 @@ KERNEL_SYM := $(BUILD)/kernel.sym
 include arch/$(ARCH)/arch.mk
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# -nostdinc: no C library header (a host's /usr/include) can stand in for
+# the kernel's own; only the compiler's freestanding ones (stdint.h,
+# stddef.h, stdarg.h) stay visible.
+COMPILER_INCLUDE := $(shell $(ARCH_CC) -print-file-name=include)
 KERNEL_CFLAGS := -std=c11 $(WARNINGS) $(OPT) -g -ffreestanding -fno-builtin -nostdlib \
+	-nostdinc -isystem $(COMPILER_INCLUDE) \
 	-fno-stack-protector -fno-pic -fno-omit-frame-pointer $(ARCH_CFLAGS) -MMD -MP
 
 # The layers, bottom to top (arch/include/arch.h explains them). Each
