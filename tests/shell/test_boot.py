@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import pagoda_console as pc  # noqa: E402
+from page_ranges import count, minus, pages as pages_of  # noqa: E402
 import tap  # noqa: E402
 import test_shell as shell  # noqa: E402
 
@@ -75,45 +76,6 @@ def boot_log(c):
             log["pages"] = int(m.group(1))
     assert log["ram"] and "pages" in log, "no memory map in the boot log:\n" + c.boot_log
     return log
-
-
-def pages_of(ranges, outward):
-    """@ranges as sorted, disjoint [first page, end page) intervals: every
-    page they touch (@outward) or only their whole pages."""
-    pages = []
-    for start, end in ranges:
-        if outward:
-            pages.append((start // PAGE, (end + PAGE - 1) // PAGE))
-        else:
-            pages.append(((start + PAGE - 1) // PAGE, end // PAGE))
-    merged = []
-    for first, end in sorted(p for p in pages if p[0] < p[1]):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((first, end))
-    return merged
-
-
-def minus(a, b):
-    """Intervals of @a that no interval of @b covers."""
-    out = []
-    for first, end in a:
-        for bf, be in b:
-            if be <= first or bf >= end:
-                continue
-            if bf > first:
-                out.append((first, bf))
-            first = max(first, be)
-            if first >= end:
-                break
-        if first < end:
-            out.append((first, end))
-    return out
-
-
-def count(intervals):
-    return sum(end - first for first, end in intervals)
 
 
 def segments(c):

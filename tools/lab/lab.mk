@@ -33,6 +33,6 @@ $(LAB_VM_LIB): $(LAB_VM_OBJS)
 $(HOST_BUILD)/lab/%: labs/%.c $(LAB_VM_LIB) $(PMM_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$<)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(LAB_VM_LIB) $(PMM_LIB)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Itools/lab -o $@ $< $(LAB_VM_LIB) $(PMM_LIB)
 
 -include $(wildcard $(HOST_BUILD)/lab/*/*/*.d) $(wildcard $(LAB_VM_OBJS:.o=.d))

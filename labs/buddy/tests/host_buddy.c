@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "../../../os/mm/pmm_buddy.c"
+#include "labhost.h"
 
 #define MIB ((uintptr_t)1 << 20)
 #define PAGE ((uintptr_t)PMM_PAGE_SIZE)
@@ -559,10 +560,7 @@ static void test_random_poisoned(void)
 	test_random();
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} tests[] = {
+static const struct lab_test tests[] = {
 	{ "order_of", test_order_of },
 	{ "buddy_of", test_buddy_of },
 	{ "split", test_split },
@@ -575,19 +573,14 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s <test> <seed>\n", argv[0]);
+	uint64_t seed;
+	const struct lab_test *test =
+		lab_test_chosen(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), &seed);
+	if (test == NULL)
 		return 2;
-	}
-	rng_state = strtoull(argv[2], NULL, 0) * 2654435761u + 88172645463325252ULL;
-	for (size_t t = 0; t < sizeof(tests) / sizeof(tests[0]); t++) {
-		if (strcmp(argv[1], tests[t].name) == 0) {
-			tests[t].run();
-			free(arena);
-			printf("ok\n");
-			return 0;
-		}
-	}
-	fprintf(stderr, "no test %s\n", argv[1]);
-	return 2;
+	rng_state = seed * 2654435761u + 88172645463325252ULL;
+	test->run();
+	free(arena);
+	printf("ok\n");
+	return 0;
 }

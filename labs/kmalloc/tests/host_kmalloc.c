@@ -13,6 +13,7 @@
 #include "memm.h"
 #include "pmm.h"
 #include "../../../os/mm/memm_internal.h"
+#include "labhost.h"
 
 #define MIB ((uintptr_t)1 << 20)
 #define PAGE PMM_PAGE_SIZE
@@ -354,10 +355,7 @@ static void test_bad_frees(void)
 	free(forged);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct lab_test tests[] = {
 	{ "slab_class", test_slab_class },
 	{ "slab_objects", test_slab_objects },
 	{ "first_fit_chunks", test_first_fit_chunks },
@@ -367,19 +365,14 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s <test> <seed>\n", argv[0]);
+	uint64_t seed;
+	const struct lab_test *test =
+		lab_test_chosen(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), &seed);
+	if (test == NULL)
 		return 2;
-	}
-	rng_state = strtoull(argv[2], NULL, 10);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(argv[1], tests[i].name) == 0) {
-			tests[i].fn();
-			free(arena);
-			printf("ok\n");
-			return 0;
-		}
-	}
-	fprintf(stderr, "no test %s\n", argv[1]);
-	return 2;
+	rng_state = seed;
+	test->run();
+	free(arena);
+	printf("ok\n");
+	return 0;
 }

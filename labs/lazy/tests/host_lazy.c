@@ -24,6 +24,7 @@
 #include "vm_lazy.h"
 #include "../../../arch/riscv64/pt_sv39.h"
 #include "../../../arch/x86_64/pt_x86_64.h"
+#include "labhost.h"
 
 #define MIB ((uintptr_t)1 << 20)
 #define PAGE ((uintptr_t)VM_SIZE_4K)
@@ -553,10 +554,7 @@ static void test_random_sequences(void)
 	}
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} tests[] = {
+static const struct lab_test tests[] = {
 	{ "lazy_count", test_lazy_count },
 	{ "one_zeroed_page", test_one_zeroed_page },
 	{ "flags_and_access", test_flags_and_access },
@@ -566,19 +564,14 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s <test> <seed>\n", argv[0]);
+	uint64_t seed;
+	const struct lab_test *test =
+		lab_test_chosen(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), &seed);
+	if (test == NULL)
 		return 2;
-	}
-	rng_state = strtoull(argv[2], NULL, 10);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(argv[1], tests[i].name) == 0) {
-			tests[i].run();
-			free(arena);
-			printf("ok\n");
-			return 0;
-		}
-	}
-	fprintf(stderr, "no test '%s'\n", argv[1]);
-	return 2;
+	rng_state = seed;
+	test->run();
+	free(arena);
+	printf("ok\n");
+	return 0;
 }

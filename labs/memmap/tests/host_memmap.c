@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../../../os/lib/mem_range.c"
+#include "labhost.h"
 
 #define MAX_PIECES (4 * BOOT_MEMORY_MAX + 2)
 
@@ -323,21 +324,21 @@ static void test_memory_usable_room(void)
 	}
 }
 
+static const struct lab_test tests[] = {
+	{ "memory_usable_cases", test_memory_usable_cases },
+	{ "memory_usable_random", test_memory_usable_random },
+	{ "memory_usable_room", test_memory_usable_room },
+};
+
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s <test> <seed>\n", argv[0]);
+	uint64_t seed;
+	const struct lab_test *test =
+		lab_test_chosen(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), &seed);
+	if (test == NULL)
 		return 2;
-	}
-	rng_state = strtoull(argv[2], NULL, 10);
-	if (strcmp(argv[1], "memory_usable_cases") == 0)
-		test_memory_usable_cases();
-	else if (strcmp(argv[1], "memory_usable_random") == 0)
-		test_memory_usable_random();
-	else if (strcmp(argv[1], "memory_usable_room") == 0)
-		test_memory_usable_room();
-	else
-		fail("no test %s", argv[1]);
+	rng_state = seed;
+	test->run();
 	printf("ok\n");
 	return 0;
 }

@@ -16,6 +16,7 @@ import tempfile
 
 import dtb
 import pagoda_console as pc
+from page_ranges import count, minus, pages
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PAGE = 4096
@@ -85,44 +86,6 @@ def segments(console):
         if m:
             segs.append((int(m.group(5), 16), int(m.group(2), 16)))
     return sorted(segs)
-
-
-def pages(ranges, outward):
-    """The pages @ranges touch (@outward) or hold whole, as merged [first, end) page numbers."""
-    out = []
-    for r in ranges:
-        first = r[0] // PAGE if outward else (r[0] + PAGE - 1) // PAGE
-        end = (r[1] + PAGE - 1) // PAGE if outward else r[1] // PAGE
-        if first < end:
-            out.append((first, end))
-    merged = []
-    for first, end in sorted(out):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((first, end))
-    return merged
-
-
-def minus(a, b):
-    """The parts of merged intervals @a that no merged interval of @b covers."""
-    out = []
-    for first, end in a:
-        for bf, be in b:
-            if be <= first or bf >= end:
-                continue
-            if bf > first:
-                out.append((first, bf))
-            first = max(first, be)
-            if first >= end:
-                break
-        if first < end:
-            out.append((first, end))
-    return out
-
-
-def count(intervals):
-    return sum(e - f for f, e in intervals)
 
 
 def check_boot(console, what, ram, exact_reserved, other_reserved):

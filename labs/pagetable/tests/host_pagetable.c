@@ -24,6 +24,7 @@
 #include "vm.h"
 #include "../../../arch/riscv64/pt_sv39.h"
 #include "../../../arch/x86_64/pt_x86_64.h"
+#include "labhost.h"
 
 #define MIB ((uintptr_t)1 << 20)
 #define GIB ((uintptr_t)1 << 30)
@@ -1067,10 +1068,7 @@ static void random_test(void)
 		     free_with_root);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct lab_test tests[] = {
 	{ "levels", levels_test },
 	{ "tables", tables_test },
 	{ "map_4k", map_4k_test },
@@ -1084,19 +1082,14 @@ static const struct {
 #ifndef HOST_PAGETABLE_NO_MAIN
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s <test> <seed>\n", argv[0]);
+	uint64_t seed;
+	const struct lab_test *test =
+		lab_test_chosen(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), &seed);
+	if (test == NULL)
 		return 2;
-	}
-	rng_state = strtoull(argv[2], NULL, 0);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(argv[1], tests[i].name) == 0) {
-			each_format(tests[i].fn);
-			printf("ok\n");
-			return 0;
-		}
-	}
-	fprintf(stderr, "no test '%s'\n", argv[1]);
-	return 2;
+	rng_state = seed;
+	each_format(test->run);
+	printf("ok\n");
+	return 0;
 }
 #endif
