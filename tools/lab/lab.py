@@ -37,6 +37,20 @@ def check_sections(lab, regions):
                                  "heading for" % (r.where(r.stub), r.section, readme))
 
 
+def check_student_files(lab, regions):
+    """lab.conf lists exactly the files that hold the lab's regions (the class
+    grader takes those, and only those, from a submission)."""
+    listed = L.student_files(lab)
+    marked = sorted(p for p, rs in regions.items() if any(r.lab == lab for r in rs))
+    where = "labs/%s/lab.conf" % lab
+    for path in listed:
+        if path not in marked:
+            raise L.LabError("%s: files = lists %s, which has no LAB %s region" % (where, path, lab))
+    for path in marked:
+        if path not in listed:
+            raise L.LabError("%s: %s holds LAB %s regions but is not in files =" % (where, path, lab))
+
+
 def cmd_check():
     regions = L.all_regions()
     names = L.labs()
@@ -46,6 +60,7 @@ def cmd_check():
                 raise L.LabError("%s: LAB %s: no labs/%s/lab.conf" % (r.where(), r.lab, r.lab))
     for lab in names:
         check_sections(lab, regions)
+        check_student_files(lab, regions)
     count = sum(len(rs) for rs in regions.values())
     print("lab markers: ok (%d regions in %d files)" % (count, len(regions)))
     return 0

@@ -148,6 +148,11 @@ def conf(name, root=ROOT):
     return values
 
 
+def student_files(name, root=ROOT):
+    """The files a student of lab @name writes in (lab.conf's `files`)."""
+    return conf(name, root).get("files", "").split()
+
+
 def uncomment_stub(line):
     return line  # stub lines are plain code inside the comment
 

@@ -5,6 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labs as L  # noqa: E402
+import lab  # noqa: E402
 
 REF = """int f(int x)
 {
@@ -105,6 +106,22 @@ def handouts_ship_only_the_labs_public_part():
     for p in ("labs/kmalloc/hidden/grade.py", "labs/kmalloc/wrong/x.patch",
               "labs/buddy/README.md", "labs/buddy/lab.conf"):
         assert not L.shipped(p, "kmalloc"), p
+
+
+@test
+def lab_conf_lists_exactly_the_files_with_the_labs_regions():
+    regions = L.all_regions()
+    lab.check_student_files("kmalloc", regions)  # as committed: no error
+    fewer = {p: rs for p, rs in regions.items() if p != "os/mm/memm.c"}
+    more = dict(regions, **{"os/x.c": L.parse("os/x.c", ["/* LAB kmalloc BEGIN */",
+                                                          "/* LAB kmalloc END */"])})
+    for changed, words in ((fewer, "files = lists os/mm/memm.c, which has no LAB kmalloc region"),
+                           (more, "os/x.c holds LAB kmalloc regions but is not in files =")):
+        try:
+            lab.check_student_files("kmalloc", changed)
+            raise AssertionError("no error for: " + words)
+        except L.LabError as e:
+            assert str(e) == "labs/kmalloc/lab.conf: " + words, str(e)
 
 
 if __name__ == "__main__":
