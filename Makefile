@@ -41,6 +41,15 @@
 #                        `score: <got>/<max>`; exits 0 only at full marks;
 #                        build/grade/<lab>.json (in a handout LAB is known,
 #                        and there `make test` is `make grade`)
+#   make grade-class LAB=kmalloc SUBMISSIONS=dir [OUT=dir] [ENGINE=local|slurm]
+#                        grade a class: one repository, bundle or tarball per
+#                        student; OUT/gradebook.csv and OUT/feedback/<id>.txt
+#                        (default OUT build/grade-class/<lab>/; ENGINE=slurm
+#                        submits an array job; tools/grade-class --help has
+#                        the limits and the rest; docs/grading.md)
+#   make test-grade-class  the class grader on a test class, locally and on a
+#                        single-node Slurm cluster (tools/slurm-local); CI
+#                        runs it after make test
 #   make deps            install the Debian packages the project needs
 #   make clean           remove build/
 #   make print-run-command   the QEMU command `make run` uses (for tools)
@@ -68,6 +77,9 @@
 #                        on both architectures)
 #   SEED=N               make grade: replay the run that printed this seed
 #   HIDDEN=1             make grade: also the hidden tests (labs/<lab>/hidden/)
+#   SUBMISSIONS=dir      make grade-class: the class's submissions
+#   OUT=dir              make grade-class: where the gradebook goes
+#   ENGINE=local|slurm   make grade-class: GNU parallel here, or Slurm
 #   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
 #   PAGODA_FUZZ_S=8      (environment, make test) seconds per fuzz target
 
@@ -77,7 +89,8 @@ include tools/lab/lab.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade
+	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade \
+	grade-class test-grade-class deps-grading
 
 all: kernel
 

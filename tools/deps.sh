@@ -1,8 +1,10 @@
 #!/bin/sh
 # Install (or tell how to install) the Debian packages Pagoda needs.
 #
-# Usage: tools/deps.sh [--check]
+# Usage: tools/deps.sh [--check] [grading]
 #   --check   only report what is missing; exit 1 if anything is.
+#   grading   also what grading a class needs (GNU parallel; Slurm and munge
+#             for a single-node cluster): only instructors need these.
 #
 # Run by `make run`, `make test` and friends before they do anything, so that
 # a fresh Debian/Ubuntu machine needs nothing but `make`.  As root it installs
@@ -10,7 +12,7 @@
 set -eu
 
 PACKAGES="
-make gcc libc6-dev
+make gcc libc6-dev git
 gcc-riscv64-unknown-elf
 clang lld llvm
 qemu-system-misc qemu-system-x86 opensbi
@@ -22,6 +24,16 @@ gnuplot-nox valgrind
 libcmocka-dev
 python3
 "
+GRADING_PACKAGES="parallel slurm-wlm munge"
+
+check=""
+for arg in "$@"; do
+	case "$arg" in
+	--check) check=1 ;;
+	grading) PACKAGES="$PACKAGES $GRADING_PACKAGES" ;;
+	*) echo "error: unknown argument '$arg' (usage: tools/deps.sh [--check] [grading])" >&2; exit 2 ;;
+	esac
+done
 
 missing=""
 for p in $PACKAGES; do
@@ -34,7 +46,7 @@ done
 
 [ -z "$missing" ] && exit 0
 
-if [ "${1:-}" = "--check" ]; then
+if [ -n "$check" ]; then
 	echo "missing packages:$missing"
 	exit 1
 fi

@@ -2,12 +2,15 @@
 """Grade a lab: host tests, then one kernel boot per architecture and test file.
 
 Usage: tools/lab/grade.py LAB [--test NAME] [--hidden] [--seed N] [--fail-fast]
+                          [--json PATH] [--list] [--build-only]
 
 Prints one line per test (`ok`/`FAIL`, points, name, and for a failure the
 first difference and how to replay it), then `score: <got>/<max>` as the last
 line; exits 0 only at full marks. Writes build/grade/<lab>.json. The tests
 are labs/<lab>/tests/grade.py (and with --hidden labs/<lab>/hidden/grade.py);
-tools/lab/labtest.py says how they are written.
+tools/lab/labtest.py says how they are written. --list prints `<points>
+<name>` per test instead; --build-only builds what the tests need and stops
+(the class grader, tools/grade-class, uses both).
 """
 import argparse
 import importlib.util
@@ -164,6 +167,9 @@ def main():
     p.add_argument("--hidden", action="store_true")
     p.add_argument("--seed", default="")
     p.add_argument("--fail-fast", action="store_true")
+    p.add_argument("--json", default=os.path.join(ROOT, "build", "grade", "%s.json"))
+    p.add_argument("--list", action="store_true")
+    p.add_argument("--build-only", action="store_true")
     args = p.parse_args()
     LAB = args.lab
     if not os.path.isfile(os.path.join(ROOT, "labs", LAB, "lab.conf")):
@@ -178,6 +184,10 @@ def main():
             print("error: no test '%s' in lab %s" % (args.test, LAB))
             print("score: 0/0")
             return 1
+    if args.list:
+        for t in tests:
+            print("%d %s" % (t.points, t.name))
+        return 0
     print("grading lab %s%s, seed %d (replay: make grade LAB=%s SEED=%d%s)" % (
         LAB, " with its hidden tests" if args.hidden else "", seed, LAB, seed,
         " HIDDEN=1" if args.hidden else ""), flush=True)
@@ -196,6 +206,10 @@ def main():
         for t in tests:
             if t.arch == arch and err:
                 broken[t.name] = err
+    if args.build_only:
+        for err in sorted(set(broken.values())):
+            print(err)
+        return 1 if broken else 0
 
     for t in tests:
         if t.kind != labtest.HOST:
@@ -220,8 +234,9 @@ def main():
 
     got = sum(r["points"] for r in results)
     total = sum(r["max"] for r in results)
-    os.makedirs(os.path.join(ROOT, "build", "grade"), exist_ok=True)
-    with open(os.path.join(ROOT, "build", "grade", LAB + ".json"), "w") as f:
+    path = args.json.replace("%s", LAB)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
         json.dump({"lab": LAB, "seed": seed, "hidden": args.hidden, "test": args.test or None,
                    "score": got, "max": total, "seconds": round(time.monotonic() - started, 1),
                    "tests": results}, f, indent=1)

@@ -18,6 +18,17 @@ grade: deps
 	@python3 tools/lab/grade.py $(LAB) $(if $(TEST),--test $(TEST)) \
 		$(if $(filter 1,$(HIDDEN)),--hidden) $(if $(SEED),--seed $(SEED))
 
+# A whole class's submissions (docs/grading.md).
+deps-grading:
+	@tools/deps.sh grading
+
+grade-class: deps deps-grading
+	@if [ -z "$(LAB)" ] || [ -z "$(SUBMISSIONS)" ]; then \
+		echo "usage: make grade-class LAB=<name> SUBMISSIONS=<dir> [OUT=<dir>] [ENGINE=local|slurm]"; \
+		exit 2; fi
+	@tools/grade-class $(LAB) $(SUBMISSIONS) $(if $(OUT),--out $(OUT)) \
+		$(if $(ENGINE),--engine $(ENGINE))
+
 # The page-table walker and both formats, as a library: a program that calls
 # vm_* (and provides arch_pt_format() and arch_tlb_flush()) links them.
 LAB_VM_OBJS := $(patsubst %,$(HOST_BUILD)/%.o,os/mm/vm.c os/mm/vm_check.c os/mm/vm_lazy.c \

@@ -1,0 +1,177 @@
+"""A class's submissions: find them, and read a lab's student files out of each.
+
+A directory of submissions holds one entry per student, named by the
+student's id:
+
+    <id>/          a git repository: the files of its HEAD commit (what the
+                   student committed, not what lies uncommitted in it);
+                   a directory that is no repository: its files
+    <id>.git/      a bare git repository (its HEAD)
+    <id>.bundle    a git bundle (its HEAD, else main, master or its only branch)
+    <id>.tar  .tar.gz  .tgz  .tar.xz  .tar.bz2
+                   a tarball of a handout repository: its files, at the top
+                   or under one directory (`alice/os/mm/memm.c`)
+
+Only the lab's student files are read, as bytes: nothing of a submission
+is unpacked, checked out or run, so a symbolic link, a `..` in a tarball
+or a git hook cannot reach outside it. Names starting with `.` are ignored.
+"""
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar")
+MAX_FILE_BYTES = 1 << 20  # a student file larger than this is no source file
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read; the message says why, in a student's words."""
+
+
+class Submission:
+    """One student's entry: @id, @path, @kind (git, dir, bundle, tar; None if unknown)."""
+
+    def __init__(self, student, path, kind):
+        self.id, self.path, self.kind = student, path, kind
+
+    def __repr__(self):
+        return "Submission(%r, %r)" % (self.id, self.kind)
+
+
+def _kind_and_id(path, name):
+    if os.path.isdir(path):
+        if name.endswith(".git"):
+            return "git", name[:-len(".git")]
+        return ("git" if os.path.exists(os.path.join(path, ".git")) else "dir"), name
+    if name.endswith(".bundle"):
+        return "bundle", name[:-len(".bundle")]
+    for suffix in TAR_SUFFIXES:
+        if name.endswith(suffix):
+            return "tar", name[:-len(suffix)]
+    return None, name.split(".")[0] or name
+
+
+def find(root):
+    """The submissions in directory @root, sorted by student id.
+
+    Returns (submissions, duplicates): duplicates maps an id that more than one
+    entry claims to those entries' names (none of them is graded)."""
+    by_id = {}
+    for name in sorted(os.listdir(root)):
+        if name.startswith(".") or not re.fullmatch(r"[^\x00-\x1f\x7f]+", name):
+            continue
+        path = os.path.join(root, name)
+        kind, student = _kind_and_id(path, name)
+        by_id.setdefault(student, []).append(Submission(student, path, kind))
+    subs = [entries[0] for entries in by_id.values() if len(entries) == 1]
+    duplicates = {student: [os.path.basename(e.path) for e in entries]
+                  for student, entries in by_id.items() if len(entries) > 1}
+    return sorted(subs, key=lambda s: s.id), duplicates
+
+
+def read_files(sub, paths):
+    """{path: bytes, or None if the submission lacks it} for each of @paths.
+
+    A file that is not a regular file (a link, a directory) counts as lacking.
+    SubmissionError if the submission as a whole cannot be read."""
+    if sub.kind is None:
+        raise SubmissionError("%s is not a git repository, a git bundle or a tarball"
+                              % os.path.basename(sub.path))
+    if sub.kind == "dir":
+        return {p: _read_plain(os.path.join(sub.path, p)) for p in paths}
+    if sub.kind == "tar":
+        return _read_tar(sub.path, paths)
+    if sub.kind == "bundle":
+        return _read_bundle(sub.path, paths)
+    git_dir = os.path.join(sub.path, ".git")
+    return _read_git(git_dir if os.path.exists(git_dir) else sub.path, paths)
+
+
+def _checked(path, data):
+    if data is not None and len(data) > MAX_FILE_BYTES:
+        raise SubmissionError("%s is larger than %d KiB" % (path, MAX_FILE_BYTES >> 10))
+    return data
+
+
+def _read_plain(path):
+    if os.path.islink(path) or not os.path.isfile(path):
+        return None
+    if os.path.getsize(path) > MAX_FILE_BYTES:
+        raise SubmissionError("%s is larger than %d KiB" % (path, MAX_FILE_BYTES >> 10))
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _read_tar(path, paths):
+    """A tarball's members named by @paths, at the top or under one directory."""
+    found = {}
+    try:
+        with tarfile.open(path) as tar:
+            for member in tar:
+                name = os.path.normpath(member.name).lstrip("/")
+                parts = name.split("/")
+                for candidate in (name, "/".join(parts[1:])):
+                    depth = 0 if candidate == name else 1
+                    if candidate in paths and member.isreg() and \
+                            depth <= found.get(candidate, (9, None))[0]:
+                        if member.size > MAX_FILE_BYTES:
+                            raise SubmissionError("%s is larger than %d KiB"
+                                                  % (candidate, MAX_FILE_BYTES >> 10))
+                        found[candidate] = (depth, tar.extractfile(member).read())
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise SubmissionError("%s is not a readable tarball (%s)"
+                              % (os.path.basename(path), e)) from None
+    return {p: found[p][1] if p in found else None for p in paths}
+
+
+def _git(git_dir, *args):
+    """Run git on @git_dir; no configuration of the submission's is trusted."""
+    env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
+               GIT_TERMINAL_PROMPT="0")
+    return subprocess.run(["git", "-c", "safe.directory=*", "--git-dir=" + git_dir] +
+                          list(args), capture_output=True, env=env)
+
+
+def _commit(git_dir):
+    for ref in ("HEAD", "refs/heads/main", "refs/heads/master"):
+        r = _git(git_dir, "rev-parse", "--verify", "-q", ref + "^{commit}")
+        if r.returncode == 0:
+            return r.stdout.decode().strip()
+    r = _git(git_dir, "for-each-ref", "--count=1", "--format=%(objectname)", "refs/heads")
+    if r.returncode == 0 and r.stdout.strip():
+        return r.stdout.decode().strip()
+    raise SubmissionError("the repository has no commit (was the work ever committed?)")
+
+
+def _read_git(git_dir, paths):
+    commit = _commit(git_dir)
+    files = {}
+    for path in paths:
+        r = _git(git_dir, "ls-tree", "-z", commit, "--", path)
+        entry = r.stdout.decode(errors="replace").rstrip("\0")
+        mode, kind, blob = (entry.split("\t")[0].split() + [None, None, None])[:3]
+        if r.returncode != 0 or kind != "blob" or mode not in ("100644", "100755"):
+            files[path] = None
+            continue
+        r = _git(git_dir, "cat-file", "-s", blob)
+        if r.returncode == 0 and int(r.stdout) > MAX_FILE_BYTES:
+            raise SubmissionError("%s is larger than %d KiB" % (path, MAX_FILE_BYTES >> 10))
+        r = _git(git_dir, "cat-file", "blob", blob)
+        files[path] = _checked(path, r.stdout) if r.returncode == 0 else None
+    return files
+
+
+def _read_bundle(path, paths):
+    tmp = tempfile.mkdtemp(prefix="pagoda-bundle-")
+    try:
+        r = subprocess.run(["git", "clone", "-q", "--bare", os.path.abspath(path),
+                            os.path.join(tmp, "repo")], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SubmissionError("%s is not a readable git bundle (%s)" % (
+                os.path.basename(path), " ".join(r.stderr.split())[:200]))
+        return _read_git(os.path.join(tmp, "repo"), paths)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
