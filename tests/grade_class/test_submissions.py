@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""The class grader's input and bookkeeping, without grading (TAP; a few seconds).
+
+Reading a submission takes the student's files and nothing else, whatever
+the submission is (repository, bare repository, bundle, tarball, plain
+directory) and however it tries to reach outside itself; a gradebook and a
+feedback file say what the results say; the sandbox has no network.
+"""
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "shell"))
+import class_submissions as subs  # noqa: E402
+import class_task  # noqa: E402
+import tap  # noqa: E402
+
+FILES = ["os/mm/memm.c", "os/mm/memm_slab.c"]
+GIT = ["git", "-c", "user.name=S", "-c", "user.email=s@s", "-c", "init.defaultBranch=main"]
+TESTS = []
+TMP = tempfile.mkdtemp(prefix="pagoda-test-submissions-")
+
+
+def fresh():
+    return tempfile.mkdtemp(dir=TMP)
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def repo(path, files, commit=True):
+    """A git repository at @path with @files ({path: bytes}), committed."""
+    subprocess.run(GIT + ["init", "-q", path], check=True)
+    for p, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(path, p)), exist_ok=True)
+        with open(os.path.join(path, p), "wb") as f:
+            f.write(data)
+    if commit:
+        subprocess.run(GIT + ["-C", path, "add", "-A"], check=True)
+        subprocess.run(GIT + ["-C", path, "commit", "-qm", "work"], check=True)
+    return path
+
+
+def add_bytes(tar, name, data, **kw):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    for k, v in kw.items():
+        setattr(info, k, v)
+    tar.addfile(info, io.BytesIO(data) if data else None)
+
+
+def read(path):
+    found, dups = subs.find(os.path.dirname(path))
+    (sub,) = [s for s in found if s.path == path]
+    return subs.read_files(sub, FILES)
+
+
+@test
+def a_repository_gives_its_committed_files_not_its_uncommitted_edits():
+    d = fresh()
+    r = repo(os.path.join(d, "ann"), {"os/mm/memm.c": b"committed\n", "Makefile": b"x"})
+    with open(os.path.join(r, "os/mm/memm.c"), "wb") as f:
+        f.write(b"uncommitted\n")
+    got = read(r)
+    assert got == {"os/mm/memm.c": b"committed\n", "os/mm/memm_slab.c": None}, got
+
+
+@test
+def a_bare_repository_and_a_bundle_give_their_head():
+    d = fresh()
+    r = repo(os.path.join(d, "work"), {"os/mm/memm.c": b"A", "os/mm/memm_slab.c": b"B"})
+    subs_dir = os.path.join(d, "subs")
+    os.makedirs(subs_dir)
+    subprocess.run(GIT + ["clone", "-q", "--bare", r, os.path.join(subs_dir, "bo.git")],
+                   check=True)
+    subprocess.run(GIT + ["-C", r, "bundle", "create", os.path.join(subs_dir, "cy.bundle"),
+                          "--all"], check=True, capture_output=True)
+    found, _ = subs.find(subs_dir)
+    assert [(s.id, s.kind) for s in found] == [("bo", "git"), ("cy", "bundle")], found
+    for s in found:
+        assert subs.read_files(s, FILES) == {"os/mm/memm.c": b"A", "os/mm/memm_slab.c": b"B"}
+
+
+@test
+def a_repository_without_a_commit_or_a_broken_bundle_is_unreadable():
+    d = fresh()
+    repo(os.path.join(d, "dee"), {"os/mm/memm.c": b"A"}, commit=False)
+    with open(os.path.join(d, "eli.bundle"), "wb") as f:
+        f.write(b"# v2 git bundle\nnot really\n")
+    for name, words in (("dee", "no commit"), ("eli.bundle", "not a readable git bundle")):
+        try:
+            read(os.path.join(d, name))
+            raise AssertionError("%s was read" % name)
+        except subs.SubmissionError as e:
+            assert words in str(e), str(e)
+
+
+@test
+def a_symbolic_link_in_a_repository_is_no_student_file():
+    d = fresh()
+    r = repo(os.path.join(d, "fay"), {"os/mm/memm_slab.c": b"B"}, commit=False)
+    os.symlink("/etc/passwd", os.path.join(r, "os/mm/memm.c"))
+    subprocess.run(GIT + ["-C", r, "add", "-A"], check=True)
+    subprocess.run(GIT + ["-C", r, "commit", "-qm", "w"], check=True)
+    assert read(r) == {"os/mm/memm.c": None, "os/mm/memm_slab.c": b"B"}
+
+
+@test
+def a_tarball_is_read_at_the_top_or_under_one_directory_never_outside():
+    d = fresh()
+    for name, prefix in (("top.tar.gz", ""), ("one.tgz", "handout/"), ("two.tar", "a/b/")):
+        with tarfile.open(os.path.join(d, name), "w:gz" if "gz" in name else "w") as tar:
+            add_bytes(tar, prefix + "os/mm/memm.c", b"mine")
+    assert read(os.path.join(d, "top.tar.gz"))["os/mm/memm.c"] == b"mine"
+    assert read(os.path.join(d, "one.tgz"))["os/mm/memm.c"] == b"mine"
+    assert read(os.path.join(d, "two.tar"))["os/mm/memm.c"] is None
+    with tarfile.open(os.path.join(d, "evil.tar"), "w") as tar:
+        add_bytes(tar, "../../os/mm/memm.c", b"outside")
+        add_bytes(tar, "os/mm/memm_slab.c", b"", type=tarfile.SYMTYPE, linkname="/etc/passwd")
+    assert read(os.path.join(d, "evil.tar")) == {"os/mm/memm.c": None,
+                                                 "os/mm/memm_slab.c": None}
+
+
+@test
+def a_corrupt_tarball_an_unknown_file_and_an_oversized_file_are_unreadable():
+    d = fresh()
+    with open(os.path.join(d, "gil.tgz"), "wb") as f:
+        f.write(b"\x1f\x8b not gzip at all")
+    with open(os.path.join(d, "hal.zip"), "wb") as f:
+        f.write(b"PK")
+    with tarfile.open(os.path.join(d, "ian.tar"), "w") as tar:
+        add_bytes(tar, "os/mm/memm.c", b"x" * (subs.MAX_FILE_BYTES + 1))
+    for name, words in (("gil.tgz", "not a readable tarball"),
+                        ("hal.zip", "is not a git repository, a git bundle or a tarball"),
+                        ("ian.tar", "is larger than 1024 KiB")):
+        try:
+            read(os.path.join(d, name))
+            raise AssertionError("%s was read" % name)
+        except subs.SubmissionError as e:
+            assert words in str(e), (name, str(e))
+
+
+@test
+def ids_come_from_names_and_two_entries_of_one_id_are_reported():
+    d = fresh()
+    for name in ("jo", "jo.tgz", "kim.tar.xz", ".hidden", "lu.bundle"):
+        os.makedirs(os.path.join(d, name)) if name in ("jo", ".hidden") else \
+            open(os.path.join(d, name), "wb").close()
+    found, dups = subs.find(d)
+    assert [(s.id, s.kind) for s in found] == [("kim", "tar"), ("lu", "bundle")], found
+    assert dups == {"jo": ["jo", "jo.tgz"]}, dups
+
+
+@test
+def feedback_shows_public_lines_and_hides_hidden_ones():
+    d = fresh()
+    log = os.path.join(d, "x.log")
+    with open(log, "w") as f:
+        f.write("grading lab k with its hidden tests, seed 7\n"
+                "ok     5/5   alpha\n"
+                "FAIL   0/10  riscv64/beta: expected 3, got 4 (replay: make grade LAB=k "
+                "TEST=riscv64/beta SEED=7)\n"
+                "FAIL   0/10  hidden/riscv64/gamma: expected the secret 42\n"
+                "score: 5/25\n")
+    lines = class_task.public_lines(log)
+    assert len(lines) == 2 and lines[0].endswith("alpha") and "beta" in lines[1], lines
+    plan = {"lab": "k", "seed": 7, "tests": [(5, "alpha"), (10, "riscv64/beta"),
+                                             (10, "hidden/riscv64/gamma")]}
+    result = {"status": "graded", "score": 5, "max": 25, "reason": "",
+              "points": {"alpha": 5, "riscv64/beta": 0, "hidden/riscv64/gamma": 0}}
+    text = class_task.feedback(plan, "ann", result, lines, ["os/mm/memm.c"])
+    assert "secret" not in text and "gamma" not in text, text
+    for words in ("Lab k, ann: 5/25 (graded)", "Public tests: 5/15 points.",
+                  "Hidden tests: 0/10 points", "make grade SEED=7", "os/mm/memm.c"):
+        assert words in text, (words, text)
+
+
+@test
+def the_status_names_the_first_cause():
+    def grade(*reasons):
+        return {"tests": [{"reason": r} for r in reasons]}
+    assert class_task.status_of(None, None) == "grader error"
+    assert class_task.status_of("timed out", None) == "timed out"
+    assert class_task.status_of(None, grade(None, "build failed (make kernel)", "panic: x")) \
+        == "build failed"
+    assert class_task.status_of(None, grade(None, "panic: lab k: f is not written yet")) == \
+        "kernel panicked"
+    assert class_task.status_of(None, grade(None, "expected 3, got 4")) == "graded"
+
+
+@test
+def the_sandbox_has_no_network_and_kills_what_outlives_it():
+    why = class_task.sandbox_works()
+    assert why is None, "no sandbox here: " + why
+    r = subprocess.run(class_task.sandbox(True) + ["cat", "/proc/net/dev"],
+                       capture_output=True, text=True)
+    ifaces = [l.split(":")[0].strip() for l in r.stdout.splitlines()[2:]]
+    assert ifaces == ["lo"], r.stdout
+    d = fresh()
+    log = os.path.join(d, "log")
+    # A child that detaches and sleeps on is killed with the time limit.
+    verdict, seconds = class_task.supervise(
+        class_task.sandbox(True) + ["sh", "-c", "setsid sleep 300 & sleep 300"], d,
+        dict(os.environ), log, 1.5, 1 << 30)
+    assert verdict == "timed out" and seconds < 10, (verdict, seconds)
+    left = subprocess.run(["pgrep", "-f", "^sleep 300$"], capture_output=True, text=True)
+    assert left.stdout.strip() == "", "still running: " + left.stdout
+    verdict, _ = class_task.supervise(
+        ["python3", "-c", "x = bytearray(200 << 20); import time; time.sleep(30)"], d,
+        dict(os.environ), log, 20, 100 << 20)
+    assert verdict == "out of memory", verdict
+
+
+if __name__ == "__main__":
+    try:
+        status = tap.run(TESTS, "grade-class", sys.argv[1] if len(sys.argv) > 1 else None)
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    sys.exit(status)
