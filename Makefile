@@ -76,10 +76,12 @@
 #   TEST=name            make grade: run only this test (riscv64/name, or name
 #                        on both architectures)
 #   SEED=N               make grade: replay the run that printed this seed
+#                        (make grade-class: the class's seed)
 #   HIDDEN=1             make grade: also the hidden tests (labs/<lab>/hidden/)
 #   SUBMISSIONS=dir      make grade-class: the class's submissions
 #   OUT=dir              make grade-class: where the gradebook goes
 #   ENGINE=local|slurm   make grade-class: GNU parallel here, or Slurm
+#   TIMEOUT=600          make grade-class: seconds per submission at most
 #   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
 #   PAGODA_FUZZ_S=8      (environment, make test) seconds per fuzz target
 

@@ -27,7 +27,12 @@ grade-class: deps deps-grading
 		echo "usage: make grade-class LAB=<name> SUBMISSIONS=<dir> [OUT=<dir>] [ENGINE=local|slurm]"; \
 		exit 2; fi
 	@tools/grade-class $(LAB) $(SUBMISSIONS) $(if $(OUT),--out $(OUT)) \
-		$(if $(ENGINE),--engine $(ENGINE))
+		$(if $(ENGINE),--engine $(ENGINE)) $(if $(SEED),--seed $(SEED)) \
+		$(if $(TIMEOUT),--timeout $(TIMEOUT))
+
+# The class grader on a test class, with both engines (CI runs it).
+test-grade-class: deps deps-grading
+	@python3 tests/grade_class/test_grade_class.py
 
 # The page-table walker and both formats, as a library: a program that calls
 # vm_* (and provides arch_pt_format() and arch_tlb_flush()) links them.
