@@ -4,6 +4,9 @@
 #   make                 build the kernel (same as `make all` and `make kernel`)
 #   make run             boot it in QEMU with the console on this terminal
 #   make test            every test: host unit tests and the shell on QEMU
+#   make test-slurm      tools/slurm-local brings a one-node Slurm cluster up
+#                        and down, a job array runs through it (root; not in
+#                        make test; SLOW=1 also waits out a --time limit)
 #   make host            the page manager's host unit tests (build/host/test_*)
 #   make host-clang-check  the host sources compile warning-free with clang
 #   make layers          each layer uses only the ones below it: includes, and
@@ -77,7 +80,8 @@ include tools/lab/lab.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade
+	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade \
+	test-slurm
 
 all: kernel
 
@@ -113,6 +117,11 @@ host: deps
 # In a lab's handout (.pagoda-lab names the lab) the tests are its grader.
 test: deps
 	@if [ -f .pagoda-lab ]; then $(MAKE) --no-print-directory grade; else tests/run.sh; fi
+
+# A real Slurm (slurm-wlm, munge) started by tools/slurm-local in a temporary
+# directory: up, a job array, down. Needs root, so not part of make test.
+test-slurm: deps
+	@python3 tests/grade_class/test_slurm_local.py $(if $(SLOW),--slow)
 
 # The objects only: checking them relinks no kernel.
 layers: deps
