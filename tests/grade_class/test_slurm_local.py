@@ -211,11 +211,13 @@ def down_cancels_a_running_job_and_leaves_nothing():
     script = write_script("long.sh", "sleep 600\n")
     proc = slurm("sbatch", "--output=/dev/null", script)
     assert proc.returncode == 0, proc.stderr
+    # Running, as squeue says, and its sleep started (a moment later): the
+    # check below must see the job's processes for their absence to mean much.
     deadline = time.monotonic() + 30
-    while slurm("squeue", "--noheader", "--format=%T").stdout.strip() != "RUNNING":
-        assert time.monotonic() < deadline, "the job never ran"
+    while (slurm("squeue", "--noheader", "--format=%T").stdout.strip() != "RUNNING"
+           or not any("sleep 600" in p for p in processes_of_dir())):
+        assert time.monotonic() < deadline, ("the job never ran", processes_of_dir())
         time.sleep(0.2)
-    assert any("sleep 600" in p for p in processes_of_dir()), processes_of_dir()
     status, out, err, secs = tool("down", "--dir", DIR)
     NOTES.append("down (one running job) took %.2f s" % secs)
     assert status == 0 and out == "", (status, out, err)
