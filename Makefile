@@ -50,6 +50,9 @@
 #   make test-grade-class  the class grader on a test class, locally and on a
 #                        single-node Slurm cluster (tools/slurm-local); CI
 #                        runs it after make test
+#   make test-slurm      tools/slurm-local brings a one-node Slurm cluster up
+#                        and down, a job array runs through it (root; not in
+#                        make test; SLOW=1 also waits out a --time limit)
 #   make deps            install the Debian packages the project needs
 #   make clean           remove build/
 #   make print-run-command   the QEMU command `make run` uses (for tools)
@@ -92,7 +95,7 @@ include tools/lab/lab.mk
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
 	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade \
-	grade-class test-grade-class deps-grading
+	grade-class test-grade-class deps-grading test-slurm
 
 all: kernel
 

@@ -30,6 +30,11 @@ grade-class: deps deps-grading
 		$(if $(ENGINE),--engine $(ENGINE)) $(if $(SEED),--seed $(SEED)) \
 		$(if $(TIMEOUT),--timeout $(TIMEOUT))
 
+# A real Slurm (slurm-wlm, munge) started by tools/slurm-local in a temporary
+# directory: up, a job array, down. Needs root, so not part of make test.
+test-slurm: deps deps-grading
+	@python3 tests/grade_class/test_slurm_local.py $(if $(SLOW),--slow)
+
 # The class grader on a test class, with both engines (CI runs it).
 test-grade-class: deps deps-grading
 	@python3 tests/grade_class/test_grade_class.py
