@@ -11,7 +11,10 @@ single-node Slurm cluster (tools/slurm-local), and checks that
 - the feedback files show the public tests only;
 - a second run grades nothing and changes nothing;
 - ENGINE=slurm gives the identical gradebook;
-- after a submission changes, only that one is graded again.
+- after a submission changes, only that one is graded again;
+- docs/grading.md shows what this run printed (its gradebook, a feedback
+  file, the progress lines, a dry run's script); `--update-docs` rewrites
+  those blocks from this run instead.
 
 Takes about six minutes (the endless submission runs into TIMEOUT twice).
 `make test-grade-class` runs it; CI runs it after make test.
@@ -26,6 +29,10 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LAB, TIMEOUT, SEED = "kmalloc", 90, 4242
+DOC = os.path.join(ROOT, "docs", "grading.md")
+DOC_ROOT = "/home/you/pagoda"  # where docs/grading.md's dry run pretends to be
+DRY_RUN = ["--engine", "slurm", "--dry-run", "--module", "pagoda-deps", "--partition", "short",
+           "--account", "cs101"]
 results = []
 
 
@@ -104,6 +111,52 @@ def check_feedback(out):
         "the reference's feedback: its public tests' lines, all points", text)
 
 
+def doc_blocks(text):
+    """{name: (start, end)} of the ``` blocks after `<!-- grade-class: name -->`."""
+    found = {}
+    for m in re.finditer(r"<!-- grade-class: ([^>]+?) -->\n```\n", text):
+        end = text.index("```\n", m.end())
+        found[m.group(1)] = (m.end(), end)
+    return found
+
+
+def progress_facts(text):
+    return sorted(re.findall(r"^\[\d+/\d+\] (\S+): (.*) (\d+/\d+) \(", text, re.M))
+
+
+def check_docs(out, run_text, dry_text, update):
+    """docs/grading.md shows this run (or, with @update, is made to)."""
+    real_out = os.path.join(ROOT, "build", "grade-class", LAB)
+    with open(os.path.join(out, "gradebook.csv")) as f:
+        book = f.read()
+    with open(os.path.join(out, "feedback", "wrong-cat.txt")) as f:
+        feedback = f.read()
+    run_text = run_text.replace(out, os.path.relpath(real_out, ROOT))
+    dry_text = dry_text.replace(ROOT, DOC_ROOT)
+    want = {"gradebook": book, "feedback wrong-cat": feedback, "output": run_text,
+            "dry run": dry_text}
+    with open(DOC) as f:
+        text = f.read()
+    blocks = doc_blocks(text)
+    say(sorted(blocks) == sorted(want), "docs/grading.md has its %d blocks" % len(want),
+        sorted(blocks))
+    if update:
+        for name, (start, end) in sorted(blocks.items(), key=lambda b: -b[1][0]):
+            text = text[:start] + want[name] + text[end:]
+        with open(DOC, "w") as f:
+            f.write(text)
+        return
+    for name in ("gradebook", "feedback wrong-cat", "dry run"):
+        got = text[slice(*blocks[name])] if name in blocks else ""
+        say(got == want[name], "docs/grading.md shows this run's %s" % name,
+            "docs shows:\n%s\nthe run printed:\n%s" % (got, want[name]))
+    shown = text[slice(*blocks["output"])] if "output" in blocks else ""
+    same = [a for a, b in zip(shown.splitlines(), run_text.splitlines()) if a == b]
+    say(progress_facts(shown) == progress_facts(run_text) and len(same) >= 4,
+        "docs/grading.md shows this run's output (the order of progress lines may vary)",
+        "docs shows:\n%s\nthe run printed:\n%s" % (shown, run_text))
+
+
 def stamps(out):
     found = {}
     for root, _, files in os.walk(out):
@@ -124,9 +177,9 @@ def main():
         say(r.returncode == 0, "the test class: 7 submissions", r.stdout + r.stderr)
         print("# " + "\n# ".join(r.stdout.splitlines()), flush=True)
 
-        status, text = grade_class(subs, local)
-        print("# " + "\n# ".join(text.splitlines()), flush=True)
-        check_first_run(local, status, text)
+        status, first_text = grade_class(subs, local)
+        print("# " + "\n# ".join(first_text.splitlines()), flush=True)
+        check_first_run(local, status, first_text)
         check_feedback(local)
 
         before = stamps(local)
@@ -148,12 +201,14 @@ def main():
             say(status == 0 and "submitted Slurm job" in text and same,
                 "ENGINE=slurm: the identical gradebook", text)
 
-        r = subprocess.run(["tools/grade-class", LAB, subs, "--engine", "slurm", "--dry-run",
-                            "--out", os.path.join(tmp, "dry")], cwd=ROOT,
+        dry = os.path.join(tmp, "dry")
+        r = subprocess.run(["tools/grade-class", LAB, subs, "--out", dry] + DRY_RUN, cwd=ROOT,
                            capture_output=True, text=True)
         say(r.returncode == 0 and "#SBATCH --array=0-6\n" in r.stdout and
-            r.stdout.startswith("#!/bin/sh") and not os.path.exists(os.path.join(tmp, "dry")),
+            r.stdout.startswith("#!/bin/sh") and not os.path.exists(dry),
             "--dry-run prints the batch script and writes nothing", r.stdout + r.stderr)
+        check_docs(local, first_text, r.stdout.replace(dry, os.path.join(
+            ROOT, "build", "grade-class", LAB)), "--update-docs" in sys.argv)
 
         # wrong-dan mends the bug: only that submission is graded again.
         dan = os.path.join(subs, "wrong-dan")

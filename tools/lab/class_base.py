@@ -6,9 +6,9 @@ used. The tree is cut from the instructor's tree with `lab.py handout`, the
 lab's hidden tests are added, and everything the grader needs is built
 once (the copies then recompile only the student's files).
 
-Its identity is a hash of its files: when the instructor's tree changes
-what a handout or the hidden tests hold, the tree is cut and built again,
-and every submission is graded again.
+Its identity is a hash of its files (not the documentation): when the
+instructor's tree changes what a handout or the hidden tests hold, the tree
+is cut and built again, and every submission is graded again.
 """
 import hashlib
 import os
@@ -30,11 +30,14 @@ def clean_env(home):
 
 
 def tree_hash(tree):
-    """A hash of every file under @tree (not .git/ or build/): path, mode, bytes."""
+    """A hash of the files under @tree that a grade reads: path, mode, bytes.
+    Not .git/ or build/, and not the documentation (docs/, *.md, pictures),
+    so that mending a typo in a handout grades nobody again."""
     h = hashlib.sha256()
     for root, dirs, files in os.walk(tree):
-        dirs[:] = sorted(d for d in dirs if d not in (".git", "build"))
-        for name in sorted(files):
+        dirs[:] = sorted(d for d in dirs if d not in (".git", "build") and
+                         os.path.join(root, d) != os.path.join(tree, "docs"))
+        for name in sorted(f for f in files if not f.endswith((".md", ".svg", ".png"))):
             path = os.path.join(root, name)
             h.update(os.path.relpath(path, tree).encode() + b"\0")
             h.update(b"x" if os.access(path, os.X_OK) else b"-")

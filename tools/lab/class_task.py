@@ -200,7 +200,8 @@ def run(plan, entry):
             grade = json.load(f)
     status = status_of(verdict, grade)
     result = {"id": student, "key": entry["key"], "status": status,
-              "max": sum(p for p, _ in plan["tests"]), "score": 0, "points": {}, "reason": ""}
+              "max": sum(p for p, _ in plan["tests"]), "score": 0, "points": {}, "reason": "",
+              "seconds": round(seconds, 1)}
     if grade is not None:
         result["points"] = {t["name"]: t["points"] for t in grade["tests"]}
         result["score"] = sum(result["points"].values())
