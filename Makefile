@@ -54,6 +54,7 @@
 #                        and down, a job array runs through it (root; not in
 #                        make test; SLOW=1 also waits out a --time limit)
 #   make deps            install the Debian packages the project needs
+#   make deps-grading    and those grading a class needs (GNU parallel, Slurm)
 #   make clean           remove build/
 #   make print-run-command   the QEMU command `make run` uses (for tools)
 #   make print-boot-command  the same without a console
