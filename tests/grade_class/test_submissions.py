@@ -121,12 +121,37 @@ def a_tarball_is_read_at_the_top_or_under_one_directory_never_outside():
             add_bytes(tar, prefix + "os/mm/memm.c", b"mine")
     assert read(os.path.join(d, "top.tar.gz"))["os/mm/memm.c"] == b"mine"
     assert read(os.path.join(d, "one.tgz"))["os/mm/memm.c"] == b"mine"
-    assert read(os.path.join(d, "two.tar"))["os/mm/memm.c"] is None
     with tarfile.open(os.path.join(d, "evil.tar"), "w") as tar:
         add_bytes(tar, "../../os/mm/memm.c", b"outside")
         add_bytes(tar, "os/mm/memm_slab.c", b"", type=tarfile.SYMTYPE, linkname="/etc/passwd")
-    assert read(os.path.join(d, "evil.tar")) == {"os/mm/memm.c": None,
-                                                 "os/mm/memm_slab.c": None}
+        add_bytes(tar, "a/b/os/mm/memm_slab.c", b"too deep")
+        add_bytes(tar, "os/mm/README", b"not a student file")
+    for name in ("two.tar", "evil.tar"):
+        try:
+            read(os.path.join(d, name))
+            raise AssertionError("%s gave a student file" % name)
+        except subs.SubmissionError as e:
+            assert "none of the lab's files (os/mm/memm.c, os/mm/memm_slab.c) is in" in str(e), e
+
+
+@test
+def links_to_another_students_work_are_not_followed():
+    d = fresh()
+    ann = repo(os.path.join(d, "ann"), {"os/mm/memm.c": b"ann's", "os/mm/memm_slab.c": b"A"})
+    os.makedirs(os.path.join(d, "leo"))  # a plain directory whose os/ is a link
+    os.symlink(os.path.join(ann, "os"), os.path.join(d, "leo", "os"))
+    os.makedirs(os.path.join(d, "max"))  # a .git file pointing at ann's repository
+    with open(os.path.join(d, "max", ".git"), "w") as f:
+        f.write("gitdir: %s\n" % os.path.join(ann, ".git"))
+    os.symlink(ann, os.path.join(d, "kim"))  # an entry that is a link
+    os.makedirs(os.path.join(d, "ned"))  # nothing handed in
+    for name, words in (("leo", "none of the lab's files"), ("max", ".git is not a directory"),
+                        ("kim", "is a symbolic link"), ("ned", "none of the lab's files")):
+        try:
+            got = read(os.path.join(d, name))
+            raise AssertionError("%s was read: %r" % (name, got))
+        except subs.SubmissionError as e:
+            assert words in str(e), (name, str(e))
 
 
 @test
@@ -151,11 +176,13 @@ def a_corrupt_tarball_an_unknown_file_and_an_oversized_file_are_unreadable():
 @test
 def ids_come_from_names_and_two_entries_of_one_id_are_reported():
     d = fresh()
-    for name in ("jo", "jo.tgz", "kim.tar.xz", ".hidden", "lu.bundle"):
+    for name in ("jo", "jo.tgz", "kim.tar.xz", ".hidden", "lu.bundle", "john.doe.zip",
+                 "john.smith.zip"):
         os.makedirs(os.path.join(d, name)) if name in ("jo", ".hidden") else \
             open(os.path.join(d, name), "wb").close()
     found, dups = subs.find(d)
-    assert [(s.id, s.kind) for s in found] == [("kim", "tar"), ("lu", "bundle")], found
+    assert [(s.id, s.kind) for s in found] == [("john.doe", None), ("john.smith", None),
+                                               ("kim", "tar"), ("lu", "bundle")], found
     assert dups == {"jo": ["jo", "jo.tgz"]}, dups
 
 

@@ -42,16 +42,18 @@ class Submission:
 
 
 def _kind_and_id(path, name):
+    if os.path.islink(path):
+        return "link", os.path.splitext(name)[0] or name
     if os.path.isdir(path):
         if name.endswith(".git"):
             return "git", name[:-len(".git")]
-        return ("git" if os.path.exists(os.path.join(path, ".git")) else "dir"), name
+        return ("git" if os.path.lexists(os.path.join(path, ".git")) else "dir"), name
     if name.endswith(".bundle"):
         return "bundle", name[:-len(".bundle")]
     for suffix in TAR_SUFFIXES:
         if name.endswith(suffix):
             return "tar", name[:-len(suffix)]
-    return None, name.split(".")[0] or name
+    return None, os.path.splitext(name)[0] or name
 
 
 def find(root):
@@ -77,17 +79,27 @@ def read_files(sub, paths):
 
     A file that is not a regular file (a link, a directory) counts as lacking.
     SubmissionError if the submission as a whole cannot be read."""
+    name = os.path.basename(sub.path)
     if sub.kind is None:
-        raise SubmissionError("%s is not a git repository, a git bundle or a tarball"
-                              % os.path.basename(sub.path))
+        raise SubmissionError("%s is not a git repository, a git bundle or a tarball" % name)
+    if sub.kind == "link":
+        raise SubmissionError("%s is a symbolic link (to %s), not a submission"
+                              % (name, os.readlink(sub.path)))
     if sub.kind == "dir":
-        return {p: _read_plain(os.path.join(sub.path, p)) for p in paths}
-    if sub.kind == "tar":
-        return _read_tar(sub.path, paths)
-    if sub.kind == "bundle":
-        return _read_bundle(sub.path, paths)
-    git_dir = os.path.join(sub.path, ".git")
-    return _read_git(git_dir if os.path.exists(git_dir) else sub.path, paths)
+        files = {p: _read_plain(sub.path, p) for p in paths}
+    elif sub.kind == "tar":
+        files = _read_tar(sub.path, paths)
+    elif sub.kind == "bundle":
+        files = _read_bundle(sub.path, paths)
+    else:
+        git_dir = os.path.join(sub.path, ".git")
+        if os.path.lexists(git_dir) and (os.path.islink(git_dir) or not os.path.isdir(git_dir)):
+            raise SubmissionError("%s/.git is not a directory (a link to another repository?)"
+                                  % name)
+        files = _read_git(git_dir if os.path.isdir(git_dir) else sub.path, paths)
+    if all(data is None for data in files.values()):
+        raise SubmissionError("none of the lab's files (%s) is in %s" % (", ".join(paths), name))
+    return files
 
 
 def _checked(path, data):
@@ -96,8 +108,14 @@ def _checked(path, data):
     return data
 
 
-def _read_plain(path):
-    if os.path.islink(path) or not os.path.isfile(path):
+def _read_plain(root, rel):
+    """@rel under directory @root, if no part of the way is a symbolic link."""
+    path = root
+    for part in rel.split("/"):
+        path = os.path.join(path, part)
+        if os.path.islink(path):
+            return None
+    if not os.path.isfile(path):
         return None
     if os.path.getsize(path) > MAX_FILE_BYTES:
         raise SubmissionError("%s is larger than %d KiB" % (path, MAX_FILE_BYTES >> 10))
@@ -128,7 +146,8 @@ def _read_tar(path, paths):
 
 
 def _git(git_dir, *args):
-    """Run git on @git_dir; no configuration of the submission's is trusted."""
+    """Run git on @git_dir: plumbing only (no hooks, pager or fsmonitor run), and
+    no system or global configuration (the repository's own is read)."""
     env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
                GIT_TERMINAL_PROMPT="0")
     return subprocess.run(["git", "-c", "safe.directory=*", "--git-dir=" + git_dir] +

@@ -206,10 +206,10 @@ def run(plan, entry):
         result["points"] = {t["name"]: t["points"] for t in grade["tests"]}
         result["score"] = sum(result["points"].values())
     elif status == "timed out":
-        result["reason"] = ("Stopped after %d s, the limit for one submission: something "
-                            "never finishes (an endless loop?)." % plan["timeout"])
+        result["reason"] = ("Stopped after %d s, the limit for one submission, so it scores "
+                            "0: something never finishes (an endless loop?)." % plan["timeout"])
     elif status == "out of memory":
-        result["reason"] = "Stopped: it used more than %d MiB of memory." % (
+        result["reason"] = "Stopped, so it scores 0: it used more than %d MiB of memory." % (
             plan["memory"] >> 20)
     else:
         result["reason"] = "The grader itself failed; your instructor has its log."
