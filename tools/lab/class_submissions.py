@@ -102,10 +102,9 @@ def read_files(sub, paths):
     return files
 
 
-def _checked(path, data):
-    if data is not None and len(data) > MAX_FILE_BYTES:
+def _check_size(path, size):
+    if size > MAX_FILE_BYTES:
         raise SubmissionError("%s is larger than %d KiB" % (path, MAX_FILE_BYTES >> 10))
-    return data
 
 
 def _read_plain(root, rel):
@@ -117,8 +116,7 @@ def _read_plain(root, rel):
             return None
     if not os.path.isfile(path):
         return None
-    if os.path.getsize(path) > MAX_FILE_BYTES:
-        raise SubmissionError("%s is larger than %d KiB" % (path, MAX_FILE_BYTES >> 10))
+    _check_size(rel, os.path.getsize(path))
     with open(path, "rb") as f:
         return f.read()
 
@@ -135,9 +133,7 @@ def _read_tar(path, paths):
                     depth = 0 if candidate == name else 1
                     if candidate in paths and member.isreg() and \
                             depth <= found.get(candidate, (9, None))[0]:
-                        if member.size > MAX_FILE_BYTES:
-                            raise SubmissionError("%s is larger than %d KiB"
-                                                  % (candidate, MAX_FILE_BYTES >> 10))
+                        _check_size(candidate, member.size)
                         found[candidate] = (depth, tar.extractfile(member).read())
     except (tarfile.TarError, EOFError, OSError) as e:
         raise SubmissionError("%s is not a readable tarball (%s)"
@@ -176,10 +172,10 @@ def _read_git(git_dir, paths):
             files[path] = None
             continue
         r = _git(git_dir, "cat-file", "-s", blob)
-        if r.returncode == 0 and int(r.stdout) > MAX_FILE_BYTES:
-            raise SubmissionError("%s is larger than %d KiB" % (path, MAX_FILE_BYTES >> 10))
+        if r.returncode == 0:
+            _check_size(path, int(r.stdout))
         r = _git(git_dir, "cat-file", "blob", blob)
-        files[path] = _checked(path, r.stdout) if r.returncode == 0 else None
+        files[path] = r.stdout if r.returncode == 0 else None
     return files
 
 
