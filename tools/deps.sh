@@ -24,7 +24,7 @@ gnuplot-nox valgrind
 libcmocka-dev
 python3
 "
-GRADING_PACKAGES="parallel slurm-wlm munge"
+GRADING_PACKAGES="parallel slurm-wlm munge bubblewrap"
 
 check=""
 for arg in "$@"; do
