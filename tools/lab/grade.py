@@ -2,15 +2,21 @@
 """Grade a lab: host tests, then one kernel boot per architecture and test file.
 
 Usage: tools/lab/grade.py LAB [--test NAME] [--hidden] [--seed N] [--fail-fast]
-                          [--json PATH] [--list] [--build-only]
+                          [--json PATH] [--list] [--build-only] [--jail CONFIG]
 
 Prints one line per test (`ok`/`FAIL`, points, name, and for a failure the
 first difference and how to replay it), then `score: <got>/<max>` as the last
 line; exits 0 only at full marks. Writes build/grade/<lab>.json. The tests
 are labs/<lab>/tests/grade.py (and with --hidden labs/<lab>/hidden/grade.py);
 tools/lab/labtest.py says how they are written. --list prints `<points>
-<name>` per test instead; --build-only builds what the tests need and stops
-(the class grader, tools/grade-class, uses both).
+<name>` per test instead; --build-only builds what the tests need and stops.
+
+With --jail (the class grader, tools/lab/class_task.py) this process is the
+trusted side of a grade: every build and run of the student's code goes
+through the jail (tools/lab/jail.py), a host test passes only if its
+observations are the reference's (tools/lab/observations.py), and the
+hidden host programs are built and run last, in a jail of their own.
+CONFIG is a JSON file that class_task.py writes.
 """
 import argparse
 import importlib.util
@@ -21,21 +27,22 @@ import re
 import subprocess
 import sys
 import time
-import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import labtest  # noqa: E402
+import observations  # noqa: E402
 import pagoda_console as pc  # noqa: E402
 
 CMD_TIMEOUT = 15.0
 PANIC = re.compile(r"panic: [^\r\n]*")
 
 
-def load(lab, part):
-    path = os.path.join(ROOT, "labs", lab, part, "grade.py")
+def load(lab, part, where=None):
+    """The tests that labs/<lab>/<part>/grade.py declares (or @where/grade.py)."""
+    path = os.path.join(where or os.path.join(ROOT, "labs", lab, part), "grade.py")
     if not os.path.isfile(path):
         return []
     sys.path.insert(0, os.path.dirname(path))
@@ -55,14 +62,51 @@ def one_line(text, limit=300):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def make(*args):
+class Here:
+    """Builds and runs in this tree, as a student's `make grade` does."""
+
+    def run(self, argv, timeout, hidden=False, writable=False):
+        """(status, output text) of @argv in this tree; status None on timeout."""
+        try:
+            r = subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, ""
+        return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
+
+    def console(self, argv):
+        return argv
+
+
+class Jailed:
+    """Builds and runs in a jail (tools/lab/jail.py), for the class grader."""
+
+    def __init__(self, config):
+        import jail
+        self.jail = jail.Jail(config["tree"], config["build"], config["files"],
+                              config.get("hidden_files"), config.get("binds", ()),
+                              config.get("limits"))
+
+    def run(self, argv, timeout, hidden=False, writable=False):
+        out = self.jail.run(argv, timeout, writable=writable, hidden=hidden)
+        return out.status, out.text()
+
+    def console(self, argv):
+        return self.jail.command(argv)
+
+
+RUNNER = Here()
+EXPECTED = None  # with --jail: the directory of the reference's observations
+
+
+def make(*args, hidden=False):
     """Run make quietly; None, or the first lines of its complaint."""
-    r = subprocess.run(["make", "--no-print-directory", "-s"] + list(args), cwd=ROOT,
-                       capture_output=True, text=True)
-    if r.returncode == 0:
+    status, out = RUNNER.run(["make", "--no-print-directory", "-s"] + list(args), 900,
+                             hidden=hidden, writable=True)
+    if status == 0:
         return None
-    lines = [l for l in (r.stdout + r.stderr).splitlines() if "error" in l.lower()] or \
-        (r.stdout + r.stderr).splitlines()[-3:]
+    if status is None:
+        return "build failed (make %s): it took longer than 900 s" % " ".join(args)
+    lines = [l for l in out.splitlines() if "error" in l.lower()] or out.splitlines()[-3:]
     return "build failed (make %s): %s" % (" ".join(args), one_line(" | ".join(lines[:2])))
 
 
@@ -72,14 +116,32 @@ def host_binary(program):
     return os.path.join("build", "host", "lab", rel[:-2])
 
 
+def expected_file(name):
+    """Where the reference's observations of host test @name are kept."""
+    return os.path.join(EXPECTED, name.replace("/", "__") + ".obs")
+
+
 def run_host(test, seed):
     binary = host_binary(test.program)
-    try:
-        r = subprocess.run([os.path.join(ROOT, binary), test.name.split("/")[-1], str(seed)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired:
+    status, out = RUNNER.run(["./" + binary, test.name.split("/")[-1], str(seed)], 60,
+                             hidden=test.set == "hidden")
+    if status is None:
         return "timed out after 60 s (an endless loop?)"
-    out = r.stdout + r.stderr
+    if EXPECTED is None:
+        return verdict_of_output(status, out)
+    # The program's own verdict is the student's code's to forge: only the
+    # observations decide, and a failure it reports can only add a reason.
+    with open(expected_file(test.name)) as f:
+        expected = [l.rstrip("\n") for l in f]
+    differs = observations.judge(expected, out.encode("utf-8", "replace"))
+    if differs is None and status == 0:
+        return None
+    said = verdict_of_output(status, out)
+    return (said + "; " if said and differs else said or "") + (differs or "")
+
+
+def verdict_of_output(status, out):
+    """None if the output of a host test program says it passed, else why not."""
     panic = PANIC.search(out)
     if panic:
         return panic.group(0)
@@ -88,13 +150,14 @@ def run_host(test, seed):
         if m:
             where = re.search(r"#\d+ 0x[0-9a-f]+ in (\S+) (\S+)", out[m.end():])
             return m.group(0) + (" in %s (%s)" % where.groups() if where else "")
-    lines = [l for l in out.splitlines() if l.strip()]
-    if r.returncode == 0 and lines and lines[-1] == "ok":
+    lines = [l for l in out.splitlines() if l.strip() and not l.startswith(
+        observations.PREFIX)]
+    if status == 0 and lines and lines[-1] == "ok":
         return None
     fails = [l for l in lines if l.startswith("FAIL")]
     if fails:
         return fails[0][len("FAIL"):].lstrip(": ")
-    return "exited with status %d: %s" % (r.returncode, one_line(" | ".join(lines[-3:])))
+    return "exited with status %d: %s" % (status, one_line(" | ".join(lines[-3:])))
 
 
 def boot(arch):
@@ -115,6 +178,34 @@ def why(exc, console):
         m = str(exc).splitlines()
         return "the kernel stopped answering: " + (m[0] if m else "")
     return "%s: %s" % (type(exc).__name__, exc)
+
+
+def build(tests):
+    """Build what @tests need: {test name: why its build failed}."""
+    broken = {}
+    for program in sorted({t.program for t in tests if t.kind == labtest.HOST}):
+        err = make(host_binary(program), hidden="/hidden/" in program)
+        for t in tests:
+            if t.program == program and err:
+                broken[t.name] = err
+    for arch in sorted({t.arch for t in tests if t.kind == labtest.KERNEL}):
+        err = make("kernel", "ARCH=" + arch)
+        for t in tests:
+            if t.arch == arch and err:
+                broken[t.name] = err
+    return broken
+
+
+def run_host_set(tests, broken, seed, results, fail_fast):
+    for t in tests:
+        if t.name in broken or (fail_fast and any(not r["ok"] for r in results)):
+            results.append(result(t, broken.get(t.name, "not run (an earlier test failed)"),
+                                  0, seed))
+        else:
+            start = time.monotonic()
+            results.append(result(t, run_host(t, observations.host_seed(seed, t.name)),
+                                  time.monotonic() - start, seed))
+        print_result(results[-1])
 
 
 def run_kernel_set(tests, seed, results, fail_fast):
@@ -148,15 +239,34 @@ def result(t, reason, seconds, seed):
                 LAB, t.name, seed, " HIDDEN=1" if t.set == "hidden" else "")}
 
 
+SAVE = []  # main()'s save(), called after each result
+
+
 def print_result(r):
     head = "%-4s %3d/%-3d %s" % ("ok" if r["ok"] else "FAIL", r["points"], r["max"], r["name"])
     if r["ok"]:
         print(head, flush=True)
     else:
         print("%s: %s (replay: %s)" % (head, one_line(r["reason"]), r["replay"]), flush=True)
+    for save in SAVE:
+        save()
 
 
 LAB = None
+
+
+def use_jail(path):
+    """Grade through the jail that @path (JSON) describes; returns the
+    directory of the hidden tests (outside the grading tree)."""
+    global RUNNER, EXPECTED
+    with open(path) as f:
+        config = json.load(f)
+    RUNNER = Jailed(config)
+    EXPECTED = config.get("expected")
+    pc.WRAP = RUNNER.console
+    pc.TRANSCRIPT_LIMIT = config.get("console_bytes", pc.TRANSCRIPT_LIMIT)
+    labtest.TOOL = lambda argv: RUNNER.run(argv, 60)
+    return config.get("hidden_tests")
 
 
 def main():
@@ -170,14 +280,18 @@ def main():
     p.add_argument("--json", default=os.path.join(ROOT, "build", "grade", "%s.json"))
     p.add_argument("--list", action="store_true")
     p.add_argument("--build-only", action="store_true")
+    p.add_argument("--jail", help="the class grader's configuration (JSON)")
     args = p.parse_args()
     LAB = args.lab
+    hidden_dir = None
+    if args.jail:
+        hidden_dir = use_jail(args.jail)
     if not os.path.isfile(os.path.join(ROOT, "labs", LAB, "lab.conf")):
         print("error: no lab '%s' here (make labs lists them)" % LAB)
         print("score: 0/0")
         return 1
     seed = int(args.seed) if args.seed else random.SystemRandom().randrange(1, 1 << 31)
-    tests = load(LAB, "tests") + (load(LAB, "hidden") if args.hidden else [])
+    tests = load(LAB, "tests") + (load(LAB, "hidden", hidden_dir) if args.hidden else [])
     if args.test:
         tests = [t for t in tests if t.name == args.test or t.name.endswith("/" + args.test)]
         if not tests:
@@ -193,35 +307,35 @@ def main():
         " HIDDEN=1" if args.hidden else ""), flush=True)
     started = time.monotonic()
     results = []
+    path = args.json.replace("%s", LAB)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
 
-    # Build what the chosen tests need; a failed build fails its tests.
-    broken = {}
-    for program in sorted({t.program for t in tests if t.kind == labtest.HOST}):
-        err = make(host_binary(program))
-        for t in tests:
-            if t.program == program and err:
-                broken[t.name] = err
-    for arch in sorted({t.arch for t in tests if t.kind == labtest.KERNEL}):
-        err = make("kernel", "ARCH=" + arch)
-        for t in tests:
-            if t.arch == arch and err:
-                broken[t.name] = err
+    def save(complete):
+        """The JSON of the results so far (@complete: of every test): after
+        each test, so that a grade stopped at its limit still shows what ran."""
+        got, total = sum(r["points"] for r in results), sum(r["max"] for r in results)
+        with open(path + ".tmp", "w") as f:
+            json.dump({"lab": LAB, "seed": seed, "hidden": args.hidden,
+                       "test": args.test or None, "complete": complete, "score": got,
+                       "max": total, "seconds": round(time.monotonic() - started, 1),
+                       "tests": results}, f, indent=1)
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+        return got, total
+    SAVE.append(lambda: save(False))
+
+    # Build what the chosen tests need; a failed build fails its tests. The
+    # hidden host programs are built last, after every public test ran: in
+    # a jail, only that build and its runs see their sources.
+    hidden_host = [t for t in tests if t.kind == labtest.HOST and t.set == "hidden"]
+    broken = build([t for t in tests if t not in hidden_host])
     if args.build_only:
         for err in sorted(set(broken.values())):
             print(err)
         return 1 if broken else 0
 
-    for t in tests:
-        if t.kind != labtest.HOST:
-            continue
-        if t.name in broken or (args.fail_fast and any(not r["ok"] for r in results)):
-            results.append(result(t, broken.get(t.name, "not run (an earlier test failed)"),
-                                  0, seed))
-        else:
-            start = time.monotonic()
-            host_seed = (seed ^ zlib.crc32(t.name.encode())) & 0x7fffffff
-            results.append(result(t, run_host(t, host_seed), time.monotonic() - start, seed))
-        print_result(results[-1])
+    run_host_set([t for t in tests if t.kind == labtest.HOST and t not in hidden_host],
+                 broken, seed, results, args.fail_fast)
     for part in ("tests", "hidden"):
         for arch in labtest.ARCHS:
             group = [t for t in tests if t.kind == labtest.KERNEL and t.set == part and
@@ -231,16 +345,10 @@ def main():
                 print_result(results[-1])
             run_kernel_set([t for t in group if t.name not in broken], seed, results,
                            args.fail_fast)
+    if hidden_host:
+        run_host_set(hidden_host, build(hidden_host), seed, results, args.fail_fast)
 
-    got = sum(r["points"] for r in results)
-    total = sum(r["max"] for r in results)
-    path = args.json.replace("%s", LAB)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump({"lab": LAB, "seed": seed, "hidden": args.hidden, "test": args.test or None,
-                   "score": got, "max": total, "seconds": round(time.monotonic() - started, 1),
-                   "tests": results}, f, indent=1)
-        f.write("\n")
+    got, total = save(True)
     print("score: %d/%d" % (got, total), flush=True)
     return 0 if got == total else 1
 

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 
 import dtb
+import labtest
 import pagoda_console as pc
 from page_ranges import count, minus, pages
 
@@ -36,8 +37,8 @@ def hexr(r):
 
 def kernel_image(arch):
     """[_kernel_start, _kernel_end) of the kernel just built."""
-    out = subprocess.run(["nm", os.path.join(ROOT, "build", arch, "kernel.elf")],
-                         capture_output=True, text=True, check=True).stdout
+    status, out = labtest.tool(["nm", os.path.join("build", arch, "kernel.elf")])
+    assert status == 0, "nm cannot read build/%s/kernel.elf: %s" % (arch, out[-200:])
     syms = {}
     for line in out.splitlines():
         parts = line.split()
