@@ -77,6 +77,13 @@ static _Noreturn void fail(const char *fmt, ...)
 
 static void *arena;
 
+/* A physical address as an offset into the test's memory: the same on
+ * every run, unlike the host address it is. */
+static unsigned long arena_offset(uintptr_t pa)
+{
+	return (unsigned long)(pa - (uintptr_t)arena);
+}
+
 /* kernel_space afresh over @mib MiB of "physical memory", no reservation. */
 static void fresh(int x86, size_t mib)
 {
@@ -135,11 +142,28 @@ static int allowed(unsigned flags, enum fault_access a)
 	       : a == FAULT_WRITE ? (flags & VM_WRITE) != 0 : (flags & VM_EXEC) != 0;
 }
 
+/* vm_lazy_reserve() and vm_lazy_fault() (the lab's file), their answers observed. */
+static int reserve(uintptr_t va, size_t pages, unsigned flags)
+{
+	int err = vm_lazy_reserve(va, pages, flags);
+	lab_observe("vm_lazy_reserve(0x%lx, %zu, %u): %d", (unsigned long)va, pages, flags, err);
+	return err;
+}
+
+static int fault(uintptr_t addr, enum fault_access access)
+{
+	int err = vm_lazy_fault(addr, access);
+	lab_observe("vm_lazy_fault(0x%lx, %s): %d", (unsigned long)addr, access_text(access), err);
+	return err;
+}
+
 static void expect_checks_pass(const char *when)
 {
-	if (pmm_check(NULL, NULL) != 0)
+	size_t pmm_bad = pmm_check(NULL, NULL), vm_bad = vm_check(&kernel_space, 1, NULL, NULL);
+	lab_observe("broken invariants: pmm %zu, vm %zu", pmm_bad, vm_bad);
+	if (pmm_bad != 0)
 		fail("%s: pmm_check finds broken invariants", when);
-	if (vm_check(&kernel_space, 1, NULL, NULL) != 0)
+	if (vm_bad != 0)
 		fail("%s: vm_check finds broken invariants in the page tables", when);
 }
 
@@ -147,6 +171,7 @@ static void expect_counts(size_t reserved, size_t present, const char *when)
 {
 	size_t r = 12345, p = 12345;
 	vm_lazy_count(&r, &p);
+	lab_observe("vm_lazy_count: %zu reserved, %zu present", r, p);
 	if (r != reserved || p != present)
 		fail("%s: vm_lazy_count says %zu reserved, %zu present; expected %zu and %zu", when,
 		     r, p, reserved, present);
@@ -167,7 +192,7 @@ static void test_lazy_count(void)
 		for (int i = 0; i < 6; i++) {
 			sizes[i] = 1 + random_below(9);
 			starts[i] = va;
-			if (vm_lazy_reserve(va, sizes[i], VM_READ | VM_WRITE) != VM_OK)
+			if (reserve(va, sizes[i], VM_READ | VM_WRITE) != VM_OK)
 				fail("vm_lazy_reserve(0x%lx, %zu) refused", (unsigned long)va, sizes[i]);
 			total += sizes[i];
 			uintptr_t pa;
@@ -211,7 +236,13 @@ static uintptr_t expect_fresh_page(uintptr_t addr, unsigned flags)
 {
 	uintptr_t page = addr & ~(PAGE - 1);
 	struct vm_walk w;
-	if (vm_translate(&kernel_space, addr, &w) != VM_OK || !w.mapped)
+	int err = vm_translate(&kernel_space, addr, &w);
+	char text[4];
+	flags_text(w.flags, text);
+	/* An unmapped walk's pa is 0, no address in the test's memory. */
+	lab_observe("0x%lx: translate %d, mapped %d, %lu bytes at +0x%lx, %s", (unsigned long)addr,
+		    err, w.mapped, (unsigned long)w.size, w.mapped ? arena_offset(w.pa) : 0UL, text);
+	if (err != VM_OK || !w.mapped)
 		fail("after vm_lazy_fault(0x%lx) returned VM_OK, 0x%lx is still not mapped",
 		     (unsigned long)addr, (unsigned long)addr);
 	if (w.size != VM_SIZE_4K)
@@ -228,8 +259,11 @@ static uintptr_t expect_fresh_page(uintptr_t addr, unsigned flags)
 		fail("the lazy page 0x%lx is mapped %s; its reservation says %s", (unsigned long)page,
 		     got, want);
 	}
-	struct pmm_block block;
-	if (pmm_allocation_at(pa, &block) != PMM_OK || block.pages != 1 || block.addr != pa ||
+	struct pmm_block block = { 0 };
+	err = pmm_allocation_at(pa, &block);
+	lab_observe("allocation at +0x%lx: %d, %zu pages at +0x%lx, holder %u", arena_offset(pa), err,
+		    block.pages, arena_offset(block.addr), block.holder);
+	if (err != PMM_OK || block.pages != 1 || block.addr != pa ||
 	    block.holder != PMM_HOLDER_MAPPING)
 		fail("the lazy page 0x%lx (at 0x%lx) is not a one-page allocation held by "
 		     "PMM_HOLDER_MAPPING", (unsigned long)page, (unsigned long)pa);
@@ -239,6 +273,12 @@ static uintptr_t expect_fresh_page(uintptr_t addr, unsigned flags)
 static void expect_zeros(uintptr_t page, uintptr_t pa)
 {
 	const unsigned char *bytes = (const unsigned char *)pa;
+	size_t nonzero = 0, first = 0;
+	for (size_t b = 0; b < PAGE; b++)
+		if (bytes[b] != 0 && nonzero++ == 0)
+			first = b;
+	lab_observe("0x%lx: %zu bytes not zero, the first at %zu", (unsigned long)page, nonzero,
+		    first);
 	for (size_t b = 0; b < PAGE; b++)
 		if (bytes[b] != 0)
 			fail("the lazy page 0x%lx is not zeroed: byte %zu is 0x%02x (what the free "
@@ -251,7 +291,7 @@ static void test_one_zeroed_page(void)
 		fresh(x86, 8);
 		size_t pages = 3 + random_below(30);
 		uintptr_t va = WINDOW + random_below(1 << 18) * PAGE;
-		if (vm_lazy_reserve(va, pages, VM_READ | VM_WRITE) != VM_OK)
+		if (reserve(va, pages, VM_READ | VM_WRITE) != VM_OK)
 			fail("vm_lazy_reserve refused 0x%lx", (unsigned long)va);
 		size_t free0 = pmm_free_page_count(), tables0 = table_pages();
 		/* The first page, the last, one between; at offsets 0, the last
@@ -268,13 +308,17 @@ static void test_one_zeroed_page(void)
 			uintptr_t page = va + slots[n] * PAGE, addr = page + offsets[n];
 			dirty_free_pages((unsigned char)(0x5a + n));
 			size_t tables, needed = vm_lazy_pages_needed(addr, &tables);
+			lab_observe("vm_lazy_pages_needed(0x%lx): %zu, %zu tables", (unsigned long)addr,
+				    needed, tables);
 			size_t free1 = pmm_free_page_count(), tables1 = table_pages();
 			enum fault_access access = n == 1 ? FAULT_WRITE : FAULT_READ;
-			int err = vm_lazy_fault(addr, access);
+			int err = fault(addr, access);
 			if (err != VM_OK)
 				fail("vm_lazy_fault(0x%lx, %s) in a rw- reservation: expected VM_OK (0), "
 				     "got %d", (unsigned long)addr, access_text(access), err);
 			uintptr_t pa = expect_fresh_page(addr, VM_READ | VM_WRITE);
+			lab_observe("took %zu pages, made %zu page tables", free1 - pmm_free_page_count(),
+				    table_pages() - tables1);
 			if (free1 - pmm_free_page_count() != needed ||
 			    table_pages() - tables1 != tables)
 				fail("the fault at 0x%lx took %zu pages and made %zu page tables; it needed "
@@ -282,6 +326,12 @@ static void test_one_zeroed_page(void)
 				     free1 - pmm_free_page_count(), table_pages() - tables1, needed, tables);
 			expect_zeros(page, pa);
 			/* Only the touched pages of the reservation are mapped. */
+			char mapped[40];
+			for (size_t s = 0; s < pages; s++)
+				mapped[s] = present_at(va + s * PAGE) ? '1' : '0';
+			mapped[pages] = 0;
+			lab_observe("present: %s, before %d, after %d", mapped, present_at(va - PAGE),
+				    present_at(va + pages * PAGE));
 			for (size_t s = 0; s < pages; s++) {
 				int touched = 0;
 				for (int k = 0; k <= n; k++)
@@ -296,12 +346,15 @@ static void test_one_zeroed_page(void)
 			expect_counts(pages, (size_t)n + 1, "after a fault");
 			/* The page is present now: a second fault there is not ours. */
 			size_t free2 = pmm_free_page_count();
-			err = vm_lazy_fault(addr, FAULT_WRITE);
+			err = fault(addr, FAULT_WRITE);
+			lab_observe("took %zu pages", free2 - pmm_free_page_count());
 			if (err != VM_ERR_NOT_MAPPED || pmm_free_page_count() != free2)
 				fail("a fault on the present lazy page 0x%lx: expected VM_ERR_NOT_MAPPED (%d) "
 				     "and nothing taken, got %d and %zu pages taken", (unsigned long)addr,
 				     VM_ERR_NOT_MAPPED, err, free2 - pmm_free_page_count());
 		}
+		lab_observe("free pages fell by %zu, page tables rose by %zu",
+			    free0 - pmm_free_page_count(), table_pages() - tables0);
 		if (free0 - pmm_free_page_count() != 3 + (table_pages() - tables0))
 			fail("free pages fell by %zu for 3 pages and %zu page tables",
 			     free0 - pmm_free_page_count(), table_pages() - tables0);
@@ -323,11 +376,11 @@ static void test_flags_and_access(void)
 				unsigned flags = choices[c];
 				enum fault_access access = accesses[(a + c) % 3];
 				size_t pages = 1 + random_below(3);
-				if (vm_lazy_reserve(va, pages, flags) != VM_OK)
+				if (reserve(va, pages, flags) != VM_OK)
 					fail("vm_lazy_reserve refused 0x%lx", (unsigned long)va);
 				uintptr_t addr = va + random_below(pages * PAGE);
 				size_t free0 = pmm_free_page_count();
-				int err = vm_lazy_fault(addr, access);
+				int err = fault(addr, access);
 				char text[4];
 				flags_text(flags, text);
 				if (allowed(flags, access)) {
@@ -336,6 +389,8 @@ static void test_flags_and_access(void)
 						     access_text(access), text, err);
 					expect_fresh_page(addr, flags);
 				} else {
+					lab_observe("took %zu pages, 0x%lx %s", free0 - pmm_free_page_count(),
+						    (unsigned long)addr, present_at(addr) ? "mapped" : "absent");
 					if (err != VM_ERR_NOT_MAPPED)
 						fail("a %s fault in a %s reservation: expected VM_ERR_NOT_MAPPED "
 						     "(%d), got %d", access_text(access), text, VM_ERR_NOT_MAPPED,
@@ -349,7 +404,8 @@ static void test_flags_and_access(void)
 							 va - 1 - random_below(PAGE) };
 				for (int o = 0; o < 2; o++) {
 					size_t free1 = pmm_free_page_count();
-					err = vm_lazy_fault(outside[o], access);
+					err = fault(outside[o], access);
+					lab_observe("took %zu pages", free1 - pmm_free_page_count());
 					if (err != VM_ERR_NOT_MAPPED || pmm_free_page_count() != free1)
 						fail("a %s fault at 0x%lx, outside the reservation 0x%lx-0x%lx: "
 						     "expected VM_ERR_NOT_MAPPED (%d) and nothing taken, got %d",
@@ -374,14 +430,18 @@ static void test_no_memory(void)
 		for (int round = 0; round < 4; round++) {
 			fresh(x86, 1);
 			uintptr_t va = WINDOW + random_below(1 << 16) * PAGE * 512;
-			if (vm_lazy_reserve(va, 4, VM_READ | VM_WRITE) != VM_OK)
+			if (reserve(va, 4, VM_READ | VM_WRITE) != VM_OK)
 				fail("vm_lazy_reserve refused 0x%lx", (unsigned long)va);
 			size_t tables, needed = vm_lazy_pages_needed(va, &tables);
+			lab_observe("vm_lazy_pages_needed(0x%lx): %zu, %zu tables", (unsigned long)va,
+				    needed, tables);
 			if (round == 3) {
-				if (vm_lazy_fault(va + PAGE, FAULT_WRITE) != VM_OK)
+				if (fault(va + PAGE, FAULT_WRITE) != VM_OK)
 					fail("vm_lazy_fault(0x%lx) with memory to spare failed",
 					     (unsigned long)(va + PAGE));
 				needed = vm_lazy_pages_needed(va, &tables);
+				lab_observe("vm_lazy_pages_needed(0x%lx): %zu, %zu tables", (unsigned long)va,
+					    needed, tables);
 			}
 			size_t keep = round == 3 ? 0 : (size_t)round % needed;
 			uintptr_t page;
@@ -389,13 +449,16 @@ static void test_no_memory(void)
 				if (pmm_alloc_page(&page) != PMM_OK)
 					fail("could not use up the free pages");
 			size_t free0 = pmm_free_page_count(), tables0 = table_pages();
+			lab_observe("%zu free pages, %zu page tables", free0, tables0);
 			size_t present0 = round == 3;
 			uintptr_t addr = va + 8 * random_below(PAGE / 8);
-			int err = vm_lazy_fault(addr, random_below(2) ? FAULT_READ : FAULT_WRITE);
+			int err = fault(addr, random_below(2) ? FAULT_READ : FAULT_WRITE);
 			if (err != VM_ERR_NO_MEMORY)
 				fail("a fault needing %zu pages (%zu for page tables) with %zu free: expected "
 				     "VM_ERR_NO_MEMORY (%d), got %d", needed, tables, keep, VM_ERR_NO_MEMORY,
 				     err);
+			lab_observe("%zu free pages, %zu page tables, 0x%lx %s", pmm_free_page_count(),
+				    table_pages(), (unsigned long)addr, present_at(addr) ? "mapped" : "absent");
 			if (pmm_free_page_count() != free0 || table_pages() != tables0 ||
 			    present_at(addr))
 				fail("a fault without memory changed something: free pages %zu -> %zu, page "
@@ -425,9 +488,36 @@ struct model_range {
 static struct model_range model[SLOTS];
 static size_t model_tables0, model_free0;
 
+/* Observe which pages of each reservation are mapped (a mask per slot) and
+ * what their first words hold (one FNV-1a hash): the state the model checks. */
+static void model_observe(void)
+{
+	char line[400] = "";
+	size_t len = 0;
+	uint64_t hash = 14695981039346656037ULL;
+	for (int i = 0; i < SLOTS; i++) {
+		if (!model[i].used)
+			continue;
+		uint64_t mask = 0;
+		for (size_t p = 0; p < model[i].pages; p++) {
+			struct vm_walk w;
+			if (vm_translate(&kernel_space, model[i].va + p * PAGE, &w) != VM_OK || !w.mapped)
+				continue;
+			mask |= (uint64_t)1 << p;
+			uint64_t word = *(const uint64_t *)(w.pa & ~(PAGE - 1));
+			for (int b = 0; b < 8; b++)
+				hash = (hash ^ ((word >> (8 * b)) & 0xff)) * 1099511628211ULL;
+		}
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %d:%llx", i,
+					(unsigned long long)mask);
+	}
+	lab_observe("mapped per slot:%s; first words %016llx", line, (unsigned long long)hash);
+}
+
 static void model_expect(const char *when)
 {
 	size_t reserved = 0, present = 0;
+	model_observe();
 	for (int i = 0; i < SLOTS; i++) {
 		if (!model[i].used)
 			continue;
@@ -452,6 +542,8 @@ static void model_expect(const char *when)
 	}
 	expect_counts(reserved, present, when);
 	size_t tables = table_pages() - model_tables0;
+	lab_observe("free pages fell by %zu, page tables rose by %zu",
+		    model_free0 - pmm_free_page_count(), tables);
 	if (model_free0 - pmm_free_page_count() != present + tables)
 		fail("%s: free pages fell by %zu for %zu present pages and %zu page tables", when,
 		     model_free0 - pmm_free_page_count(), present, tables);
@@ -465,12 +557,19 @@ static void model_unmap(struct model_range *m)
 			continue;
 		struct vm_walk w;
 		uintptr_t va = m->va + p * PAGE;
-		if (vm_translate(&kernel_space, va, &w) != VM_OK)
+		int err = vm_translate(&kernel_space, va, &w);
+		lab_observe("unmap 0x%lx: translate %d, at +0x%lx", (unsigned long)va, err,
+			    w.mapped ? arena_offset(w.pa) : 0UL);
+		if (err != VM_OK)
 			fail("present page 0x%lx vanished", (unsigned long)va);
-		if (pmm_free_held(w.pa & ~(PAGE - 1), PMM_HOLDER_MAPPING, NULL) != PMM_OK)
+		err = pmm_free_held(w.pa & ~(PAGE - 1), PMM_HOLDER_MAPPING, NULL);
+		lab_observe("pmm_free_held: %d", err);
+		if (err != PMM_OK)
 			fail("the lazy page 0x%lx (at 0x%lx) is not held by PMM_HOLDER_MAPPING",
 			     (unsigned long)va, (unsigned long)w.pa);
-		if (vm_unmap(&kernel_space, va, PAGE) != VM_OK)
+		err = vm_unmap(&kernel_space, va, PAGE);
+		lab_observe("vm_unmap: %d", err);
+		if (err != VM_OK)
 			fail("vm_unmap(0x%lx) failed", (unsigned long)va);
 	}
 	vm_lazy_release(m->va, m->pages * PAGE);
@@ -502,7 +601,7 @@ static void test_random_sequences(void)
 				m->pages = 1 + random_below(SLOT_PAGES - 1);
 				m->va = slot_va;
 				m->flags = choices[random_below(4)];
-				if (vm_lazy_reserve(m->va, m->pages, m->flags) != VM_OK)
+				if (reserve(m->va, m->pages, m->flags) != VM_OK)
 					fail("vm_lazy_reserve(0x%lx, %zu) refused", (unsigned long)m->va,
 					     m->pages);
 			} else if (what == 0) {
@@ -511,7 +610,7 @@ static void test_random_sequences(void)
 				/* Just outside: the page after it, or the one before it. */
 				uintptr_t addr = random_below(2) ? m->va + m->pages * PAGE + random_below(PAGE)
 								 : m->va - 1 - random_below(PAGE);
-				int err = vm_lazy_fault(addr, FAULT_READ);
+				int err = fault(addr, FAULT_READ);
 				if (err != VM_ERR_NOT_MAPPED)
 					fail("a fault at 0x%lx, outside every reservation (0x%lx has %zu pages): "
 					     "expected VM_ERR_NOT_MAPPED (%d), got %d", (unsigned long)addr,
@@ -522,7 +621,7 @@ static void test_random_sequences(void)
 				enum fault_access access = (enum fault_access)random_below(3);
 				if (what < 5)
 					access = FAULT_WRITE;
-				int err = vm_lazy_fault(addr, access);
+				int err = fault(addr, access);
 				int want = !m->present[p] && allowed(m->flags, access);
 				char text[4];
 				flags_text(m->flags, text);
@@ -547,6 +646,8 @@ static void test_random_sequences(void)
 			if (model[i].used)
 				model_unmap(&model[i]);
 		model_expect("after unmapping everything");
+		lab_observe("%zu free pages (%zu at the start), %zu page tables (%zu)",
+			    pmm_free_page_count(), model_free0, table_pages(), model_tables0);
 		if (pmm_free_page_count() != model_free0 || table_pages() != model_tables0)
 			fail("after unmapping everything: %zu free pages and %zu page tables, "
 			     "expected %zu and %zu", pmm_free_page_count(), table_pages(), model_free0,
@@ -572,6 +673,6 @@ int main(int argc, char **argv)
 	rng_state = seed;
 	test->run();
 	free(arena);
-	printf("ok\n");
+	lab_test_passed();
 	return 0;
 }
