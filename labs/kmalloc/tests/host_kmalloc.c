@@ -3,6 +3,8 @@
  *     build/host/lab/kmalloc/tests/host_kmalloc <test> <seed>
  * The last line is "ok", or "FAIL: <the first difference>". Every expected
  * value comes from the policy in labs/kmalloc/README.md, computed here.
+ * Before each check, the values checked are observed (labhost.h): addresses
+ * as offsets from the test's arena or from their allocator.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -39,6 +41,19 @@ static _Noreturn void fail(const char *fmt, ...)
 
 static void *arena;
 
+/* @p as an observation shows it: its offset in the test's arena (host
+ * addresses differ from run to run), or -1 for NULL. */
+static long long arena_offset(const void *p)
+{
+	return p ? (long long)((uintptr_t)p - (uintptr_t)arena) : -1;
+}
+
+/* @p as an offset from the start of allocator @a, or -1 for NULL. */
+static long long offset_in(const struct allocator *a, const void *p)
+{
+	return p ? (long long)((uintptr_t)p - (uintptr_t)a) : -1;
+}
+
 static void fresh_memory(size_t size)
 {
 	free(arena);
@@ -60,11 +75,21 @@ static size_t model_class(size_t bytes)
 
 static void test_slab_class(void)
 {
+	/* 50 sizes a line: "1-50: 32 32 ..." */
+	char line[400];
+	for (size_t first = 1; first <= 5000; first += 50) {
+		int len = snprintf(line, sizeof(line), "slab_class %zu-%zu:", first, first + 49);
+		for (size_t bytes = first; bytes < first + 50; bytes++)
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " %zu",
+					slab_class(bytes));
+		lab_observe("%s", line);
+	}
 	for (size_t bytes = 1; bytes <= 5000; bytes++)
 		if (slab_class(bytes) != model_class(bytes))
 			fail("slab_class(%zu): expected %zu, got %zu", bytes, model_class(bytes),
 			     slab_class(bytes));
 	size_t big = 16u << 20;
+	lab_observe("slab_class %zu: %zu", big, slab_class(big));
 	if (slab_class(big) != 0)
 		fail("slab_class(%zu): expected 0 (not a slab size), got %zu", big, slab_class(big));
 }
@@ -82,6 +107,10 @@ static struct allocator *new_allocator(const struct allocator_ops *ops, size_t p
 	a->type = ops->type;
 	a->ops = ops;
 	ops->init(a, object_size);
+	/* The tests below count on init's size (and a slab's object size). */
+	lab_observe("new allocator at %lld of %zu pages: type %u size %zu object_size %zu used %zu "
+		    "full %d", arena_offset(a), pages, a->type, a->size, a->object_size, a->used,
+		    a->full);
 	return a;
 }
 
@@ -95,6 +124,8 @@ static void test_slab_objects(void)
 		uintptr_t first = 0;
 		for (size_t i = 0; i < capacity; i++) {
 			char *p = slab_ops.allocate(a, 10);
+			lab_observe("slab-%zu allocate: %lld used %zu full %d", size, offset_in(a, p),
+				    a->used, a->full);
 			if (p == NULL)
 				fail("slab-%zu: object %zu of %zu: allocate returned NULL", size, i, capacity);
 			if (i == 0)
@@ -110,7 +141,9 @@ static void test_slab_objects(void)
 				fail("slab-%zu after %zu objects: expected used %zu full %d, got used %zu full %d",
 				     size, i + 1, (i + 1) * size, i + 1 == capacity, a->used, a->full);
 		}
-		if (slab_ops.allocate(a, 10) != NULL)
+		void *more = slab_ops.allocate(a, 10);
+		lab_observe("slab-%zu allocate when full: %lld", size, offset_in(a, more));
+		if (more != NULL)
 			fail("slab-%zu: a full slab handed out one more object", size);
 		if (first + capacity * size > (uintptr_t)a + PAGE)
 			fail("slab-%zu: objects run past the page", size);
@@ -121,6 +154,8 @@ static void test_slab_objects(void)
 			void *p = (void *)(first + i * size);
 			int want = used[i] ? MEMM_OK : MEMM_ERR_FREE;
 			int got = slab_ops.free(a, p);
+			lab_observe("slab-%zu free of object %zu: %d used %zu full %d", size, i, got,
+				    a->used, a->full);
 			if (got != want)
 				fail("slab-%zu: free of object %zu (%s): expected %d, got %d", size, i,
 				     used[i] ? "in use" : "already free", want, got);
@@ -130,15 +165,21 @@ static void test_slab_objects(void)
 				fail("slab-%zu after a free: expected used %zu full 0, got used %zu full %d",
 				     size, live * size, a->used, a->full);
 		}
-		if (slab_ops.free(a, (void *)(first + 16)) != MEMM_ERR_NOT_BLOCK ||
-		    slab_ops.free(a, (void *)(first - size)) != MEMM_ERR_NOT_BLOCK ||
-		    slab_ops.free(a, (void *)(first + capacity * size)) != MEMM_ERR_NOT_BLOCK)
+		int inside = slab_ops.free(a, (void *)(first + 16));
+		int below = slab_ops.free(a, (void *)(first - size));
+		int above = slab_ops.free(a, (void *)(first + capacity * size));
+		lab_observe("slab-%zu free inside, below, above the objects: %d %d %d used %zu", size,
+			    inside, below, above, a->used);
+		if (inside != MEMM_ERR_NOT_BLOCK || below != MEMM_ERR_NOT_BLOCK ||
+		    above != MEMM_ERR_NOT_BLOCK)
 			fail("slab-%zu: free of an address that is no object: expected MEMM_ERR_NOT_BLOCK",
 			     size);
 		for (size_t i = 0; i < capacity; i++) {
 			if (used[i])
 				continue;
 			void *p = slab_ops.allocate(a, 1);
+			lab_observe("slab-%zu reuse: %lld used %zu full %d", size, offset_in(a, p), a->used,
+				    a->full);
 			if ((uintptr_t)p != first + i * size)
 				fail("slab-%zu: reuse: expected object %zu at %#lx (the lowest free), got %p",
 				     size, i, (unsigned long)(first + i * size), p);
@@ -165,6 +206,8 @@ static void test_first_fit_chunks(void)
 		struct allocator *b = new_allocator(&first_fit_ops, 16, 0);
 		size_t bytes = b->size - tail - header - random_below(16);
 		void *p = first_fit_ops.allocate(b, bytes);
+		lab_observe("allocate(%zu) of %zu: %lld used %zu full %d", bytes, b->size,
+			    offset_in(b, p), b->used, b->full);
 		if (p == NULL || b->used != b->size || !b->full)
 			fail("allocate(%zu) in a fresh first-fit of %zu bytes leaves %zu: expected the "
 			     "whole chunk (used %zu, full), got used %zu full %d", bytes, b->size, tail,
@@ -183,6 +226,7 @@ static void test_first_fit_chunks(void)
 			while (k < n && (ch[k].in_use || ch[k].size < need))
 				k++;
 			char *p = first_fit_ops.allocate(a, bytes);
+			lab_observe("step %d: allocate(%zu): %lld", step, bytes, offset_in(a, p));
 			if (k == n) {
 				if (p != NULL)
 					fail("step %d: allocate(%zu): no free chunk fits, expected NULL, got %p",
@@ -215,7 +259,10 @@ static void test_first_fit_chunks(void)
 			for (;; k++)
 				if (ch[k].in_use && pick-- == 0)
 					break;
-			if (first_fit_ops.free(a, (void *)(start + ch[k].off + header)) != MEMM_OK)
+			int err = first_fit_ops.free(a, (void *)(start + ch[k].off + header));
+			lab_observe("step %d: free(%lld): %d", step,
+				    offset_in(a, (void *)(start + ch[k].off + header)), err);
+			if (err != MEMM_OK)
 				fail("step %d: free of a live chunk failed", step);
 			ch[k].in_use = 0;
 			if (k + 1 < n && !ch[k + 1].in_use) {
@@ -236,6 +283,8 @@ static void test_first_fit_chunks(void)
 			if (!ch[k].in_use && ch[k].size >= min_chunk)
 				full = 0;
 		}
+		size_t problems = first_fit_ops.check(a);
+		lab_observe("step %d: used %zu full %d, check %zu", step, a->used, a->full, problems);
 		if (a->used != used || a->full != full)
 			fail("step %d: expected used %zu full %d, got used %zu full %d", step, used, full,
 			     a->used, a->full);
@@ -255,8 +304,13 @@ static void check_header(const struct held *h)
 {
 	const struct memm_header *m = (const struct memm_header *)h->p - 1;
 	size_t cls = model_class(h->bytes);
+	lab_observe("block at %lld", arena_offset(h->p));
 	if ((uintptr_t)h->p % 16)
 		fail("kmalloc(%zu) returned %p: not 16-byte aligned", h->bytes, (void *)h->p);
+	lab_observe("header: bytes %zu owner %lld", m->bytes, arena_offset(m->owner));
+	if (m->owner != NULL)
+		lab_observe("owner: pid %u type %u object_size %zu pages %zu", m->owner->pid,
+			    m->owner->type, m->owner->object_size, m->owner->pages);
 	if (m->bytes != h->bytes || m->owner == NULL || m->owner->pid != h->pid ||
 	    m->owner->type != (cls ? MEMM_SLAB : MEMM_FIRST_FIT) ||
 	    (cls && m->owner->object_size != cls))
@@ -277,11 +331,18 @@ static void test_kmalloc_kfree(void)
 	for (int step = 0; step < 1500; step++) {
 		if (n == 80 || (n && random_below(100) < 45)) {
 			size_t k = random_below((unsigned)n), bytes = 0;
+			/* What the block holds, as one value: FNV-1a of its bytes. */
+			uint32_t hash = 2166136261u;
+			for (size_t i = 0; i < live[k].bytes; i++)
+				hash = (hash ^ (unsigned char)live[k].p[i]) * 16777619u;
+			lab_observe("step %d: block at %lld of %zu bytes holds %08x", step,
+				    arena_offset(live[k].p), live[k].bytes, (unsigned)hash);
 			for (size_t i = 0; i < live[k].bytes; i++)
 				if ((unsigned char)live[k].p[i] != (unsigned char)(live[k].bytes + live[k].pid))
 					fail("step %d: a block of %zu bytes changed while it was held", step,
 					     live[k].bytes);
 			int err = kfree(live[k].p, &bytes);
+			lab_observe("step %d: kfree: %d bytes %zu", step, err, bytes);
 			if (err != MEMM_OK || bytes != live[k].bytes)
 				fail("step %d: kfree of a live block of %zu bytes: expected 0 and %zu, got %d "
 				     "and %zu", step, live[k].bytes, live[k].bytes, err, bytes);
@@ -290,38 +351,56 @@ static void test_kmalloc_kfree(void)
 			struct held h;
 			h.bytes = 1 + random_below(random_below(3) ? 2100 : 40000);
 			h.pid = random_below(4);
-			if (kmalloc_pid(h.bytes, h.pid, (void **)&h.p) != MEMM_OK)
+			int err = kmalloc_pid(h.bytes, h.pid, (void **)&h.p);
+			lab_observe("step %d: kmalloc_pid(%zu, %u): %d", step, h.bytes, h.pid, err);
+			if (err != MEMM_OK)
 				fail("step %d: kmalloc_pid(%zu, %u) failed", step, h.bytes, h.pid);
 			check_header(&h);
 			memset(h.p, (int)(h.bytes + h.pid), h.bytes);
 			live[n++] = h;
 		}
+		/* The page manager's count too: it shows each allocator made and
+		 * destroyed even if memm_check misses it. */
+		lab_observe("step %d: memm_check %zu, free pages %zu", step, memm_check(),
+			    pmm_free_page_count());
 		if (memm_check() != 0)
 			fail("step %d: memm_check finds %zu problems in the allocators", step, memm_check());
 	}
 	while (n) {
-		if (kfree(live[--n].p, NULL) != MEMM_OK)
+		int err = kfree(live[--n].p, NULL);
+		lab_observe("kfree of block %zu at %lld: %d", n, arena_offset(live[n].p), err);
+		if (err != MEMM_OK)
 			fail("kfree of a live block failed");
 	}
+	lab_observe("all freed: root %lld, free pages %zu of %zu before", arena_offset(memm_root()),
+		    pmm_free_page_count(), free0);
 	if (memm_root() != NULL)
 		fail("every block is freed but allocators remain (an empty one must be destroyed)");
 	if (pmm_free_page_count() != free0)
 		fail("every block is freed: expected %zu free pages, got %zu", free0,
 		     pmm_free_page_count());
-	if (kmalloc(0, (void **)&live[0].p) != MEMM_ERR_SIZE ||
-	    kmalloc(MEMM_MAX_BYTES + 1, (void **)&live[0].p) != MEMM_ERR_SIZE)
+	int none = kmalloc(0, (void **)&live[0].p);
+	int too_many = kmalloc(MEMM_MAX_BYTES + 1, (void **)&live[0].p);
+	lab_observe("kmalloc(0): %d, kmalloc(%zu): %d", none, MEMM_MAX_BYTES + 1, too_many);
+	if (none != MEMM_ERR_SIZE || too_many != MEMM_ERR_SIZE)
 		fail("kmalloc of 0 bytes or more than 16 MiB: expected MEMM_ERR_SIZE");
 }
 
 static void test_bad_frees(void)
 {
 	fresh_memory(8 * MIB);
-	void *small, *large;
-	if (kmalloc(1 + random_below(2000), &small) != MEMM_OK ||
-	    kmalloc(3000 + random_below(8000), &large) != MEMM_OK)
+	void *small = NULL, *large = NULL;
+	size_t small_bytes = 1 + random_below(2000);
+	int small_err = kmalloc(small_bytes, &small);
+	size_t large_bytes = 3000 + random_below(8000);
+	int large_err = kmalloc(large_bytes, &large);
+	lab_observe("kmalloc(%zu): %d at %lld, kmalloc(%zu): %d at %lld", small_bytes, small_err,
+		    arena_offset(small), large_bytes, large_err, arena_offset(large));
+	if (small_err != MEMM_OK || large_err != MEMM_OK)
 		fail("kmalloc failed");
 	const struct allocator *owner = ((const struct memm_header *)small - 1)->owner;
 	size_t free0 = pmm_free_page_count();
+	lab_observe("owner of the small block %lld, free pages %zu", arena_offset(owner), free0);
 	/* A forged header outside every allocator, naming a real one. */
 	struct memm_header *forged = malloc(64);
 	forged->bytes = 24;
@@ -341,15 +420,23 @@ static void test_bad_frees(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int got = kfree(cases[i].p, NULL);
+		lab_observe("kfree of %s: %d", cases[i].what, got);
 		if (got != cases[i].want)
 			fail("kfree of %s: expected %d (%s), got %d", cases[i].what, cases[i].want,
 			     memm_strerror(cases[i].want), got);
 	}
+	lab_observe("after the bad frees: free pages %zu, memm_check %zu", pmm_free_page_count(),
+		    memm_check());
 	if (pmm_free_page_count() != free0 || memm_check() != 0)
 		fail("bad frees changed the allocators");
-	if (kfree(small, NULL) != MEMM_OK || kfree(large, NULL) != MEMM_OK)
+	int small_free = kfree(small, NULL);
+	int large_free = kfree(large, NULL);
+	lab_observe("kfree of the small block: %d, of the large block: %d", small_free, large_free);
+	if (small_free != MEMM_OK || large_free != MEMM_OK)
 		fail("kfree of live blocks failed");
-	if (kfree(small, NULL) != MEMM_ERR_NOT_OURS)
+	int twice = kfree(small, NULL);
+	lab_observe("kfree of the small block again: %d", twice);
+	if (twice != MEMM_ERR_NOT_OURS)
 		fail("kfree twice of the only block of a slab: the slab is gone, expected "
 		     "MEMM_ERR_NOT_OURS");
 	free(forged);
@@ -373,6 +460,6 @@ int main(int argc, char **argv)
 	rng_state = seed;
 	test->run();
 	free(arena);
-	printf("ok\n");
+	lab_test_passed();
 	return 0;
 }
