@@ -132,9 +132,10 @@ build "lab-markers" python3 tools/lab/lab.py check
 for lab in $(python3 tools/lab/lab.py list | cut -d' ' -f1); do
 	step "lab-$lab" python3 tools/lab/teeth.py "$lab"
 done
-# The class grader's input, feedback and sandbox (grading a whole test class,
+# The class grader's input, its jail, verdicts and feedback (grading a whole test class,
 # locally and on Slurm, is `make test-grade-class`, which CI runs).
 step "grade-class-input" python3 tests/grade_class/test_submissions.py
+step "grade-class-jail" python3 tests/grade_class/test_jail.py
 
 # The gnu kernels are in place: every transcript in README.md and docs/ must
 # still be what they print (make doc-transcripts rewrites them), and the
