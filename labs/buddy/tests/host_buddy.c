@@ -43,10 +43,71 @@ static size_t between(size_t low, size_t high)
 	return low + (size_t)(rnd() % (high - low + 1));
 }
 
+/* ---- Observations (tools/lab/labhost.h): what the class grader judges ----
+ *
+ * The tests see far too many values for a line each, so they are packed:
+ * small values (orders, addresses as pages from the arena, errors) as words
+ * on lines of about 400 bytes, and every state compare() reads (each free
+ * list block for block, pmm_check's count) folded into a running hash,
+ * FNV-1a, written at the end of the line (`#<hash>`). At the end of each
+ * round the free lists are written out in full. fail() writes the line it
+ * was filling first, so the value that failed a check is always observed. */
+
+#define OBS_WIDTH 400
+
+static char obs_line[OBS_WIDTH + 80];
+static size_t obs_len;
+static uint64_t obs_hash = 0xcbf29ce484222325ULL; /* FNV-1a's offset basis */
+static int obs_hashed;                           /* folded into since the last line */
+
+static void obs_flush(void)
+{
+	if (obs_hashed)
+		obs_len += (size_t)snprintf(obs_line + obs_len, sizeof(obs_line) - obs_len, "%s#%016llx",
+					    obs_len ? " " : "", (unsigned long long)obs_hash);
+	if (obs_len)
+		lab_observe("%s", obs_line);
+	obs_len = 0;
+	obs_hashed = 0;
+}
+
+/* Add a word to the line (after a space if @sep). */
+static void __attribute__((format(printf, 2, 3))) obs_add(int sep, const char *fmt, ...)
+{
+	char word[64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(word, sizeof(word), fmt, ap);
+	va_end(ap);
+	if (obs_len + strlen(word) + 1 > OBS_WIDTH)
+		obs_flush();
+	obs_len += (size_t)snprintf(obs_line + obs_len, sizeof(obs_line) - obs_len, "%s%s",
+				    sep && obs_len ? " " : "", word);
+}
+
+/* A small number as one character ('0' + v), a larger one as [v]. */
+static void obs_small(uint64_t v)
+{
+	if (v < 64)
+		obs_add(0, "%c", (char)('0' + v));
+	else
+		obs_add(0, "[%llu]", (unsigned long long)v);
+}
+
+static void obs_fold(uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8) {
+		obs_hash ^= v & 0xff;
+		obs_hash *= 0x100000001b3ULL; /* FNV's prime */
+	}
+	obs_hashed = 1;
+}
+
 static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
+	obs_flush();
 	printf("FAIL: ");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -248,7 +309,9 @@ static void setup(void)
 	for (unsigned i = 0; i < want; i++) {
 		uintptr_t start = at + between(0, 300) * PAGE;
 		uintptr_t end = start + between(300, room / PAGE - 320) * PAGE;
-		if (pmm_add_segment(start, end) < 0)
+		int err = pmm_add_segment(start, end);
+		obs_fold((uint64_t)err);
+		if (err < 0)
 			fail("pmm_add_segment(%#lx, %#lx) failed", (unsigned long)start,
 			     (unsigned long)end);
 		at += room;
@@ -266,9 +329,11 @@ static void setup(void)
 			for (n = s->seg->free_list[k].next; n != &s->seg->free_list[k]; n = n->next) {
 				size_t index = (size_t)(list_entry(n, struct pmm_page, node) -
 							s->seg->page_array);
+				obs_fold(index);
 				s->list[k][s->len[k]++] = index;
 				s->order[index] = (int)k;
 			}
+			obs_fold(UINT64_MAX); /* the end of the list */
 		}
 	}
 }
@@ -293,7 +358,9 @@ static void write_model_state(void)
 			for (size_t j = s->len[k]; j-- > 0;)
 				add_free_block(seg, s->list[k][j], k, 0, 0);
 	}
-	if (pmm_check(NULL, NULL) != 0)
+	int violations = pmm_check(NULL, NULL);
+	obs_fold((uint64_t)violations);
+	if (violations != 0)
 		fail("the test's own setup breaks an invariant (a bug of the test)");
 }
 
@@ -316,10 +383,11 @@ static void compare(void)
 			struct list_node *head = &s->seg->free_list[k], *n = head->next;
 			for (size_t j = 0; j <= s->len[k]; j++, n = n->next) {
 				int real_end = n == head, model_end = j == s->len[k];
-				if (real_end && model_end)
-					break;
 				size_t got = real_end ? 0 : (size_t)(list_entry(n, struct pmm_page,
 									     node) - s->seg->page_array);
+				obs_fold(real_end ? UINT64_MAX : got);
+				if (real_end && model_end)
+					break;
 				if (real_end || model_end || got != s->list[k][j]) {
 					char want_s[40] = "the end of the list", got_s[40] =
 						"the end of the list";
@@ -336,9 +404,46 @@ static void compare(void)
 			}
 		}
 	}
-	if (pmm_check(NULL, NULL) != 0) {
+	int violations = pmm_check(NULL, NULL);
+	obs_fold((uint64_t)violations);
+	if (violations != 0) {
 		pmm_check(print_violation, NULL);
 		fail("%s: pmm_check finds broken invariants (listed above)", what);
+	}
+}
+
+/* An address as pages from the arena's start (hex, +bytes if unaligned):
+ * the arena's own address differs from run to run. */
+static void obs_addr(uintptr_t addr)
+{
+	uintptr_t off = addr - (uintptr_t)arena;
+	if (addr < (uintptr_t)arena || off >= ARENA_MIB * MIB)
+		obs_add(1, "outside");
+	else if (off % PAGE)
+		obs_add(1, "%lx+%lx", (unsigned long)(off / PAGE), (unsigned long)(off % PAGE));
+	else
+		obs_add(1, "%lx", (unsigned long)(off / PAGE));
+}
+
+/* The real free lists in full, a line a segment: `s0 o3: 40 48 o4: ...`
+ * (page indexes in hex, head first). At most pages + 1 entries a list, in
+ * case a list was broken where no compare() looked. */
+static void observe_free_lists(void)
+{
+	obs_flush();
+	for (unsigned i = 0; i < nr_ms; i++) {
+		struct pmm_segment *seg = ms[i].seg;
+		obs_add(1, "s%u", i);
+		for (unsigned k = 0; k < PMM_NR_ORDERS; k++) {
+			struct list_node *head = &seg->free_list[k], *n = head->next;
+			if (n == head)
+				continue;
+			obs_add(1, "o%u:", k);
+			for (size_t j = 0; n != head && j <= seg->pages; j++, n = n->next)
+				obs_add(1, "%zx", (size_t)(list_entry(n, struct pmm_page, node) -
+							   seg->page_array));
+		}
+		obs_flush();
 	}
 }
 
@@ -379,10 +484,14 @@ static int pick_allocation(size_t max, int pow2, unsigned *sp, size_t *ip)
 
 static void test_order_of(void)
 {
-	for (size_t pages = 1; pages <= 5000; pages++)
-		if (pmm_order_of(pages) != model_order_of(pages))
+	for (size_t pages = 1; pages <= 5000; pages++) {
+		unsigned got = pmm_order_of(pages);
+		obs_small(got);
+		if (got != model_order_of(pages))
 			fail("pmm_order_of(%zu) is %u; it should be %u (the smallest k with "
-			     "2^k >= %zu)", pages, pmm_order_of(pages), model_order_of(pages), pages);
+			     "2^k >= %zu)", pages, got, model_order_of(pages), pages);
+	}
+	obs_flush();
 	for (int n = 0; n < 100000; n++) {
 		unsigned bits = (unsigned)between(1, 40);
 		size_t pages = (size_t)(rnd() & ((((uint64_t)1) << bits) - 1));
@@ -390,10 +499,13 @@ static void test_order_of(void)
 			pages = ((size_t)1 << (bits - 1)) + (size_t)between(0, 2) - 1;
 		if (pages == 0)
 			continue;
-		if (pmm_order_of(pages) != model_order_of(pages))
+		unsigned got = pmm_order_of(pages);
+		obs_small(got);
+		if (got != model_order_of(pages))
 			fail("pmm_order_of(%zu) is %u; it should be %u (the smallest k with "
-			     "2^k >= %zu)", pages, pmm_order_of(pages), model_order_of(pages), pages);
+			     "2^k >= %zu)", pages, got, model_order_of(pages), pages);
 	}
+	obs_flush();
 }
 
 static void test_buddy_of(void)
@@ -404,11 +516,19 @@ static void test_buddy_of(void)
 		/* A block of @order: its pfn is a multiple of 2^order. */
 		uintptr_t pfn = (uintptr_t)(rnd() & 0xffffffffffULL) & ~(size - 1);
 		uintptr_t want = (pfn & size) ? pfn - size : pfn + size;
-		if (buddy_of(pfn, order) != want)
+		uintptr_t got = buddy_of(pfn, order), flipped = got ^ pfn;
+		/* Observed as what it changes in the test's @pfn: the bit it flips
+		 * (a character), or {the bits} if not exactly one. */
+		if (flipped != 0 && (flipped & (flipped - 1)) == 0)
+			obs_small((uint64_t)__builtin_ctzll((unsigned long long)flipped));
+		else
+			obs_add(0, "{%llx}", (unsigned long long)flipped);
+		if (got != want)
 			fail("buddy_of(%#lx, %u) is %#lx; the buddy of that block is %#lx",
-			     (unsigned long)pfn, order, (unsigned long)buddy_of(pfn, order),
+			     (unsigned long)pfn, order, (unsigned long)got,
 			     (unsigned long)want);
 	}
+	obs_flush();
 }
 
 static void test_split(void)
@@ -439,6 +559,7 @@ static void test_split(void)
 			what = buf;
 			compare();
 		}
+		observe_free_lists();
 	}
 }
 
@@ -463,6 +584,7 @@ static void test_merge(void)
 			what = buf;
 			compare();
 		}
+		observe_free_lists();
 	}
 }
 
@@ -474,6 +596,11 @@ static void alloc_both(size_t pages)
 	uintptr_t addr = 0;
 	int err = pmm_alloc_contiguous(pages, &addr);
 	static char buf[120];
+	/* Its address if it succeeded (unspecified if not), else the error. */
+	if (err == PMM_OK)
+		obs_addr(addr);
+	else
+		obs_add(1, "e%d", err);
 	if (!m_alloc(pages, &i, &index)) {
 		if (err != PMM_ERR_NO_MEMORY)
 			fail("pmm_alloc_contiguous(%zu) gives %d; the documented policy finds no "
@@ -485,7 +612,11 @@ static void alloc_both(size_t pages)
 		fail("pmm_alloc_contiguous(%zu) gives %d at 0x%lx; the documented policy gives "
 		     "0x%lx", pages, err, (unsigned long)addr, (unsigned long)want);
 	struct pmm_block block;
-	if (pmm_allocation_at(addr, &block) != PMM_OK || block.pages != pages)
+	int at = pmm_allocation_at(addr, &block);
+	obs_fold((uint64_t)at);
+	if (at == PMM_OK)
+		obs_fold(block.pages);
+	if (at != PMM_OK || block.pages != pages)
 		fail("alloc %zu at 0x%lx: the allocation there is %zu pages long", pages,
 		     (unsigned long)addr, block.pages);
 	snprintf(buf, sizeof(buf), "after pmm_alloc_contiguous(%zu) at 0x%lx", pages,
@@ -506,6 +637,7 @@ static void test_tail(void)
 				pages--;
 			alloc_both(pages);
 		}
+		observe_free_lists();
 	}
 }
 
@@ -517,6 +649,7 @@ static void test_large_run(void)
 		write_model_state();
 		for (int n = 0; n < 12; n++)
 			alloc_both(between(257, rnd() % 4 ? 1200 : 6000));
+		observe_free_lists();
 	}
 }
 
@@ -538,6 +671,10 @@ static void test_random(void)
 				uintptr_t addr = pmm_addr(ms[i].seg, index);
 				size_t want = ms[i].count[index], got = 0;
 				int err = pmm_free(addr, &got);
+				if (err == PMM_OK)
+					obs_add(1, "-%zx", got);
+				else
+					obs_add(1, "-e%d", err);
 				if (err != PMM_OK || got != want)
 					fail("pmm_free(0x%lx) gives %d, %zu pages; it should free %zu",
 					     (unsigned long)addr, err, got, want);
@@ -549,6 +686,7 @@ static void test_random(void)
 				compare();
 			}
 		}
+		observe_free_lists();
 	}
 }
 
@@ -581,6 +719,6 @@ int main(int argc, char **argv)
 	rng_state = seed * 2654435761u + 88172645463325252ULL;
 	test->run();
 	free(arena);
-	printf("ok\n");
+	lab_test_passed();
 	return 0;
 }
