@@ -40,11 +40,12 @@ import observations  # noqa: E402
 def clean_env(home):
     """The environment of the trusted side's own programs: the same on every
     machine and engine (no MAKEFLAGS of an outer make, no SLURM_* of a
-    cluster), and Python that neither writes bytecode nor loads any it did
-    not write (a planted __pycache__/*.pyc is never run)."""
+    cluster), and Python that neither writes bytecode nor loads any (its
+    cache is a directory that cannot exist: a planted __pycache__/*.pyc is
+    never run)."""
     keep = {k: os.environ[k] for k in ("PATH", "LANG", "TERM") if k in os.environ}
     return dict(keep, HOME=home, TMPDIR=home, LC_ALL="C.UTF-8", PYTHONDONTWRITEBYTECODE="1",
-                PYTHONPYCACHEPREFIX=os.path.join(home, "no-pycache"), PYTHONNOUSERSITE="1")
+                PYTHONPYCACHEPREFIX="/dev/null/pycache", PYTHONNOUSERSITE="1")
 
 
 def python():

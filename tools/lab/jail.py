@@ -100,6 +100,9 @@ class Jail:
             cmd += ["--ro-bind", host, os.path.join(TREE, rel)]
         for path in self.binds:
             cmd += ["--ro-bind", path, path]
+            for arg in argv:
+                if arg.startswith(path + os.sep) and os.path.isfile(arg):
+                    _let_everyone_read(arg, path)
         cmd += ["--clearenv", "--chdir", TREE]
         for k, v in sorted(jail_env().items()):
             cmd += ["--setenv", k, v]
@@ -136,6 +139,16 @@ class Jail:
             proc.stdout.close()
         return Outcome(None if stopped else proc.returncode, b"".join(kept), dropped,
                        time.monotonic() - start)
+
+
+def _let_everyone_read(path, top):
+    """The trusted side's @path (a device tree for QEMU, in a 0700 temporary
+    directory under @top) readable by the jail's user."""
+    os.chmod(path, 0o644)
+    path = os.path.dirname(path)
+    while path.startswith(top + os.sep):
+        os.chmod(path, 0o711)
+        path = os.path.dirname(path)
 
 
 def kill(proc):
