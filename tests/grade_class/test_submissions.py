@@ -17,6 +17,7 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "shell"))
+import class_ids  # noqa: E402
 import class_submissions as subs  # noqa: E402
 import class_task  # noqa: E402
 import tap  # noqa: E402
@@ -184,6 +185,37 @@ def ids_come_from_names_and_two_entries_of_one_id_are_reported():
     assert [(s.id, s.kind) for s in found] == [("john.doe", None), ("john.smith", None),
                                                ("kim", "tar"), ("lu", "bundle")], found
     assert dups == {"jo": ["jo", "jo.tgz"]}, dups
+
+
+@test
+def ids_are_safe_names_that_map_back():
+    d = fresh()
+    names = {"alice=1": "alice%3D1", "alice%3D1": "alice%253D1", "=cmd|x": "%3Dcmd%7Cx",
+             "bob\n": "bob%0A", "-rf": "%2Drf", "日本": "%E6%97%A5%E6%9C%AC",
+             os.fsdecode(b"\xff"): "%FF", "o'neil": "o%27neil", "a b": "a%20b"}
+    for name in names:
+        os.makedirs(os.path.join(d, name))
+    os.makedirs(os.path.join(os.fsencode(d), b"\xfe.git"))
+    with open(os.path.join(d, "=cmd|x.tgz"), "wb"):
+        pass
+    found, dups = subs.find(d)
+    got = {s.name: s.id for s in found}
+    expected = dict(names)
+    del expected["=cmd|x"]
+    expected[os.fsdecode(b"\xfe")] = "%FE"
+    assert got == expected, got
+    assert dups == {"%3Dcmd%7Cx": ["%3Dcmd%7Cx", "%3Dcmd%7Cx.tgz"]}, dups
+    for name, safe in names.items():
+        assert class_ids.safe_id(name) == safe and class_ids.original_id(safe) == name, name
+    for bad in ("", "a=b", "%2e", "%zz", ".x"):
+        try:
+            class_ids.original_id(bad)
+            raise AssertionError("%r mapped back" % bad)
+        except ValueError:
+            pass
+    cells = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ann", "a=b", "", 5, -3, None]
+    assert [class_ids.csv_cell(c) for c in cells] == \
+        ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "ann", "a=b", "", "5", "-3", ""]
 
 
 @test

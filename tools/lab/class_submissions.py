@@ -1,7 +1,7 @@
 """A class's submissions: find them, and read a lab's student files out of each.
 
 A directory of submissions holds one entry per student, named by the
-student's id:
+student's name (class_ids.safe_id makes the id of it that the grader uses):
 
     <id>/          a git repository: the files of its HEAD commit (what the
                    student committed, not what lies uncommitted in it);
@@ -23,6 +23,8 @@ import subprocess
 import tarfile
 import tempfile
 
+import class_ids
+
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar")
 MAX_FILE_BYTES = 1 << 20  # a student file larger than this is no source file
 
@@ -32,46 +34,64 @@ class SubmissionError(Exception):
 
 
 class Submission:
-    """One student's entry: @id, @path, @kind (git, dir, bundle, tar; None if unknown)."""
+    """One student's entry: @id (class_ids.safe_id of @name), @name (the
+    student's name as the entry has it), @path, @kind (git, dir, bundle,
+    tar, link; None if unknown)."""
 
-    def __init__(self, student, path, kind):
-        self.id, self.path, self.kind = student, path, kind
+    def __init__(self, name, path, kind):
+        self.name, self.path, self.kind = name, path, kind
+        self.id = class_ids.safe_id(name)
 
     def __repr__(self):
         return "Submission(%r, %r)" % (self.id, self.kind)
 
 
-def _kind_and_id(path, name):
+def _strip(name):
+    """@name less its suffix: the student's name."""
+    for suffix in (".git", ".bundle") + TAR_SUFFIXES:
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return os.path.splitext(name)[0] or name
+
+
+def _kind_and_name(path, name):
+    """(kind, the student's name) of the entry @name at @path."""
     if os.path.islink(path):
-        return "link", os.path.splitext(name)[0] or name
+        return "link", _strip(name)
     if os.path.isdir(path):
         if name.endswith(".git"):
-            return "git", name[:-len(".git")]
+            return "git", _strip(name)
         return ("git" if os.path.lexists(os.path.join(path, ".git")) else "dir"), name
     if name.endswith(".bundle"):
-        return "bundle", name[:-len(".bundle")]
-    for suffix in TAR_SUFFIXES:
-        if name.endswith(suffix):
-            return "tar", name[:-len(suffix)]
-    return None, os.path.splitext(name)[0] or name
+        return "bundle", _strip(name)
+    if name.endswith(TAR_SUFFIXES):
+        return "tar", _strip(name)
+    return None, _strip(name)
 
 
 def find(root):
-    """The submissions in directory @root, sorted by student id.
+    """The submissions in directory @root, sorted by id.
 
     Returns (submissions, duplicates): duplicates maps an id that more than one
-    entry claims to those entries' names (none of them is graded)."""
+    entry claims to those entries' names (shown as ids; none of them is graded)."""
     by_id = {}
     for name in sorted(os.listdir(root)):
-        if name.startswith(".") or not re.fullmatch(r"[^\x00-\x1f\x7f]+", name):
+        if name.startswith("."):
             continue
         path = os.path.join(root, name)
-        kind, student = _kind_and_id(path, name)
-        by_id.setdefault(student, []).append(Submission(student, path, kind))
+        kind, student = _kind_and_name(path, name)
+        sub = Submission(student, path, kind)
+        by_id.setdefault(sub.id, []).append(sub)
     subs = [entries[0] for entries in by_id.values() if len(entries) == 1]
-    duplicates = {student: [os.path.basename(e.path) for e in entries]
-                  for student, entries in by_id.items() if len(entries) > 1}
+    duplicates = {sid: [_shown(e.path) for e in entries]
+                  for sid, entries in by_id.items() if len(entries) > 1}
     return sorted(subs, key=lambda s: s.id), duplicates
+
+
+def _shown(path):
+    """The name of the entry at @path as messages show it: as an id, so that
+    no control character or stray byte reaches a log or a gradebook."""
+    return class_ids.safe_id(os.path.basename(path))
 
 
 def read_files(sub, paths):
