@@ -6,6 +6,7 @@ the submission is (repository, bare repository, bundle, tarball, plain
 directory) and however it tries to reach outside itself; a gradebook and a
 feedback file say what the results say; the sandbox has no network.
 """
+import gzip
 import io
 import os
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
@@ -62,6 +64,30 @@ def read(path):
     found, dups = subs.find(os.path.dirname(path))
     (sub,) = [s for s in found if s.path == path]
     return subs.read_files(sub, FILES)
+
+
+def refused(path, words):
+    """Reading @path fails, saying @words."""
+    try:
+        got = read(path)
+    except subs.SubmissionError as e:
+        assert words in str(e), (os.path.basename(path), str(e))
+        return str(e)
+    raise AssertionError("%s was read: %r" % (os.path.basename(path), got))
+
+
+class Patched:
+    """Within it, @module.@name is @value."""
+
+    def __init__(self, module, name, value):
+        self.module, self.name, self.value = module, name, value
+
+    def __enter__(self):
+        self.old = getattr(self.module, self.name)
+        setattr(self.module, self.name, self.value)
+
+    def __exit__(self, *exc):
+        setattr(self.module, self.name, self.old)
 
 
 @test
@@ -185,6 +211,192 @@ def ids_come_from_names_and_two_entries_of_one_id_are_reported():
     assert [(s.id, s.kind) for s in found] == [("john.doe", None), ("john.smith", None),
                                                ("kim", "tar"), ("lu", "bundle")], found
     assert dups == {"jo": ["jo", "jo.tgz"]}, dups
+
+
+def git_dir_of(r):
+    return os.path.join(r, ".git")
+
+
+def relink(path, target):
+    """Put a symbolic link to @target where @path is."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+    os.symlink(target, path)
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+
+
+@test
+def a_repository_is_refused_if_git_would_read_anything_of_it_through_a_link():
+    d = fresh()
+    ann = repo(os.path.join(d, "ann"), {"os/mm/memm.c": b"ann's", "os/mm/memm_slab.c": b"A"})
+    a = git_dir_of(ann)  # a link to what is not there is a link all the same
+    pack = "pack-%s.pack" % ("ab" * 20)
+    own = repo(os.path.join(TMP, "own-%s" % os.path.basename(d)),
+               {"os/mm/memm.c": b"own", "os/mm/memm_slab.c": b"B"})
+    loose = [n for n in os.listdir(os.path.join(own, ".git/objects")) if len(n) == 2][0]
+    cases = {  # name: (what becomes a link to ann's, or what is written), the words
+        "head": ("HEAD", "HEAD is a symbolic link"),
+        "ref": ("refs/heads/main", "refs/heads/main is a symbolic link"),
+        "heads": ("refs/heads", "refs/heads is a symbolic link"),
+        "packed": ("packed-refs", "packed-refs is a symbolic link"),
+        "objects": ("objects", "objects is a symbolic link"),
+        "loose": ("objects/" + loose, "objects/%s is a symbolic link" % loose),
+        "pack": ("objects/pack/" + pack, "%s is a symbolic link" % pack),
+        "config": ("config", "config is a symbolic link"),
+        "worktrees": ("worktrees", "worktrees is a symbolic link"),
+        "commondir": (("commondir", a + "\n"), "commondir names another repository"),
+        "alternates": (("objects/info/alternates", os.path.join(a, "objects") + "\n"),
+                       "alternates borrows objects"),
+        "http": (("objects/info/http-alternates", "http://example.invalid/objects\n"),
+                 "http-alternates borrows objects"),
+    }
+    for name, (change, words) in cases.items():
+        r = os.path.join(d, name)
+        shutil.copytree(own, r, symlinks=True)
+        if isinstance(change, tuple):
+            write(os.path.join(r, ".git", change[0]), change[1])
+        else:
+            relink(os.path.join(r, ".git", change), os.path.join(a, change))
+        refused(r, words)
+    # A bare repository whose HEAD is a link; a work tree whose .git is one.
+    subprocess.run(GIT + ["clone", "-q", "--bare", own, os.path.join(d, "bare.git")], check=True)
+    relink(os.path.join(d, "bare.git", "HEAD"), os.path.join(a, "HEAD"))
+    refused(os.path.join(d, "bare.git"), "bare.git/HEAD is a symbolic link")
+    shutil.copytree(own, os.path.join(d, "dotgit"), symlinks=True)
+    relink(os.path.join(d, "dotgit", ".git"), a)
+    refused(os.path.join(d, "dotgit"), ".git is not a directory: a symbolic link")
+    # A clone that borrows its objects (git clone --shared) is not its own work.
+    subprocess.run(GIT + ["clone", "-q", "--shared", ann, os.path.join(d, "sam")], check=True)
+    refused(os.path.join(d, "sam"), "alternates borrows objects")
+    # What git never reads may be a link: the hooks.
+    shutil.copytree(own, os.path.join(d, "hooks"), symlinks=True)
+    relink(os.path.join(d, "hooks", ".git", "hooks"), os.path.join(a, "hooks"))
+    assert read(os.path.join(d, "hooks")) == {"os/mm/memm.c": b"own", "os/mm/memm_slab.c": b"B"}
+
+
+HOSTILE_CONFIG = """# extensions.objectformat: what the included file says, if it is read
+[core]
+\trepositoryformatversion = 1
+\tfsmonitor = touch {marks}/fsmonitor
+\thooksPath = {hooks}
+\tsshCommand = touch {marks}/ssh
+\talternateRefsCommand = touch {marks}/alternate-refs
+\tpager = touch {marks}/pager
+[extensions]
+\tpartialclone = origin
+[remote "origin"]
+\turl = ext::sh -c touch% {marks}/fetch
+\tpromisor = true
+[protocol "ext"]
+\tallow = always
+[include]
+\tpath = {included}
+"""
+
+
+@test
+def a_hostile_git_config_takes_no_effect():
+    d = fresh()
+    marks = os.path.join(d, "marks")  # a command that runs leaves its mark here
+    os.makedirs(marks)
+    hooks = os.path.join(d, "hooks")
+    for hook in ("post-checkout", "reference-transaction", "pre-auto-gc", "post-index-change"):
+        write(os.path.join(hooks, hook), "#!/bin/sh\ntouch %s/%s\n" % (marks, hook))
+        os.chmod(os.path.join(hooks, hook), 0o755)
+    # Read, the included file would make the repository's objects SHA-256 ones.
+    included = os.path.join(d, "included")
+    write(included, "[extensions]\n\tobjectformat = sha256\n[core]\n\tfsmonitor = touch %s/inc\n"
+          % marks)
+    config = HOSTILE_CONFIG.format(marks=marks, hooks=hooks, included=included)
+    zed = repo(os.path.join(d, "subs", "zed"), {"os/mm/memm.c": b"Z", "os/mm/memm_slab.c": b"S"})
+    zoe = repo(os.path.join(d, "subs", "zoe"), {"os/mm/memm.c": b"Y", "os/mm/memm_slab.c": b"T"})
+    blob = subprocess.run(GIT + ["-C", zoe, "rev-parse", "HEAD:os/mm/memm_slab.c"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    os.unlink(os.path.join(zoe, ".git/objects", blob[:2], blob[2:]))  # fetched when read
+    for r in (zed, zoe):
+        write(os.path.join(r, ".git/config"), config)
+    # Under git itself, the configuration runs commands.
+    subprocess.run(["git", "-C", zoe, "status"], capture_output=True)
+    subprocess.run(["git", "-C", zoe, "cat-file", "blob", blob], capture_output=True)
+    assert {"inc", "fetch"} <= set(os.listdir(marks)), os.listdir(marks)  # fsmonitor, included
+    shutil.rmtree(marks)
+    os.makedirs(marks)
+    assert read(zed) == {"os/mm/memm.c": b"Z", "os/mm/memm_slab.c": b"S"}
+    refused(zoe, "the repository is damaged")
+    assert os.listdir(marks) == [], os.listdir(marks)
+
+
+@test
+def a_sha256_repository_is_read_and_an_incremental_bundle_is_refused():
+    d = fresh()
+    r = os.path.join(d, "sha")
+    subprocess.run(GIT + ["init", "-q", "--object-format=sha256", r], check=True)
+    write(os.path.join(r, "os/mm/memm.c"), b"long names")
+    subprocess.run(GIT + ["-C", r, "add", "-A"], check=True)
+    subprocess.run(GIT + ["-C", r, "commit", "-qm", "w"], check=True)
+    assert read(r)["os/mm/memm.c"] == b"long names"
+    write(os.path.join(r, "os/mm/memm.c"), b"more")
+    subprocess.run(GIT + ["-C", r, "commit", "-qam", "w2"], check=True)
+    subprocess.run(GIT + ["-C", r, "bundle", "create", os.path.join(d, "inc.bundle"),
+                          "HEAD~1..main"], check=True, capture_output=True)
+    refused(os.path.join(d, "inc.bundle"), "inc.bundle is an incremental bundle")
+
+
+def many_members(path, count):
+    """A tarball of @count empty members, gzipped a thousand at a time: cheap to make."""
+    block = tarfile.TarInfo("f").tobuf(format=tarfile.USTAR_FORMAT)
+    with open(path, "wb") as f:
+        f.write(gzip.compress(block * 1000) * (count // 1000))
+
+
+def bomb(path, size):
+    """A tarball whose one member is @size zero bytes: a gzip member of its
+    header, then gzip members of a MiB of zeros each (about 1 KiB)."""
+    info = tarfile.TarInfo("junk")
+    info.size = size
+    mib = gzip.compress(bytes(1 << 20))
+    with open(path, "wb") as f:
+        f.write(gzip.compress(info.tobuf(format=tarfile.USTAR_FORMAT)))
+        f.write(mib * (size >> 20))
+
+
+@test
+def a_tarball_of_300000_members_or_a_4_GiB_bomb_stops_at_its_cap():
+    d = fresh()
+    many_members(os.path.join(d, "many.tgz"), 300000)
+    bomb(os.path.join(d, "bomb.tgz"), 4 << 30)
+    assert os.path.getsize(os.path.join(d, "bomb.tgz")) < 5 << 20
+    # The caps are lowered to keep this test fast; reading to the real ones
+    # costs a few seconds.
+    with Patched(subs, "MAX_MEMBERS", 2000), Patched(subs, "MAX_READ_BYTES", 16 << 20):
+        for name, words in (("many.tgz", "many.tgz has more than 2000 members (the cap)"),
+                            ("bomb.tgz", "bomb.tgz holds more than 16 MiB once decompressed "
+                                         "(the cap)")):
+            start = time.monotonic()
+            refused(os.path.join(d, name), words)
+            assert time.monotonic() - start < 10, name
+    with Patched(subs, "MAX_SECONDS", 0.2):
+        refused(os.path.join(d, "bomb.tgz"), "reading bomb.tgz took more than 0.2 s")
+
+
+@test
+def a_failure_of_our_tools_is_no_students():
+    d = fresh()
+    r = repo(os.path.join(d, "subs", "ron"), {"os/mm/memm.c": b"R"})
+    with Patched(os, "environ", dict(os.environ, PATH="/nonexistent")):
+        try:
+            read(r)
+            raise AssertionError("read without git")
+        except subs.ToolError as e:
+            assert "git is not installed" in str(e), str(e)
+    assert read(r)["os/mm/memm.c"] == b"R"
 
 
 @test
