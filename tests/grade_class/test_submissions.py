@@ -60,16 +60,16 @@ def add_bytes(tar, name, data, **kw):
     tar.addfile(info, io.BytesIO(data) if data else None)
 
 
-def read(path):
+def read(path, cache_dir=None):
     found, dups = subs.find(os.path.dirname(path))
     (sub,) = [s for s in found if s.path == path]
-    return subs.read_files(sub, FILES)
+    return subs.read_files(sub, FILES, cache_dir)
 
 
-def refused(path, words):
+def refused(path, words, cache_dir=None):
     """Reading @path fails, saying @words."""
     try:
-        got = read(path)
+        got = read(path, cache_dir)
     except subs.SubmissionError as e:
         assert words in str(e), (os.path.basename(path), str(e))
         return str(e)
@@ -88,6 +88,10 @@ class Patched:
 
     def __exit__(self, *exc):
         setattr(self.module, self.name, self.old)
+
+
+def forbidden(*args, **kw):
+    raise AssertionError("the submission was opened again")
 
 
 @test
@@ -368,35 +372,83 @@ def bomb(path, size):
 
 
 @test
-def a_tarball_of_300000_members_or_a_4_GiB_bomb_stops_at_its_cap():
+def a_tarball_of_300000_members_or_a_4_GiB_bomb_costs_at_most_its_cap_once():
     d = fresh()
-    many_members(os.path.join(d, "many.tgz"), 300000)
-    bomb(os.path.join(d, "bomb.tgz"), 4 << 30)
-    assert os.path.getsize(os.path.join(d, "bomb.tgz")) < 5 << 20
+    cache = os.path.join(d, "cache")
+    subs_dir = os.path.join(d, "subs")
+    os.makedirs(subs_dir)
+    many_members(os.path.join(subs_dir, "many.tgz"), 300000)
+    bomb(os.path.join(subs_dir, "bomb.tgz"), 4 << 30)
+    assert os.path.getsize(os.path.join(subs_dir, "bomb.tgz")) < 5 << 20
     # The caps are lowered to keep this test fast; reading to the real ones
-    # costs a few seconds.
+    # costs a few seconds, once.
     with Patched(subs, "MAX_MEMBERS", 2000), Patched(subs, "MAX_READ_BYTES", 16 << 20):
         for name, words in (("many.tgz", "many.tgz has more than 2000 members (the cap)"),
                             ("bomb.tgz", "bomb.tgz holds more than 16 MiB once decompressed "
                                          "(the cap)")):
             start = time.monotonic()
-            refused(os.path.join(d, name), words)
-            assert time.monotonic() - start < 10, name
+            why = refused(os.path.join(subs_dir, name), words, cache)
+            first = time.monotonic() - start
+            assert first < 10, (name, first)
+            with Patched(tarfile, "open", forbidden):
+                assert refused(os.path.join(subs_dir, name), words, cache) == why
     with Patched(subs, "MAX_SECONDS", 0.2):
-        refused(os.path.join(d, "bomb.tgz"), "reading bomb.tgz took more than 0.2 s")
+        refused(os.path.join(subs_dir, "bomb.tgz"), "reading bomb.tgz took more than 0.2 s")
 
 
 @test
-def a_failure_of_our_tools_is_no_students():
+def an_unchanged_submission_is_read_once_and_a_changed_one_again():
     d = fresh()
+    cache = os.path.join(d, "cache")
+    s = os.path.join(d, "subs")
+    r = repo(os.path.join(s, "rae"), {"os/mm/memm.c": b"1"})
+    subprocess.run(GIT + ["-C", r, "bundle", "create", os.path.join(s, "bea.bundle"), "--all"],
+                   check=True, capture_output=True)
+    write(os.path.join(s, "dan", "os/mm/memm.c"), b"1")
+    with tarfile.open(os.path.join(s, "tom.tar.bz2"), "w:bz2") as tar:
+        add_bytes(tar, "os/mm/memm.c", b"1")
+    for name in ("rae", "bea.bundle", "dan", "tom.tar.bz2"):
+        assert read(os.path.join(s, name), cache)["os/mm/memm.c"] == b"1", name
+    with Patched(subprocess, "run", forbidden), Patched(tarfile, "open", forbidden), \
+            Patched(subs, "_read_plain", forbidden):
+        for name in ("rae", "bea.bundle", "dan", "tom.tar.bz2"):
+            assert read(os.path.join(s, name), cache)["os/mm/memm.c"] == b"1", name
+    # A new commit, a new bundle, an edited file, a new tarball: read anew.
+    write(os.path.join(r, "os/mm/memm.c"), b"2")
+    subprocess.run(GIT + ["-C", r, "commit", "-qam", "two"], check=True)
+    os.unlink(os.path.join(s, "bea.bundle"))
+    subprocess.run(GIT + ["-C", r, "bundle", "create", os.path.join(s, "bea.bundle"), "--all"],
+                   check=True, capture_output=True)
+    write(os.path.join(s, "dan", "os/mm/memm.c"), b"2")
+    with tarfile.open(os.path.join(s, "tom.tar.bz2"), "w:bz2") as tar:
+        add_bytes(tar, "os/mm/memm.c", b"2")
+    for name in ("rae", "bea.bundle", "dan", "tom.tar.bz2"):
+        assert read(os.path.join(s, name), cache)["os/mm/memm.c"] == b"2", name
+    # A damaged cache entry is ignored and written anew.
+    write(os.path.join(cache, "tom.json"), b"{not json")
+    assert read(os.path.join(s, "tom.tar.bz2"), cache)["os/mm/memm.c"] == b"2"
+    with Patched(tarfile, "open", forbidden):
+        assert read(os.path.join(s, "tom.tar.bz2"), cache)["os/mm/memm.c"] == b"2"
+
+
+@test
+def a_failure_of_our_tools_is_no_students_and_is_not_cached():
+    d = fresh()
+    cache = os.path.join(d, "cache")
     r = repo(os.path.join(d, "subs", "ron"), {"os/mm/memm.c": b"R"})
     with Patched(os, "environ", dict(os.environ, PATH="/nonexistent")):
         try:
-            read(r)
+            read(r, cache)
             raise AssertionError("read without git")
         except subs.ToolError as e:
             assert "git is not installed" in str(e), str(e)
-    assert read(r)["os/mm/memm.c"] == b"R"
+    assert not os.path.exists(os.path.join(cache, "ron.json"))
+    assert read(r, cache)["os/mm/memm.c"] == b"R"
+    try:
+        read(r, os.path.join(cache, "ron.json", "x"))  # a cache inside a file
+        raise AssertionError("a cache was written inside a file")
+    except subs.ToolError as e:
+        assert "cannot write the cache" in str(e), str(e)
 
 
 @test

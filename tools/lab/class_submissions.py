@@ -30,7 +30,7 @@ config, only extensions.objectformat is read, as a plain file. A bundle is clone
 one that needs commits it does not hold (an incremental or filtered bundle)
 is refused.
 
-Reading has caps, so a hostile submission costs little:
+Reading has caps, so a hostile submission costs little, and only once:
 
     MAX_MEMBERS     members of a tarball; files and directories of a
                     repository's refs and objects (20,000)
@@ -39,12 +39,21 @@ Reading has caps, so a hostile submission costs little:
     MAX_SECONDS     seconds to read a tarball, copy a bundle or a
                     repository (20)
 
+With a cache directory, what read_files() found (the files, or why the
+submission is unreadable) is kept under a key of everything the reader
+looked at (name, kind, size, mtime, inode and ctime of each file and
+directory), so an unchanged submission is never opened again, and a changed
+one (a new commit, an edited file) is read anew.
+
 SubmissionError is the student's: the submission cannot be read. ToolError
-is ours (git missing or stuck, our temporary directory failing): it is
-never blamed on a student.
+is ours (git missing or stuck, our temporary or cache directory failing):
+it is never cached and never blamed on a student.
 """
+import base64
 import bz2
 import gzip
+import hashlib
+import json
 import lzma
 import os
 import re
@@ -64,6 +73,7 @@ MAX_MEMBERS = 20000  # a handout has a few hundred files
 MAX_READ_BYTES = 256 << 20  # a handout is a few MiB, its repository about one
 MAX_SECONDS = 20
 GIT_SECONDS = 120  # one git command on our copy: a sane one takes far less
+CACHE_VERSION = 1  # a change of what is read or how makes old cache entries stale
 # What git reads of a repository directory (the rest, hooks and logs, it
 # never reads to show a commit); directories among them are walked.
 GIT_READS = ("HEAD", "commondir", "config", "gitdir", "info", "objects", "packed-refs",
@@ -78,7 +88,7 @@ class SubmissionError(Exception):
 
 
 class ToolError(Exception):
-    """The grader's own tools failed (git, our temporary directory):
+    """The grader's own tools failed (git, our temporary or cache directory):
     a grader error, not the student's."""
 
 
@@ -149,13 +159,26 @@ def _printable(text):
                    "".join("%%%02X" % b for b in os.fsencode(c)) for c in text)
 
 
-def read_files(sub, paths):
+def read_files(sub, paths, cache_dir=None):
     """{path: bytes, or None if the submission lacks it} for each of @paths.
 
     A file that is not a regular file (a link, a directory) counts as lacking.
     SubmissionError if the submission as a whole cannot be read; ToolError if
-    our tools failed."""
-    files = _read(sub, paths, _look(sub, paths))
+    our tools failed. With @cache_dir, an unchanged submission is not read
+    again: the files it gave (or why it was unreadable) are taken from there."""
+    seen = _look(sub, paths)
+    key = _key(sub, paths, seen)
+    outcome = _cached(cache_dir, sub, key, paths) if cache_dir else None
+    if outcome is None:
+        try:
+            outcome = {"files": _read(sub, paths, seen)}
+        except SubmissionError as e:
+            outcome = {"error": str(e)}
+        if cache_dir:
+            _store(cache_dir, sub, key, outcome)
+    if "error" in outcome:
+        raise SubmissionError(outcome["error"])
+    files = outcome["files"]
     if all(data is None for data in files.values()):
         raise SubmissionError("none of the lab's files (%s) is in %s"
                               % (", ".join(paths), _shown(sub.path)))
@@ -185,7 +208,7 @@ def _readlink(path):
         return "?"
 
 
-# What the reader looks at.
+# What the reader looks at, and the cache key made of it.
 
 def _lstat(path):
     """os.lstat(@path), None if it does not exist, the error's name if it cannot be seen."""
@@ -240,6 +263,69 @@ def _walk(top):
                 continue
             todo += [rel + "/" + n for n in sorted(names, reverse=True)]
     return found
+
+
+def _key(sub, paths, seen):
+    """A digest of all that reading @sub for @paths depends on."""
+    h = hashlib.sha256(json.dumps(
+        [CACHE_VERSION, MAX_FILE_BYTES, MAX_MEMBERS, MAX_READ_BYTES, MAX_SECONDS, sub.name, os.path.basename(sub.path), sub.kind,
+         list(paths)]).encode("utf-8", "surrogateescape"))
+    for rel, st in seen:
+        if isinstance(st, os.stat_result):
+            st = [stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, st.st_ino,
+                  st.st_ctime_ns]
+        h.update(json.dumps([rel, st]).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+# The cache: one JSON file per submission, named by its id.
+
+def _cache_file(cache_dir, sub):
+    name = sub.id if len(sub.id) <= 200 else hashlib.sha256(sub.id.encode()).hexdigest()
+    return os.path.join(cache_dir, name + ".json")
+
+
+def _cached(cache_dir, sub, key, paths):
+    """What reading @sub gave when its key was @key, or None (no entry, another
+    key, or a damaged entry: it is then read again and the entry rewritten)."""
+    try:
+        with open(_cache_file(cache_dir, sub), "rb") as f:
+            entry = json.load(f)
+        if entry["key"] != key:
+            return None
+        if entry.get("error") is not None:
+            return {"error": str(entry["error"])}
+        files = entry["files"]
+        if sorted(files) != sorted(paths):
+            return None
+        return {"files": {p: None if files[p] is None else
+                          base64.b64decode(files[p].encode("ascii"), validate=True)
+                          for p in paths}}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _store(cache_dir, sub, key, outcome):
+    """Keep @outcome of reading @sub under @key; the file is replaced whole,
+    never seen half written."""
+    entry = {"key": key, "id": sub.id, "error": outcome.get("error")}
+    if "files" in outcome:
+        entry["files"] = {p: None if data is None else base64.b64encode(data).decode("ascii")
+                          for p, data in outcome["files"].items()}
+    tmp = None
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".new-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(entry, f)
+        os.replace(tmp, _cache_file(cache_dir, sub))
+    except OSError as e:
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise ToolError("cannot write the cache in %s (%s)" % (cache_dir, e)) from None
 
 
 # Plain directories.
