@@ -73,7 +73,7 @@ def refused(path, words, cache_dir=None):
     except subs.SubmissionError as e:
         assert words in str(e), (os.path.basename(path), str(e))
         return str(e)
-    raise AssertionError("%s was read: %r" % (os.path.basename(path), got))
+    raise AssertionError("%s was read: %.200r" % (os.path.basename(path), got))
 
 
 class Patched:
@@ -394,6 +394,21 @@ def a_tarball_of_300000_members_or_a_4_GiB_bomb_costs_at_most_its_cap_once():
                 assert refused(os.path.join(subs_dir, name), words, cache) == why
     with Patched(subs, "MAX_SECONDS", 0.2):
         refused(os.path.join(subs_dir, "bomb.tgz"), "reading bomb.tgz took more than 0.2 s")
+
+
+@test
+def a_repository_or_a_bundle_past_a_cap_is_refused():
+    d = fresh()
+    r = repo(os.path.join(d, "rex"), {"os/mm/memm.c": os.urandom(4096)})
+    subprocess.run(GIT + ["-C", r, "bundle", "create", os.path.join(d, "bob.bundle"), "--all"],
+                   check=True, capture_output=True)
+    with Patched(subs, "MAX_READ_BYTES", 2048):
+        refused(r, "rex has more than 0 MiB of refs and objects (the cap)")
+        refused(os.path.join(d, "bob.bundle"), "bob.bundle is larger than 0 MiB (the cap)")
+    for i in range(60):
+        write(os.path.join(r, ".git/refs/tags/t%d" % i), "0" * 40 + "\n")
+    with Patched(subs, "MAX_MEMBERS", 50):
+        refused(r, "rex has more than 50 files in its refs and objects (the cap")
 
 
 @test

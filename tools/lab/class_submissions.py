@@ -257,7 +257,7 @@ def _walk(top):
         found.append((rel, st))
         if isinstance(st, os.stat_result) and stat.S_ISDIR(st.st_mode):
             try:
-                names = os.listdir(os.path.join(top, rel))
+                names = _names(os.path.join(top, rel), MAX_MEMBERS + 1 - len(found))
             except OSError as e:
                 found.append((rel + "/", e.strerror or str(e)))
                 continue
@@ -265,16 +265,28 @@ def _walk(top):
     return found
 
 
+def _names(path, most):
+    """At most @most names in directory @path: past them the walk ends anyway,
+    and a directory of a million names costs no more than the cap."""
+    names = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if len(names) >= most:
+                break
+            names.append(entry.name)
+    return names
+
+
 def _key(sub, paths, seen):
     """A digest of all that reading @sub for @paths depends on."""
     h = hashlib.sha256(json.dumps(
-        [CACHE_VERSION, MAX_FILE_BYTES, MAX_MEMBERS, MAX_READ_BYTES, MAX_SECONDS, sub.name, os.path.basename(sub.path), sub.kind,
-         list(paths)]).encode("utf-8", "surrogateescape"))
+        [CACHE_VERSION, MAX_FILE_BYTES, MAX_MEMBERS, MAX_READ_BYTES, MAX_SECONDS, sub.name,
+         os.path.basename(sub.path), sub.kind, list(paths)]).encode())
     for rel, st in seen:
         if isinstance(st, os.stat_result):
             st = [stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, st.st_ino,
                   st.st_ctime_ns]
-        h.update(json.dumps([rel, st]).encode("utf-8", "surrogateescape"))
+        h.update(json.dumps([rel, st]).encode())
     return h.hexdigest()
 
 
