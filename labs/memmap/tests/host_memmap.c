@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../os/lib/mem_range.c"
+#include "mem_range.h"
 #include "labhost.h"
 
 #define MAX_PIECES (4 * BOOT_MEMORY_MAX + 2)
