@@ -263,7 +263,6 @@ def use_jail(path):
     RUNNER = Jailed(config)
     EXPECTED = config.get("expected")
     pc.WRAP = RUNNER.console
-    pc.TRANSCRIPT_LIMIT = config.get("console_bytes", pc.TRANSCRIPT_LIMIT)
     labtest.TOOL = lambda argv: RUNNER.run(argv, 60)
     return config.get("hidden_tests")
 
