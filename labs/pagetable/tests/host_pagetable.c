@@ -151,6 +151,7 @@ static void fresh(const struct pt_format *f, size_t mib)
 	if (pmm_add_segment((uintptr_t)arena, (uintptr_t)arena + mib * MIB) != PMM_OK)
 		fail("the page manager refused the test's memory");
 	int err = vm_space_init(&space);
+	lab_observe("vm_space_init(): %s", error_name(err));
 	if (err != VM_OK)
 		fail("vm_space_init: expected VM_OK, got %s", error_name(err));
 	free_with_root = pmm_free_page_count();
@@ -335,10 +336,114 @@ static void collect(unsigned level, uintptr_t va, uintptr_t size, uint64_t entry
 	seen[nr_seen++] = (struct record){ level, leaf, va, size, entry };
 }
 
+/* ---- observations: what the class grader compares with the reference's ---- */
+
+/* A virtual address in an observation is written in full (16 digits): the
+ * top of x86_64's lower half (0x7fff...) would otherwise look like a host
+ * address to tools/lab/observations.py. */
+#define OBS_VA "0x%016lx"
+
+/* A table page named by its place in the tree ("root", or "T<level>@<the
+ * first address it maps>"): its host address differs between runs, and
+ * which page holds which table follows the order of the student's
+ * allocations, which the test does not prescribe. */
+struct role {
+	uintptr_t page;
+	unsigned level;
+	uintptr_t va;
+};
+
+static struct role *roles, *roles_before; /* now; at take_snapshot() */
+static size_t nr_roles, roles_cap, nr_roles_before;
+
+static int by_page(const void *a, const void *b)
+{
+	const struct role *x = a, *y = b;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+/* The roles of the table pages seen[] points to. */
+static void name_tables(void)
+{
+	nr_roles = 0;
+	for (size_t i = 0; i < nr_seen; i++) {
+		if (seen[i].leaf)
+			continue;
+		if (nr_roles == roles_cap) {
+			roles_cap = roles_cap ? 2 * roles_cap : 1024;
+			roles = realloc(roles, roles_cap * sizeof(*roles));
+			if (!roles)
+				fail("out of host memory");
+		}
+		roles[nr_roles++] = (struct role){ current->address(seen[i].entry),
+						   seen[i].level + 1, seen[i].va };
+	}
+	if (nr_roles)
+		qsort(roles, nr_roles, sizeof(*roles), by_page);
+}
+
+/* @pa as text: a table by its role in @r, another page of the arena by
+ * its offset, anything else (a leaf's physical address, chosen by the
+ * test) as it is. */
+static const char *page_text(char *out, size_t n, uintptr_t pa, const struct role *r,
+			     size_t nr)
+{
+	struct role key = { pa, 0, 0 };
+	const struct role *found = nr ? bsearch(&key, r, nr, sizeof(*r), by_page) : NULL;
+	uintptr_t base = (uintptr_t)arena;
+	if (pa == space.root)
+		snprintf(out, n, "root");
+	else if (found)
+		snprintf(out, n, "T%u@0x%lx", found->level, (unsigned long)found->va);
+	else if (pa >= base && pa - base < arena_pages * PAGE)
+		snprintf(out, n, "arena+0x%lx", (unsigned long)(pa - base));
+	else
+		snprintf(out, n, "0x%lx", (unsigned long)pa);
+	return out;
+}
+
+/* A raw entry as text: its address (page_text()) and its other bits. */
+static const char *entry_text(char *out, size_t n, uint64_t entry, const struct role *r,
+			      size_t nr)
+{
+	uintptr_t all = (((uintptr_t)1 << current->pa_bits) - 1) & ~(PAGE - 1);
+	uint64_t address_bits = current->make_table(all) ^ current->make_table(0);
+	char page[48];
+	if (entry == 0)
+		snprintf(out, n, "0");
+	else
+		snprintf(out, n, "%s/0x%llx",
+			 page_text(page, sizeof(page), current->address(entry), r, nr),
+			 (unsigned long long)(entry & ~address_bits));
+	return out;
+}
+
+/* FNV-1a: a long list (every leaf, every step) in one observation. */
+#define DIGEST_START 0xcbf29ce484222325ULL
+
+static uint64_t digest(uint64_t h, uint64_t value)
+{
+	for (int i = 0; i < 8; i++, value >>= 8) {
+		h ^= value & 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t digest_text(uint64_t h, const char *text)
+{
+	for (; *text; text++) {
+		h ^= (unsigned char)*text;
+		h *= 0x100000001b3ULL;
+	}
+	return digest(h, 0); /* ends each text */
+}
+
 static void read_tables(void)
 {
 	nr_seen = 0;
 	vm_visit(&space, 0, UINTPTR_MAX, collect, NULL);
+	name_tables();
 }
 
 /* The table entries (not leaves) the model needs: for each leaf at level
@@ -412,6 +517,32 @@ static int by_level_then_va_record(const void *a, const void *b)
 static void compare(const char *when)
 {
 	read_tables();
+	/* Observed: what the checks below look at, the leaves and tables as
+	 * digests (in vm_visit()'s order, which is the tree's). */
+	uint64_t leaf_digest = DIGEST_START, table_digest = DIGEST_START;
+	size_t nr_leaves = 0;
+	for (size_t i = 0; i < nr_seen; i++) {
+		const struct record *r = &seen[i];
+		if (r->leaf) {
+			nr_leaves++;
+			leaf_digest = digest(leaf_digest, r->level);
+			leaf_digest = digest(leaf_digest, r->va);
+			leaf_digest = digest(leaf_digest, r->size);
+			leaf_digest = digest(leaf_digest, current->address(r->entry));
+			leaf_digest = digest(leaf_digest, current->flags(r->entry) & RWX);
+		} else {
+			table_digest = digest(digest(table_digest, r->level), r->va);
+		}
+	}
+	struct vm_stats st;
+	vm_get_stats(&st);
+	size_t bad = vm_check(&space, 1, NULL, NULL);
+	lab_observe("the tables: %zu leaves %016llx, %zu tables %016llx; stats %zu tables, "
+		    "%zu/%zu/%zu leaves; %ld pages taken below the root; vm_check %zu", nr_leaves,
+		    (unsigned long long)leaf_digest, nr_seen - nr_leaves,
+		    (unsigned long long)table_digest, st.table_pages, st.leaves_4k, st.leaves_2m,
+		    st.leaves_1g, (long)free_with_root - (long)hogged - (long)pmm_free_page_count(),
+		    bad);
 	/* Leaves: vm_visit() gives them in address order. */
 	size_t m = 0;
 	for (size_t i = 0; i < nr_seen; i++) {
@@ -472,8 +603,6 @@ static void compare(const char *when)
 	}
 	free(tables);
 
-	struct vm_stats st;
-	vm_get_stats(&st);
 	size_t leaves[3] = { 0, 0, 0 };
 	for (size_t i = 0; i < nr_model; i++)
 		leaves[model[i].size == PAGE ? 0 : model[i].size == VM_SIZE_2M ? 1 : 2]++;
@@ -488,7 +617,6 @@ static void compare(const char *when)
 	if (pmm_free_page_count() != free_expected)
 		fail("after %s: %zu pages free, expected %zu (%zu table pages below the root)", when,
 		     pmm_free_page_count(), free_expected, n);
-	size_t bad = vm_check(&space, 1, NULL, NULL);
 	if (bad)
 		fail("after %s: vm_check() finds %zu broken invariants", when, bad);
 }
@@ -548,6 +676,12 @@ static int do_map(uintptr_t va, uintptr_t pa, uintptr_t size, unsigned flags,
 			    : vm_map_largest(&space, va, pa, size, flags);
 	const char *what = describe(page_size ? "vm_map" : "vm_map_largest", va, pa, size,
 				    page_size);
+	char f[4];
+	flags_text(flags, f);
+	lab_observe("%s(" OBS_VA " -> 0x%lx, %lu pages, %s) %s: %s",
+		    page_size ? "vm_map" : "vm_map_largest", (unsigned long)va, (unsigned long)pa,
+		    (unsigned long)(size / PAGE), page_size ? size_name(page_size) : "largest", f,
+		    error_name(err));
 	if (err != expected)
 		fail("%s: expected %s, got %s", what, error_name(expected), error_name(err));
 	if (err == VM_OK)
@@ -565,6 +699,14 @@ static int do_unmap(uintptr_t va, uintptr_t size)
 			leaves++;
 	int err = vm_unmap(&space, va, size);
 	const char *what = describe("vm_unmap", va, UINTPTR_MAX, size, 0);
+	/* The flushes count only when it worked (so does the check). */
+	if (err == VM_OK)
+		lab_observe("vm_unmap(" OBS_VA ", %lu pages): %s, %zu TLB flushes",
+			    (unsigned long)va, (unsigned long)(size / PAGE), error_name(err),
+			    flushes - before);
+	else
+		lab_observe("vm_unmap(" OBS_VA ", %lu pages): %s", (unsigned long)va,
+			    (unsigned long)(size / PAGE), error_name(err));
 	if (err != expected)
 		fail("%s: expected %s (at 0x%lx), got %s", what, error_name(expected),
 		     (unsigned long)where, error_name(err));
@@ -585,6 +727,10 @@ static int do_protect(uintptr_t va, uintptr_t size, unsigned flags)
 		expected = VM_ERR_FLAGS;
 	int err = vm_protect(&space, va, size, flags);
 	const char *what = describe("vm_protect", va, UINTPTR_MAX, size, 0);
+	char f[4];
+	flags_text(flags, f);
+	lab_observe("vm_protect(" OBS_VA ", %lu pages) %s: %s", (unsigned long)va,
+		    (unsigned long)(size / PAGE), f, error_name(err));
 	if (err != expected)
 		fail("%s: expected %s (at 0x%lx), got %s", what, error_name(expected),
 		     (unsigned long)where, error_name(err));
@@ -629,6 +775,7 @@ static void each_format(void (*test)(void))
 		current = formats[i];
 		model_clear();
 		context = "";
+		lab_observe("%s", current->name);
 		test();
 	}
 }
@@ -637,6 +784,8 @@ static void each_format(void (*test)(void))
 static void levels_test(void)
 {
 	for (unsigned l = 0; l < levels(); l++) {
+		lab_observe("vm_level_shift(%u) %u, vm_level_size(%u) 0x%lx", l, vm_level_shift(l),
+			    l, (unsigned long)vm_level_size(l));
 		if (vm_level_shift(l) != model_shift(l))
 			fail("vm_level_shift(%u): expected %u, got %u", l, model_shift(l),
 			     vm_level_shift(l));
@@ -644,6 +793,24 @@ static void levels_test(void)
 			fail("vm_level_size(%u): expected 0x%lx, got 0x%lx", l,
 			     (unsigned long)model_size(l), (unsigned long)vm_level_size(l));
 	}
+	/* The indexes of the addresses checked below, observed first: one
+	 * digest per level (the same addresses again after rng_state is put
+	 * back). */
+	unsigned long long rng_saved = rng_state;
+	uint64_t index_digest[VM_MAX_LEVELS];
+	for (unsigned l = 0; l < levels(); l++)
+		index_digest[l] = DIGEST_START;
+	for (int i = 0; i < 20000; i++) {
+		uintptr_t va = random64();
+		if (i < 4096)
+			va = (uintptr_t)i << (12 + 9 * (i % 4));
+		for (unsigned l = 0; l < levels(); l++)
+			index_digest[l] = digest(index_digest[l], vm_level_index(va, l));
+	}
+	for (unsigned l = 0; l < levels(); l++)
+		lab_observe("vm_level_index(va, %u) of the 20000 addresses: %016llx", l,
+			    (unsigned long long)index_digest[l]);
+	rng_state = rng_saved;
 	for (int i = 0; i < 20000; i++) {
 		uintptr_t va = random64();
 		if (i < 4096)
@@ -660,11 +827,21 @@ static void tables_test(void)
 {
 	fresh(current, 1);
 	struct pmm_block block;
-	if (pmm_allocation_at(space.root, &block) != PMM_OK || block.pages != 1 ||
+	int found = pmm_allocation_at(space.root, &block);
+	if (found == PMM_OK)
+		lab_observe("the root: an allocation of %zu pages, holder %u", block.pages,
+			    block.holder);
+	else
+		lab_observe("the root: no allocation (%d)", found);
+	if (found != PMM_OK || block.pages != 1 ||
 	    block.holder != PMM_HOLDER_PAGE_TABLE)
 		fail("the root 0x%lx is not a one-page allocation held by PMM_HOLDER_PAGE_TABLE",
 		     (unsigned long)space.root);
 	const uint64_t *root = (const uint64_t *)space.root;
+	unsigned nonzero = 0;
+	for (unsigned i = 0; i < VM_ENTRIES; i++)
+		nonzero += root[i] != 0;
+	lab_observe("the new root: %u entries not 0", nonzero);
 	for (unsigned i = 0; i < VM_ENTRIES; i++)
 		if (root[i])
 			fail("entry %u of a new root table is 0x%llx, expected 0 (a table page "
@@ -673,15 +850,21 @@ static void tables_test(void)
 	/* A second space over what is left; then none when no page is left. */
 	struct vm_space other;
 	size_t free0 = pmm_free_page_count();
-	if (vm_space_init(&other) != VM_OK || pmm_free_page_count() != free0 - 1)
+	int err = vm_space_init(&other);
+	lab_observe("a second vm_space_init(): %s, %ld pages taken", error_name(err),
+		    (long)free0 - (long)pmm_free_page_count());
+	if (err != VM_OK || pmm_free_page_count() != free0 - 1)
 		fail("a second vm_space_init() did not take exactly one page");
 	struct vm_stats st;
 	vm_get_stats(&st);
+	lab_observe("two roots: %zu table pages", st.table_pages);
 	if (st.table_pages != 2)
 		fail("two roots: vm_get_stats() says %zu table pages, expected 2", st.table_pages);
 	starve(0);
-	int err = vm_space_init(&other);
+	err = vm_space_init(&other);
 	vm_get_stats(&st);
+	lab_observe("vm_space_init() with no free page: %s, %zu table pages", error_name(err),
+		    st.table_pages);
 	if (err != VM_ERR_NO_MEMORY || st.table_pages != 2)
 		fail("vm_space_init() with no free page: expected VM_ERR_NO_MEMORY and 2 table pages, "
 		     "got %s and %zu", error_name(err), st.table_pages);
@@ -795,6 +978,8 @@ static void check_walk(uintptr_t va)
 	int err = vm_translate(&space, va, &w);
 	snprintf(what, sizeof(what), "vm_translate(0x%lx)", (unsigned long)va);
 	if (!canonical(va)) {
+		lab_observe("vm_translate(" OBS_VA "): %s, %u steps, mapped %d", (unsigned long)va,
+			    error_name(err), w.nr_steps, w.mapped != 0);
 		if (err != VM_ERR_NONCANONICAL || w.nr_steps != 0 || w.mapped)
 			fail("%s: expected VM_ERR_NONCANONICAL with no step, got %s with %u steps",
 			     what, error_name(err), w.nr_steps);
@@ -816,6 +1001,26 @@ static void check_walk(uintptr_t va)
 	const struct leaf *l = model_find(va);
 	if (!l != !(r && r->leaf))
 		fail("%s: the tables and the model disagree (the test is broken)", what);
+	/* Observed: the steps as a digest (tables by their role, see page_text()),
+	 * and what the checks below look at. */
+	uint64_t steps = DIGEST_START;
+	for (unsigned s = 0; s < w.nr_steps && s < VM_MAX_LEVELS; s++) {
+		char text[64];
+		steps = digest(digest(steps, w.steps[s].level), w.steps[s].index);
+		steps = digest_text(steps, page_text(text, sizeof(text), w.steps[s].table, roles,
+						     nr_roles));
+		steps = digest_text(steps, entry_text(text, sizeof(text), w.steps[s].entry, roles,
+						      nr_roles));
+	}
+	if (l)
+		lab_observe("vm_translate(" OBS_VA "): %s, %u steps %016llx, mapped %d, pa 0x%lx, "
+			    "size 0x%lx, flags %u", (unsigned long)va, error_name(err), w.nr_steps,
+			    (unsigned long long)steps, w.mapped != 0, (unsigned long)w.pa,
+			    (unsigned long)w.size, w.flags & RWX);
+	else
+		lab_observe("vm_translate(" OBS_VA "): %s, %u steps %016llx, mapped %d",
+			    (unsigned long)va, error_name(err), w.nr_steps,
+			    (unsigned long long)steps, w.mapped != 0);
 	if (w.nr_steps != nr_expected)
 		fail("%s: expected %u steps (down to %s at level %u), got %u", what, nr_expected,
 		     l ? "the leaf" : "the first absent entry", nr_expected - 1, w.nr_steps);
@@ -914,6 +1119,8 @@ static void unmap_test(void)
 		do_unmap(va, size);
 		compare(when_text);
 	}
+	lab_observe("everything unmapped: %ld pages taken below the root",
+		    (long)free_with_root - (long)pmm_free_page_count());
 	if (pmm_free_page_count() != free_with_root)
 		fail("everything unmapped: %zu pages free, expected %zu", pmm_free_page_count(),
 		     free_with_root);
@@ -931,11 +1138,27 @@ static void take_snapshot(void)
 	if (nr_seen)
 		memcpy(snapshot, seen, nr_seen * sizeof(*seen));
 	nr_snapshot = nr_seen;
+	free(roles_before);
+	roles_before = malloc((nr_roles + 1) * sizeof(*roles_before));
+	if (nr_roles)
+		memcpy(roles_before, roles, nr_roles * sizeof(*roles));
+	nr_roles_before = nr_roles;
 }
 
 static void same_as_snapshot(const char *when)
 {
 	read_tables();
+	/* Observed: every entry, a table named by the role its page had in
+	 * the snapshot (a table moved to another page shows). */
+	uint64_t entries = DIGEST_START;
+	for (size_t i = 0; i < nr_seen; i++) {
+		char text[64];
+		entries = digest(digest(entries, seen[i].level), seen[i].va);
+		entries = digest_text(entries, entry_text(text, sizeof(text), seen[i].entry,
+							  roles_before, nr_roles_before));
+	}
+	lab_observe("the entries, tables named as before: %zu, %016llx", nr_seen,
+		    (unsigned long long)entries);
 	for (size_t i = 0; i < nr_seen || i < nr_snapshot; i++) {
 		if (i < nr_seen && i < nr_snapshot && seen[i].level == snapshot[i].level &&
 		    seen[i].va == snapshot[i].va && seen[i].entry == snapshot[i].entry)
@@ -991,6 +1214,9 @@ static void rollback_test(void)
 				 "the %lu tables it needs", (unsigned long)va,
 				 (unsigned long)(size / PAGE), left, (unsigned long)need);
 			int err = vm_map(&space, va, 0x80000000, size, VM_READ, PAGE);
+			lab_observe("vm_map(" OBS_VA ", %lu pages) with %zu free pages for %lu "
+				    "tables: %s", (unsigned long)va, (unsigned long)(size / PAGE),
+				    left, (unsigned long)need, error_name(err));
 			if (err != VM_ERR_NO_MEMORY)
 				fail("%s: expected VM_ERR_NO_MEMORY, got %s", what, error_name(err));
 			same_as_snapshot(what);
@@ -1005,6 +1231,9 @@ static void rollback_test(void)
 		progress_set_handler(stop_on_report);
 		int err = vm_map(&space, long_va, 0x80000000, long_size, VM_READ, PAGE);
 		progress_set_handler(NULL);
+		lab_observe("vm_map(" OBS_VA ", %lu pages) stopped by the progress handler: %s",
+			    (unsigned long)long_va, (unsigned long)(long_size / PAGE),
+			    error_name(err));
 		if (err != VM_ERR_INTERRUPTED)
 			fail("vm_map(0x%lx, %lu pages) stopped by the progress handler: expected "
 			     "VM_ERR_INTERRUPTED, got %s", (unsigned long)long_va,
@@ -1048,7 +1277,16 @@ static void random_test(void)
 			const struct leaf *l = &model[random_below(nr_model)];
 			uintptr_t at = l->va + random_below(l->size);
 			struct vm_walk w;
-			if (vm_translate(&space, at, &w) != VM_OK || w.pa != l->pa + (at - l->va) ||
+			int err = vm_translate(&space, at, &w);
+			/* The walk is not looked at when it failed. */
+			if (err == VM_OK)
+				lab_observe("vm_translate(" OBS_VA "): %s, pa 0x%lx, size 0x%lx",
+					    (unsigned long)at, error_name(err), (unsigned long)w.pa,
+					    (unsigned long)w.size);
+			else
+				lab_observe("vm_translate(" OBS_VA "): %s", (unsigned long)at,
+					    error_name(err));
+			if (err != VM_OK || w.pa != l->pa + (at - l->va) ||
 			    w.size != l->size)
 				fail("after %s: vm_translate(0x%lx): expected 0x%lx in a %s leaf, got "
 				     "mapped %d, 0x%lx, size 0x%lx", when_text, (unsigned long)at,
@@ -1063,6 +1301,8 @@ static void random_test(void)
 		do_unmap(va, size);
 	}
 	compare("unmapping everything");
+	lab_observe("everything unmapped: %ld pages taken below the root",
+		    (long)free_with_root - (long)pmm_free_page_count());
 	if (pmm_free_page_count() != free_with_root)
 		fail("everything unmapped: %zu pages free, expected %zu", pmm_free_page_count(),
 		     free_with_root);
@@ -1089,7 +1329,7 @@ int main(int argc, char **argv)
 		return 2;
 	rng_state = seed;
 	each_format(test->run);
-	printf("ok\n");
+	lab_test_passed();
 	return 0;
 }
 #endif
