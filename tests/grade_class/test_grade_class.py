@@ -169,6 +169,7 @@ def stamps(out):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="pagoda-grade-class-")
+    os.chmod(tmp, 0o755)  # run as root, the jail is user nobody: it must reach OUT
     subs, local, slurm = (os.path.join(tmp, n) for n in ("class", "local", "slurm"))
     cluster = os.path.join(tmp, "cluster")
     try:
@@ -227,6 +228,7 @@ def main():
             r = subprocess.run(["tools/slurm-local", "down", "--dir", cluster], cwd=ROOT,
                                capture_output=True, text=True)
             say(r.returncode == 0, "tools/slurm-local down", r.stdout + r.stderr)
+        subprocess.run(["chmod", "-R", "u+w", tmp])  # the grading tree is read-only
         shutil.rmtree(tmp, ignore_errors=True)
     print("1..%d" % len(results))
     return 0 if results and all(results) else 1
