@@ -16,6 +16,7 @@ import subprocess
 import time
 
 PROMPT = "pagoda> "
+PROMPT_PATTERN = r"\n" + re.escape(PROMPT)  # the prompt is at the start of a line
 # The class grader runs every emulator in its jail: WRAP(argv) is the argv
 # that does (None: as it is).
 WRAP = None
@@ -38,6 +39,7 @@ class Console:
             argv = WRAP(argv)
         self.argv = argv
         self.dropped = 0
+        self.typed = None  # the last line typed, for a kernel that stops answering
         self.log = log
         self.sock = None
         self.fd = None
@@ -107,13 +109,17 @@ class Console:
                 return before
             if not self._read(deadline):
                 state = "exited with %s" % self.proc.poll() if self.proc.poll() is not None \
-                    else "timed out after %.0fs" % timeout
-                raise ConsoleError("kernel %s waiting for %r; last output:\n%s"
-                                   % (state, pattern, self.buffer[-2000:]))
+                    else "timed out after %.0f s" % timeout
+                what = "the prompt" if pattern == PROMPT_PATTERN else "`%s`" % pattern
+                after = " after `%s`" % self.typed if self.typed is not None else " at boot"
+                last = [l for l in clean_lines(self.buffer[-4000:]) if l.strip()][-3:]
+                raise ConsoleError("kernel %s waiting for %s%s; it last printed: %s\n"
+                                   "last output:\n%s" % (
+                                       state, what, after, " | ".join(last) or "nothing",
+                                       self.buffer[-2000:]))
 
     def expect_prompt(self, timeout=30.0):
-        # The prompt is at the start of a line.
-        return self.expect(r"\n" + re.escape(PROMPT), timeout)
+        return self.expect(PROMPT_PATTERN, timeout)
 
     # -- typing --------------------------------------------------------
     def send(self, text):
@@ -125,6 +131,7 @@ class Console:
 
     def run(self, line, timeout=30.0):
         """Type @line and Enter at the prompt; return the answer's lines."""
+        self.typed = line
         self.send(line + "\r")
         out = self.expect_prompt(timeout)
         return clean_lines(out)[1:]  # drop the echoed command line

@@ -175,7 +175,9 @@ def why(exc, console):
         return str(exc) or "assertion failed"
     if isinstance(exc, pc.ConsoleError):
         m = str(exc).splitlines()
-        return "the kernel stopped answering: " + (m[0] if m else "")
+        first = m[0] if m else ""
+        return "the kernel stopped answering: " + (first[len("kernel "):]
+                                                   if first.startswith("kernel ") else first)
     return "%s: %s" % (type(exc).__name__, exc)
 
 
@@ -289,11 +291,19 @@ def main():
         print("score: 0/0")
         return 1
     seed = int(args.seed) if args.seed else random.SystemRandom().randrange(1, 1 << 31)
-    tests = load(LAB, "tests") + (load(LAB, "hidden", hidden_dir) if args.hidden else [])
+    hidden = load(LAB, "hidden", hidden_dir) if args.hidden else []
+    if args.hidden and not hidden:
+        # A handout: the hidden tests stay with the instructor.
+        print("note: this tree has no hidden tests of lab %s (they stay with your "
+              "instructor); grading the public ones" % LAB, file=sys.stderr, flush=True)
+        args.hidden = False
+    tests = load(LAB, "tests") + hidden
     if args.test:
+        every = tests
         tests = [t for t in tests if t.name == args.test or t.name.endswith("/" + args.test)]
         if not tests:
-            print("error: no test '%s' in lab %s" % (args.test, LAB))
+            print("error: no test '%s' in lab %s; its tests: %s" % (
+                args.test, LAB, ", ".join(t.name for t in every)))
             print("score: 0/0")
             return 1
     if args.list:
