@@ -291,13 +291,14 @@ def main():
         print("score: 0/0")
         return 1
     seed = int(args.seed) if args.seed else random.SystemRandom().randrange(1, 1 << 31)
+    public = load(LAB, "tests")  # first: the hidden tests import its models
     hidden = load(LAB, "hidden", hidden_dir) if args.hidden else []
     if args.hidden and not hidden:
         # A handout: the hidden tests stay with the instructor.
         print("note: this tree has no hidden tests of lab %s (they stay with your "
               "instructor); grading the public ones" % LAB, file=sys.stderr, flush=True)
         args.hidden = False
-    tests = load(LAB, "tests") + hidden
+    tests = public + hidden
     if args.test:
         every = tests
         tests = [t for t in tests if t.name == args.test or t.name.endswith("/" + args.test)]
