@@ -117,7 +117,7 @@ class Jail:
         proc = subprocess.Popen(self.command(argv, writable, hidden), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/",
                                 start_new_session=True)
-        kept, dropped, stopped = [], 0, False
+        kept, size, dropped, stopped = [], 0, 0, False
         fd = proc.stdout.fileno()
         try:
             while True:
@@ -131,9 +131,11 @@ class Jail:
                 data = os.read(fd, 1 << 16)
                 if not data:
                     break
-                room = cap - sum(map(len, kept))
-                kept.append(data[:max(room, 0)])
-                dropped += max(len(data) - max(room, 0), 0)
+                room = max(cap - size, 0)
+                if room:
+                    kept.append(data[:room])
+                    size += len(kept[-1])
+                dropped += max(len(data) - room, 0)
         finally:
             kill(proc)
             proc.stdout.close()
