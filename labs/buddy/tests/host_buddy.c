@@ -4,9 +4,9 @@
  *     host_buddy <test> <seed>
  *
  * prints "ok", or "FAIL: <the first difference>", as its last line. The
- * page manager is the student's: this file includes os/mm/pmm_buddy.c
- * itself, so that it can call the static functions the lab asks for
- * (buddy_of, split, merge, find_run) one at a time. Every expected answer
+ * page manager is the student's: it calls the static functions the lab
+ * asks for (buddy_of, split, merge) one at a time through
+ * buddy_internals.c, which is linked in. Every expected answer
  * comes from the model below, a plain transcription of the documented
  * policy (os/include/pmm.h, the top comment of pmm_buddy.c), run alongside.
  *
@@ -19,8 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../os/mm/pmm_buddy.c"
+#include "buddy_internals.h"
+#include "kassert.h"
 #include "labhost.h"
+#include "pmm.h"
+#include "../../../os/mm/pmm_buddy.h"
 
 #define MIB ((uintptr_t)1 << 20)
 #define PAGE ((uintptr_t)PMM_PAGE_SIZE)
@@ -347,16 +350,16 @@ static void write_model_state(void)
 		struct pmm_segment *seg = s->seg;
 		for (unsigned k = 0; k < PMM_NR_ORDERS; k++)
 			while (!list_empty(&seg->free_list[k]))
-				remove_free_block(seg, (size_t)(list_entry(seg->free_list[k].next,
+				lab_remove_free_block(seg, (size_t)(list_entry(seg->free_list[k].next,
 						  struct pmm_page, node) - seg->page_array), k);
 		for (size_t p = 0; p < s->pages; p++) {
 			uintptr_t addr;
 			if (s->count[p])
-				make_head(seg, p, s->count[p], &addr);
+				lab_make_head(seg, p, s->count[p], &addr);
 		}
 		for (unsigned k = 0; k < PMM_NR_ORDERS; k++)
 			for (size_t j = s->len[k]; j-- > 0;)
-				add_free_block(seg, s->list[k][j], k, 0, 0);
+				lab_add_free_block(seg, s->list[k][j], k, 0, 0);
 	}
 	int violations = pmm_check(NULL, NULL);
 	obs_fold((uint64_t)violations);
@@ -516,7 +519,7 @@ static void test_buddy_of(void)
 		/* A block of @order: its pfn is a multiple of 2^order. */
 		uintptr_t pfn = (uintptr_t)(rnd() & 0xffffffffffULL) & ~(size - 1);
 		uintptr_t want = (pfn & size) ? pfn - size : pfn + size;
-		uintptr_t got = buddy_of(pfn, order), flipped = got ^ pfn;
+		uintptr_t got = lab_buddy_of(pfn, order), flipped = got ^ pfn;
 		/* Observed as what it changes in the test's @pfn: the bit it flips
 		 * (a character), or {the bits} if not exactly one. */
 		if (flipped != 0 && (flipped & (flipped - 1)) == 0)
@@ -547,9 +550,9 @@ static void test_split(void)
 			unsigned k = (unsigned)between(0, have - 1);
 			size_t index = s->list[have][0];
 			uintptr_t addr;
-			remove_free_block(s->seg, index, have);
-			split(s->seg, index, have, k, 0);
-			make_head(s->seg, index, (size_t)1 << k, &addr);
+			lab_remove_free_block(s->seg, index, have);
+			lab_split(s->seg, index, have, k, 0);
+			lab_make_head(s->seg, index, (size_t)1 << k, &addr);
 			m_remove(s, index, have);
 			m_split(s, index, have, k);
 			s->count[index] = (size_t)1 << k;
@@ -575,7 +578,7 @@ static void test_merge(void)
 			struct mseg *s = &ms[i];
 			unsigned k = model_order_of(s->count[index]);
 			s->seg->page_array[index].state = PMM_PAGE_INSIDE;
-			merge(s->seg, index, k, 0);
+			lab_merge(s->seg, index, k, 0);
 			s->count[index] = 0;
 			m_merge(s, index, k);
 			static char buf[120];
