@@ -64,4 +64,4 @@ $(HOST_BUILD)/lab/%: labs/%.c $(LAB_VM_LIB) $(PMM_LIB)
 # through wrappers compiled with that file alone, never by including it.
 $(HOST_BUILD)/lab/buddy/tests/host_buddy: $(HOST_BUILD)/labs/buddy/tests/buddy_internals.c.o
 
--include $(wildcard $(HOST_BUILD)/lab/*/*/*.d) $(wildcard $(LAB_VM_OBJS:.o=.d))
+-include $(wildcard $(HOST_BUILD)/lab/*/*/*.d $(HOST_BUILD)/labs/*/*/*.d) $(wildcard $(LAB_VM_OBJS:.o=.d))
