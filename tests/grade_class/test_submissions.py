@@ -492,6 +492,11 @@ def ids_are_safe_names_that_map_back():
             raise AssertionError("%r mapped back" % bad)
         except ValueError:
             pass
+    # A name of 255 characters, each encoded in three, is too long for a file
+    # name: cut, and told apart by a hash of the whole name.
+    long_ids = {class_ids.safe_id(n) for n in ("=" * 255, "=" * 254 + "+", "a" * 255)}
+    assert len(long_ids) == 3 and all(len(i) <= class_ids.LONGEST and "~" in i
+                                      for i in long_ids), long_ids
     cells = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ann", "a=b", "", 5, -3, None]
     assert [class_ids.csv_cell(c) for c in cells] == \
         ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "ann", "a=b", "", "5", "-3", ""]

@@ -15,7 +15,12 @@ starts with `.` or `-`, or is empty. The mapping is reversible
 
 A name is what os.listdir() gives: bytes that are no UTF-8 arrive as lone
 surrogates and are encoded back to those bytes, as the file system has them.
+
+An id longer than LONGEST (its name could be 255 bytes, each of them three
+characters encoded: too long for `<id>.json`) is cut and marked with `~` and
+a hash of the whole name: still unique, no longer reversible.
 """
+import hashlib
 import os
 import re
 
@@ -23,6 +28,7 @@ _SAFE_FIRST = re.compile(r"[A-Za-z0-9_]")
 _UNSAFE_REST = re.compile(r"[^A-Za-z0-9._-]+")
 _ESCAPE = re.compile(r"%([0-9A-F]{2})")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LONGEST = 200
 
 
 def _encode(text):
@@ -34,7 +40,14 @@ def safe_id(name):
     if not name:
         raise ValueError("an empty name has no id")
     first = name[0] if _SAFE_FIRST.fullmatch(name[0]) else _encode(name[0])
-    return first + _UNSAFE_REST.sub(lambda m: _encode(m.group(0)), name[1:])
+    safe = first + _UNSAFE_REST.sub(lambda m: _encode(m.group(0)), name[1:])
+    if len(safe) > LONGEST:  # `~` is in no other id
+        digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+        cut = safe[:LONGEST - 17]
+        if "%" in cut[-2:]:  # not in the middle of an escape
+            cut = cut[:cut.rindex("%")]
+        safe = cut + "~" + digest
+    return safe
 
 
 def original_id(safe):
