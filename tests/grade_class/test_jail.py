@@ -106,6 +106,8 @@ def the_jail_writes_only_its_build_and_a_fresh_tmp():
     marker = "pagoda-jail-tmp-%d" % os.getpid()
     out = sh(j, "touch f 2>/dev/null && echo WROTE-TREE; touch os/mm/memm.c 2>/dev/null && "
                 "echo WROTE-FILE; touch /usr/x 2>/dev/null && echo WROTE-USR; "
+                "touch /x 2>/dev/null && echo WROTE-ROOT; touch /dev/x 2>/dev/null && "
+                "echo WROTE-DEV; "
                 "echo built > build/x; ls /tmp | wc -l; echo left > /tmp/%s" % marker,
              writable=True)
     assert "WROTE" not in out.text(), out.text()
@@ -154,6 +156,12 @@ def processes_files_and_output_are_capped():
     assert 5 <= count <= 16, "%d processes started in a jail of 16" % count
     out = sh(j, "head -c 2000000 /dev/zero > /tmp/big 2>/dev/null; wc -c < /tmp/big")
     assert int(out.text().split()[-1]) <= 1 << 20, out.text()
+    # Memory that no process holds: /tmp and /dev/shm are as large as set.
+    small, _ = a_jail(tmp_bytes=4 << 20, shm_bytes=2 << 20)
+    out = sh(small, "for d in /tmp /dev/shm; do for i in 1 2 3 4 5 6; do head -c 1000000 "
+                "/dev/zero > $d/$i 2>/dev/null; done; du -sk $d | cut -f1; done")
+    tmp_kib, shm_kib = map(int, out.text().split())
+    assert tmp_kib <= 4096 and shm_kib <= 2048, out.text()
     out = sh(j, "yes pagoda | head -c 100000")
     assert len(out.output) == 4096 and out.dropped == 100000 - 4096, (len(out.output),
                                                                       out.dropped)

@@ -10,8 +10,8 @@ programs, QEMU, nm on the kernel) runs here, and nothing else does:
   parent; run as root, the jail first becomes user nobody (65534), so
   outside its namespaces it is an unprivileged uid;
 - the view holds the system read-only (/usr, /etc, dpkg's database), a fresh
-  /tmp of a fixed size, and at /pagoda the grading tree (the handout, read-
-  only) with the student's files bound over the starter's and one writable
+  /tmp and /dev/shm of fixed sizes (the rest of / and /dev read-only), and
+  at /pagoda the grading tree (the handout, read-only) with the student's files bound over the starter's and one writable
   directory, /pagoda/build; no reference code, no hidden tests (but for the
   hidden host programs, built and run last), no other submission, no OUT;
 - limits inside (prlimit): processes, CPU seconds, file size, no core files;
@@ -44,6 +44,7 @@ DEFAULT_LIMITS = {
     "cpu_seconds": 600,        # per process
     "file_bytes": 256 << 20,   # per file written
     "tmp_bytes": 256 << 20,    # the jail's /tmp (memory)
+    "shm_bytes": 64 << 20,     # the jail's /dev/shm (memory)
     "output_bytes": 1 << 20,   # kept of one command's output
 }
 
@@ -86,6 +87,8 @@ class Jail:
             "--ro-bind-try", "/var/lib/dpkg", "/var/lib/dpkg",
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(lim["tmp_bytes"]), "--tmpfs", "/tmp",
+            "--size", str(lim["shm_bytes"]), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
         ]
         for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
             path = "/" + name
@@ -103,7 +106,9 @@ class Jail:
             for arg in argv:
                 if arg.startswith(path + os.sep) and os.path.isfile(arg):
                     _let_everyone_read(arg, path)
-        cmd += ["--clearenv", "--chdir", TREE]
+        # The root and /dev are bubblewrap's own memory: nothing may be
+        # written there (a file held in no process's memory is not watched).
+        cmd += ["--remount-ro", "/", "--clearenv", "--chdir", TREE]
         for k, v in sorted(jail_env().items()):
             cmd += ["--setenv", k, v]
         cmd += ["--", "prlimit", "--nproc=%d" % lim["processes"],
