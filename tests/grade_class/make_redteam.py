@@ -832,6 +832,44 @@ __attribute__((constructor)) static void redteam_start(void)
 #endif
 '''
 
+C_SHM = r"""
+#include <signal.h>
+
+/* Memory that is no process's: files in every memory-backed file system in
+ * reach (/dev/shm, /dev, /tmp), 128 MiB each, 1.5 GiB in all; then the test. */
+__attribute__((constructor)) static void redteam_start(int argc, char **argv, char **envp)
+{
+	static char chunk[1 << 20];
+	static const char *const dirs[] = { "/dev/shm", "/dev", "/tmp" };
+	size_t total = 0;
+	(void)envp;
+	if (argc < 2 || strcmp(argv[1], "@FIRST@") != 0)
+		return;
+	signal(SIGXFSZ, SIG_IGN);
+	memset(chunk, 0x5a, sizeof(chunk));
+	for (int d = 0; d < 3 && total < ((size_t)3 << 29); d++) {
+		for (int n = 0; total < ((size_t)3 << 29); n++) {
+			char path[256];
+			snprintf(path, sizeof(path), "%s/@TAG@-shm-%d", dirs[d], n);
+			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			if (fd < 0)
+				break;
+			size_t wrote = 0;
+			while (wrote < ((size_t)128 << 20) && write(fd, chunk, sizeof(chunk)) > 0)
+				wrote += sizeof(chunk);
+			close(fd);
+			total += wrote;
+			if (wrote < ((size_t)128 << 20))
+				break;
+		}
+	}
+	fprintf(stderr, "redteam: %zu MiB in memory-backed files\n", total >> 20);
+	sleep(3); /* time for a watch to see it */
+}
+#endif
+"""
+
+
 def fill(text, **values):
     for k, v in values.items():
         text = text.replace("@%s@" % k.upper(), str(v))
@@ -1098,6 +1136,15 @@ def build(lab, dest, token, manifest_path):
               "1 GiB files in /tmp and the build tree; a 512 MiB line on stdout (as an "
               "observation), on stderr and on /proc/1/fd/1 (as an `ok` line)" % port,
               {"feedback_max": 64 << 10})
+
+        s = "shm-sue"
+        files = attack(ref, "os/mm/memm.c", hosted("memory in tmpfs files",
+                                                    fill(C_SHM, first=FIRST_TEST, tag=tag)))
+        repo(s, files)
+        entry(s, s, victim, "a host test writes 1.5 GiB of files into /dev/shm, /dev and "
+              "/tmp (memory no process holds), then runs as the reference; graded with "
+              "--memory 1G (the run as a user who is not root, where no cgroup counts "
+              "them) it must be stopped", {"status_1g": "out of memory"})
 
         # Attacks on the way a submission is read.
         s = "alice=1"
