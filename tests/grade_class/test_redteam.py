@@ -10,7 +10,9 @@ honest submissions and, each built on one of them, an attack per way issue
 2. the attacks added to the same SUBMISSIONS and OUT;
 3. again: nothing to grade, quickly (no archive is read again);
 4. the whole class on a single-node Slurm cluster (tools/slurm-local);
-5. an honest submission and an attack as a user who is not root.
+5. an honest submission and two attacks as a user who is not root, from a
+   copy of this tree that user owns, with --memory 1G (no cgroup there: the
+   task's own watch must see memory kept in tmpfs files).
 
 After each run it checks that
 
@@ -33,13 +35,18 @@ After each run it checks that
 - gradebook.csv names every submission once (ids mapped to a safe set:
   `alice=1` -> `alice%3D1`, read back with percent-decoding), no cell
   starts with = + - @, and both engines write byte-identical gradebooks;
-- the non-root run gives the root run's verdicts.
+- the non-root run gives the root run's verdicts, stops the tmpfs filler
+  for memory, and changes nothing of its tree outside build/.
 
 Needs root (tools/slurm-local, useradd). `make test-redteam` runs it; it
-takes about 15 minutes on two cores (four grades of 13 submissions).
+takes about 8 minutes on two cores (the class is graded three times and a
+half: 3 honest, 9 attacks and 14 cheap unreadable entries). Leave the tree
+alone while it runs: a handout ships the tree's untracked files too, so an
+edit changes the grading tree and everything is graded again.
 
-Usage: test_redteam.py [--only ID,ID...] [--no-slurm] [--no-user] [--keep]
+Usage: test_redteam.py [--only ID,ID...] [--skip ID,ID...] [--no-slurm] [--no-user] [--keep]
   --only     grade only these attacks (the honest class always)
+  --skip     leave these attacks out
   --no-slurm, --no-user   skip the Slurm run, the run as a user who is not root
   --keep     leave the test's directory (build/test-redteam-*) for a look
 """
@@ -69,7 +76,8 @@ FEEDBACK_CAP = 64 << 10
 LOG_CAP = 16 << 20
 QUICK = 30  # seconds for a run with nothing to grade
 USER = "pagoda-redteam"
-NONROOT = ("wrong-wes", "steal-sid")  # graded again as USER
+NONROOT = ("wrong-wes", "steal-sid")  # graded again as USER: the same verdicts
+MEMORY_USER = "1G"  # the run as USER: shm-sue's 1.5 GiB of tmpfs files must be seen
 HIDDEN = os.path.join(ROOT, "labs", LAB, "hidden", "grade.py")
 PUBLIC = os.path.join(ROOT, "labs", LAB, "tests", "grade.py")
 results = []
@@ -258,15 +266,15 @@ def kill(procs):
 
 # ---------------------------------------------------------------- grading
 
-def grade(subs, out, engine="local", env=None, user=None):
-    """tools/grade-class on @subs: (status, output, seconds)."""
-    cmd = [os.path.join(ROOT, "tools", "grade-class"), LAB, subs, "--out", out,
-           "--engine", engine, "--seed", str(SEED), "--timeout", str(TIMEOUT)]
+def grade(subs, out, engine="local", env=None, user=None, root=ROOT, extra=()):
+    """@root's tools/grade-class on @subs: (status, output, seconds)."""
+    cmd = [os.path.join(root, "tools", "grade-class"), LAB, subs, "--out", out,
+           "--engine", engine, "--seed", str(SEED), "--timeout", str(TIMEOUT)] + list(extra)
     if user:
         cmd = ["runuser", "-u", user, "--"] + cmd
     began = time.monotonic()
     try:
-        r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=3600)
+        r = subprocess.run(cmd, cwd=root, env=env, capture_output=True, timeout=3600)
         text = (r.stdout + r.stderr).decode("utf-8", "replace")
         status = r.returncode
     except subprocess.TimeoutExpired as e:
@@ -340,6 +348,7 @@ class Run:
             s = dir_state(self.subs)
             say(s == self.subs_state, "%s: SUBMISSIONS is unchanged" % what,
                 "\n".join(differences(self.subs_state, s)))
+            self.subs_state = s
         found = traces(self.tag, self.top)
         say(not found, "%s: no file the attacks wrote is left (/tmp, /var/tmp, /dev/shm, "
             "/run, $HOME, the test's directory)" % what, "\n".join(found))
@@ -440,8 +449,26 @@ def grading_env(tag):
     return env
 
 
+def user_tree(dest, user):
+    """A copy of this tree (its tracked and untracked files, in one commit)
+    that @user owns: a non-root instructor grades from a tree of their own."""
+    r = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                       cwd=ROOT, capture_output=True, check=True)
+    for path in r.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        src = os.path.join(ROOT, path)
+        if path and os.path.lexists(src) and not os.path.isdir(src):
+            os.makedirs(os.path.join(dest, os.path.dirname(path)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, path), follow_symlinks=False)
+    subprocess.run(["chown", "-R", "%s:" % user, dest], check=True)
+    git = ["runuser", "-u", user, "--", "git", "-C", dest, "-c", "user.name=Instructor",
+           "-c", "user.email=instructor@pagoda", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the course"]):
+        subprocess.run(git + args, check=True, capture_output=True)
+
+
 def nonroot(run, man, class_dir, local_book, tag):
-    """Grade NONROOT as USER, in a directory of theirs: the same verdicts."""
+    """Grade NONROOT as USER from a tree of theirs, into an OUT of theirs:
+    the same verdicts as root's, nothing of theirs changed but OUT."""
     if subprocess.run(["id", USER], capture_output=True).returncode != 0:
         r = subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", USER],
                            capture_output=True, text=True)
@@ -451,27 +478,39 @@ def nonroot(run, man, class_dir, local_book, tag):
     home = pwd.getpwnam(USER).pw_dir
     top = tempfile.mkdtemp(prefix="pagoda-redteam-user-")
     try:
-        subs, out = os.path.join(top, "class"), os.path.join(top, "out")
+        os.chmod(top, 0o755)
+        tree, subs, out = (os.path.join(top, n) for n in ("tree", "class", "out"))
         os.makedirs(subs)
         for e in man["submissions"]:
-            if e["id"] in NONROOT:
+            if e["id"] in NONROOT or "status_1g" in e["expect"]:
                 src = os.path.join(class_dir, e["entry"])
                 dst = os.path.join(subs, e["entry"])
                 shutil.copytree(src, dst, symlinks=True) if os.path.isdir(src) else \
                     shutil.copy2(src, dst)
+        user_tree(tree, USER)
         subprocess.run(["chown", "-R", "%s:" % USER, top], check=True)
-        os.chmod(top, 0o755)
+        before = {k: v for k, v in dir_state(tree).items() if not k.startswith("build")}
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": home,
                "LANG": "C.UTF-8", "REDTEAM_RUN": tag}
-        status, text, seconds = grade(subs, out, env=env, user=USER)
+        status, text, seconds = grade(subs, out, env=env, user=USER, root=tree,
+                                      extra=["--memory", MEMORY_USER])
         run.after("as %s" % USER, out, status, text, seconds, [top])
+        after = {k: v for k, v in dir_state(tree).items() if not k.startswith("build")}
+        say(after == before, "as %s: their tree (outside build/) is unchanged" % USER,
+            "\n".join(differences(before, after)))
         say(status == 0, "as %s: tools/grade-class succeeds (%.0f s)" % (USER, seconds), text)
         _, _, mine = read_book(out)
-        for student in NONROOT:
+        for student in [e["id"] for e in man["submissions"] if e["id"] in NONROOT]:
             a = dict((mine.get(student) or [{}])[0])
             b = dict((local_book.get(student) or [{}])[0])
             say(a and a == b, "as %s: %s graded as root grades it (%s %s)" % (
                 USER, student, a.get("score"), a.get("status")), "%s\n%s" % (a, b))
+        for e in man["submissions"]:
+            if "status_1g" in e["expect"]:
+                row = (mine.get(e["id"]) or [{}])[0]
+                say(row.get("status") == e["expect"]["status_1g"], "as %s, --memory %s: %s: "
+                    "status `%s` (got `%s`)" % (USER, MEMORY_USER, e["id"],
+                                               e["expect"]["status_1g"], row.get("status")), row)
         owners = {pwd.getpwuid(os.lstat(os.path.join(r, n)).st_uid).pw_name
                   for r, ds, fs in os.walk(out) for n in ds + fs}
         say(owners <= {USER}, "as %s: everything in OUT belongs to %s" % (USER, USER), owners)
@@ -500,6 +539,7 @@ def slurm_run(run, subs, slurm, cluster, env, entries, local_bytes):
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default="")
+    p.add_argument("--skip", default="")
     p.add_argument("--no-slurm", action="store_true")
     p.add_argument("--no-user", action="store_true")
     p.add_argument("--keep", action="store_true")
@@ -510,6 +550,7 @@ def main(argv):
     tag_token = secrets.token_hex(4)
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
     top = tempfile.mkdtemp(prefix="test-redteam-", dir=os.path.join(ROOT, "build"))
+    os.chmod(top, 0o755)  # the jail's user (nobody) passes through to OUT
     all_dir, subs = os.path.join(top, "all"), os.path.join(top, "class")
     local, slurm = os.path.join(top, "local"), os.path.join(top, "slurm")
     cluster = tempfile.mkdtemp(prefix="pagoda-redteam-cluster-")
@@ -532,8 +573,9 @@ def main(argv):
         run.tree = run_env_tree
         env = grading_env(tag)
         only = [i for i in args.only.split(",") if i]
-        entries = {e["id"]: e for e in man["submissions"]
-                   if not only or e["id"] in only or e["base"] == e["id"]}
+        skip = [i for i in args.skip.split(",") if i]
+        entries = {e["id"]: e for e in man["submissions"] if e["base"] == e["id"] or (
+            (not only or e["id"] in only) and e["id"] not in skip)}
         man["submissions"] = list(entries.values())
         honest = [i for i, e in entries.items() if e["base"] == i]
         attacks = [i for i in entries if i not in honest]
