@@ -407,6 +407,9 @@ class Run:
             expect = e["expect"]
             base = row.get(e["base"], {}) if e["base"] else {}
             head = "%s: %s" % (what, e["id"])
+            if not got or (e["base"] and not base):
+                say(False, "%s: in the gradebook, with its base %s" % (head, e["base"]))
+                continue  # one line, not one per check, for a run that graded nothing
             if e["base"] and e["base"] != e["id"]:
                 ok = score(got) is not None and score(base) is not None and \
                     score(got) <= score(base)
