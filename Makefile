@@ -50,6 +50,11 @@
 #   make test-grade-class  the class grader on a test class, locally and on a
 #                        single-node Slurm cluster (tools/slurm-local); CI
 #                        runs it after make test
+#   make test-redteam    a hostile class (tests/grade_class/make_redteam.py:
+#                        an attack per way to fool the grader, each on an
+#                        honest base) graded with both engines and as a
+#                        user who is not root: no attack scores above its
+#                        base, nothing outside a grade changes (root)
 #   make test-slurm      tools/slurm-local brings a one-node Slurm cluster up
 #                        and down, a job array runs through it (root; not in
 #                        make test; SLOW=1 also waits out a --time limit)
@@ -96,7 +101,7 @@ include tools/lab/lab.mk
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
 	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade \
-	grade-class test-grade-class deps-grading test-slurm
+	grade-class test-grade-class test-redteam deps-grading test-slurm
 
 all: kernel
 

@@ -39,6 +39,11 @@ test-slurm: deps deps-grading
 test-grade-class: deps deps-grading
 	@python3 tests/grade_class/test_grade_class.py
 
+# A hostile class against the class grader, with both engines and as a user
+# who is not root (tests/grade_class/test_redteam.py; root, about 15 minutes).
+test-redteam: deps deps-grading
+	@python3 tests/grade_class/test_redteam.py
+
 # The page-table walker and both formats, and the memory map's ranges, as a
 # library: a program that calls vm_* (and provides arch_pt_format() and
 # arch_tlb_flush()) or memory_usable() links them. A test program includes
