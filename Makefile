@@ -48,8 +48,8 @@
 #                        submits an array job; tools/grade-class --help has
 #                        the limits and the rest; docs/grading.md)
 #   make test-grade-class  the class grader on a test class, locally and on a
-#                        single-node Slurm cluster (tools/slurm-local); CI
-#                        runs it after make test
+#                        single-node Slurm cluster (tools/slurm-local), then
+#                        make test-redteam; CI runs it after make test
 #   make test-redteam    a hostile class (tests/grade_class/make_redteam.py:
 #                        an attack per way to fool the grader, each on an
 #                        honest base) graded with both engines and as a

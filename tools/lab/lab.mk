@@ -35,9 +35,11 @@ grade-class: deps deps-grading
 test-slurm: deps deps-grading
 	@python3 tests/grade_class/test_slurm_local.py $(if $(SLOW),--slow)
 
-# The class grader on a test class, with both engines (CI runs it).
+# The class grader on a test class, with both engines, then on the hostile
+# class (CI runs it).
 test-grade-class: deps deps-grading
 	@python3 tests/grade_class/test_grade_class.py
+	@python3 tests/grade_class/test_redteam.py
 
 # A hostile class against the class grader, with both engines and as a user
 # who is not root (tests/grade_class/test_redteam.py; root, about 15 minutes).
