@@ -293,9 +293,23 @@ def read_book(out):
     by_id = {}
     for row in rows[1:]:
         if row:
-            by_id.setdefault(urllib.parse.unquote(row[0]), []).append(
-                dict(zip(rows[0], row)))
+            by_id.setdefault(student_of(row[0]), []).append(dict(zip(rows[0], row)))
     return data, rows, by_id
+
+
+IDS = []  # the class's ids, for student_of()
+
+
+def student_of(cell):
+    """The student a gradebook cell names: percent-decoded; an id cut for
+    length (`<start>~<hash>`) names the one id of the class it starts."""
+    if "~" in cell:
+        start = urllib.parse.unquote_to_bytes(cell.split("~")[0])
+        named = [i for i in IDS if os.fsencode(i).startswith(start) and
+                 len(os.fsencode(i)) > len(start)]
+        if len(named) == 1:
+            return named[0]
+    return urllib.parse.unquote(cell)
 
 
 def score(row):
@@ -580,6 +594,7 @@ def main(argv):
         entries = {e["id"]: e for e in man["submissions"] if e["base"] == e["id"] or (
             (not only or e["id"] in only) and e["id"] not in skip)}
         man["submissions"] = list(entries.values())
+        IDS[:] = list(entries)
         honest = [i for i, e in entries.items() if e["base"] == i]
         attacks = [i for i in entries if i not in honest]
 
