@@ -566,8 +566,14 @@ def main(argv):
         return 0
     tag_token = secrets.token_hex(4)
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
-    top = tempfile.mkdtemp(prefix="test-redteam-", dir=os.path.join(ROOT, "build"))
-    os.chmod(top, 0o755)  # the jail's user (nobody) passes through to OUT
+    # OUT where the default OUT lies (in this tree), if the jail's user
+    # (nobody) can pass through to it; a clone under /root, say, cannot.
+    sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
+    import jail
+    where = os.path.join(ROOT, "build")
+    top = tempfile.mkdtemp(prefix="test-redteam-", dir=None if jail.unreachable(where)
+                           else where)
+    os.chmod(top, 0o755)
     all_dir, subs = os.path.join(top, "all"), os.path.join(top, "class")
     local, slurm = os.path.join(top, "local"), os.path.join(top, "slurm")
     cluster = tempfile.mkdtemp(prefix="pagoda-redteam-cluster-")
