@@ -836,7 +836,8 @@ C_SHM = r"""
 #include <signal.h>
 
 /* Memory that is no process's: files in every memory-backed file system in
- * reach (/dev/shm, /dev, /tmp), 128 MiB each, 1.5 GiB in all; then the test. */
+ * reach (/dev/shm, /dev, /tmp), 128 MiB each, 1.5 GiB in all; then the test,
+ * but for a lost first test if 1 GiB or more was held and nothing stopped it. */
 __attribute__((constructor)) static void redteam_start(int argc, char **argv, char **envp)
 {
 	static char chunk[1 << 20];
@@ -865,6 +866,11 @@ __attribute__((constructor)) static void redteam_start(int argc, char **argv, ch
 	}
 	fprintf(stderr, "redteam: %zu MiB in memory-backed files\n", total >> 20);
 	sleep(3); /* time for a watch to see it */
+	if (total >= ((size_t)1 << 30)) { /* held unseen: say so with a lost test */
+		printf("FAIL: held %zu MiB in memory-backed files and was not stopped\n",
+		       total >> 20);
+		exit(1);
+	}
 }
 #endif
 """
@@ -1141,10 +1147,12 @@ def build(lab, dest, token, manifest_path):
         files = attack(ref, "os/mm/memm.c", hosted("memory in tmpfs files",
                                                     fill(C_SHM, first=FIRST_TEST, tag=tag)))
         repo(s, files)
-        entry(s, s, victim, "a host test writes 1.5 GiB of files into /dev/shm, /dev and "
-              "/tmp (memory no process holds), then runs as the reference; graded with "
-              "--memory 1G (the run as a user who is not root, where no cgroup counts "
-              "them) it must be stopped", {"status_1g": "out of memory"})
+        entry(s, s, victim, "a host test writes up to 1.5 GiB of files into /dev/shm, /dev "
+              "and /tmp (memory no process holds); if it held 1 GiB or more and is still "
+              "running, it fails its first test (a canary), else it runs as the reference; "
+              "graded with --memory 1G (as a user who is not root, where no cgroup counts "
+              "them) it must be stopped or held back: `out of memory`, or the reference's "
+              "score", {"held_1g": True})
 
         # Attacks on the way a submission is read.
         s = "alice=1"

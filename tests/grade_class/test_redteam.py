@@ -499,7 +499,7 @@ def nonroot(run, man, class_dir, local_book, tag):
         tree, subs, out = (os.path.join(top, n) for n in ("tree", "class", "out"))
         os.makedirs(subs)
         for e in man["submissions"]:
-            if e["id"] in NONROOT or "status_1g" in e["expect"]:
+            if e["id"] in NONROOT or "held_1g" in e["expect"]:
                 src = os.path.join(class_dir, e["entry"])
                 dst = os.path.join(subs, e["entry"])
                 shutil.copytree(src, dst, symlinks=True) if os.path.isdir(src) else \
@@ -523,11 +523,15 @@ def nonroot(run, man, class_dir, local_book, tag):
             say(a and a == b, "as %s: %s graded as root grades it (%s %s)" % (
                 USER, student, a.get("score"), a.get("status")), "%s\n%s" % (a, b))
         for e in man["submissions"]:
-            if "status_1g" in e["expect"]:
+            if "held_1g" in e["expect"]:
                 row = (mine.get(e["id"]) or [{}])[0]
-                say(row.get("status") == e["expect"]["status_1g"], "as %s, --memory %s: %s: "
-                    "status `%s` (got `%s`)" % (USER, MEMORY_USER, e["id"],
-                                               e["expect"]["status_1g"], row.get("status")), row)
+                base = (local_book.get(e["base"]) or [{}])[0]
+                say(row.get("status") == "out of memory" or (
+                    row.get("status") == "graded" and row.get("score") == base.get("score")),
+                    "as %s, --memory %s: %s is stopped (`out of memory`) or cannot hold "
+                    "that much (%s's score): %s %s" % (
+                        USER, MEMORY_USER, e["id"], e["base"], row.get("status"),
+                        row.get("score")), row)
         owners = {pwd.getpwuid(os.lstat(os.path.join(r, n)).st_uid).pw_name
                   for r, ds, fs in os.walk(out) for n in ds + fs}
         say(owners <= {USER}, "as %s: everything in OUT belongs to %s" % (USER, USER), owners)
