@@ -80,6 +80,8 @@ def cmd_handout(lab, dest):
     check_sections(lab, regions)
     if os.path.exists(dest) and os.listdir(dest):
         raise L.LabError("%s exists and is not empty" % dest)
+    with open(os.path.join(L.ROOT, "README.md")) as f:
+        L.handout_readme(f.read(), lab)  # a passage gone: fail before writing anything
     readme = "labs/%s/README.md" % lab
     for path in L.tracked_files():
         if not L.shipped(path, lab):
@@ -95,7 +97,8 @@ def cmd_handout(lab, dest):
             with open(src) as f:
                 text = f.read()
             with open(dst, "w") as f:
-                f.write(HANDOUT_NOTE.format(lab=lab, title=L.conf(lab).get("title", "")) + text)
+                f.write(HANDOUT_NOTE.format(lab=lab, title=L.conf(lab).get("title", "")) +
+                        L.handout_readme(text, lab))
         else:
             shutil.copy(src, dst)
     with open(os.path.join(dest, ".pagoda-lab"), "w") as f:

@@ -23,6 +23,7 @@ Standard library only. docs/labs.md is the guide for instructors.
 import os
 import re
 import subprocess
+import textwrap
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 COURSE_ORDER = ["memmap", "buddy", "pagetable", "kmalloc", "lazy"]
@@ -191,6 +192,103 @@ def cut_away(lines, regions, lab):
         if r.lab == lab:
             gone.extend(lines[r.begin + 1:r.stub if r.stub is not None else r.end])
     return gone
+
+
+def solved_lines(lines, regions, lab, pad=()):
+    """@lines as a student who solved @lab has them: every other lab's markers
+    removed (as in the handout), @lab's regions holding the reference code,
+    each preceded by the lines @pad (comments: a solution of another length
+    moves what follows it)."""
+    out, i = [], 0
+    by_begin = {r.begin: r for r in regions}
+    while i < len(lines):
+        r = by_begin.get(i)
+        if r is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        if r.lab == lab and pad:
+            indent = re.match(r"\s*", lines[r.begin]).group(0)
+            hash_comment = lines[r.begin].lstrip().startswith("#")
+            out.extend(indent + ("# %s" % p if hash_comment else "/* %s */" % p) for p in pad)
+        out.extend(lines[r.begin + 1:r.stub if r.stub is not None else r.end])
+        i = r.end + 1
+    return out
+
+
+# The top README.md describes the course tree: its `make test`, its five
+# labs. In a handout `make test` is `make grade` and there is one lab, so the
+# cutter rewrites the passages that say otherwise. Each must be found exactly
+# once: when README.md changes, `make handout` fails naming the passage to
+# update here (tools/lab/test_labs.py checks the real README).
+def _loose(text):
+    """A pattern of @text's words with any white space (a line break) between them."""
+    return r"\s+".join(re.escape(w) for w in text.split())
+
+
+def _labs_line(m, lab):
+    prefix = "labs/%s/" % lab
+    column = len("labs/") + len(m.group(1))
+    return prefix + " " * max(1, column - len(prefix)) + \
+        "this lab: its handout (README.md), public tests and grader"
+
+
+README_PASSAGES = [
+    ("the `make test` line of the two commands",
+     re.compile(r"^make test( +)#[^\n]*$", re.M),
+     lambda m, lab: "make grade" + " " * max(1, len(m.group(1)) - 1) +
+     "# this lab's tests: a line each, the last one \"score: <got>/<max>\""),
+    ("what `make test` does and how long it takes (to the end of its paragraph)",
+     re.compile(r"`make test` takes[\s\S]*?(?=\n\n)"),
+     lambda m, lab: "`make grade` runs this lab's public tests: one line per test (`ok` or "
+     "`FAIL`, its points, its name, and for a failure the reason and the command that "
+     "replays it), then `score: <got>/<max>`. Section \"Grading\" of "
+     "[labs/%s/README.md](labs/%s/README.md) says what each test checks and how long a "
+     "run takes. Here `make test` is `make grade`." % (lab, lab)),
+    ("the fuzzers' inputs replayed by `make test`",
+     re.compile(_loose("are replayed by `make test`.")),
+     lambda m, lab: "are replayed by the course's own `make test` (here `make test` is "
+     "`make grade`)."),
+    ("the `labs/` line of the map of the tree",
+     re.compile(r"^labs/( +)\S[^\n]*$", re.M), _labs_line),
+    ("`make test` checks the transcripts",
+     re.compile(_loose("and `make test` fails when the kernel no longer prints what a document "
+                       "shows.")),
+     lambda m, lab: "of the course's kernel with every lab written, checked again in this "
+     "handout's own tree before it was handed out. Until your code is written, those that "
+     "run it stop with `panic: lab %s: ...`; once it is, an address that depends on the "
+     "size of your code may differ. `python3 tools/doc_transcripts.py --check FILE` shows "
+     "what differs." % lab),
+]
+
+
+def _reflow(text, start, end, width=76):
+    """@text with the paragraph around [@start, @end) filled to @width, if it is
+    plain prose (not a code block, list or table)."""
+    top = text.rfind("\n\n", 0, start)
+    top = 0 if top < 0 else top + 2
+    bottom = text.find("\n\n", end)
+    bottom = len(text) if bottom < 0 else bottom
+    para = text[top:bottom]
+    if any(line.startswith(("```", " ", "|", "-", "#", ">")) for line in para.split("\n")):
+        return text
+    filled = textwrap.fill(" ".join(para.split()), width, break_long_words=False,
+                           break_on_hyphens=False)
+    return text[:top] + filled + text[bottom:]
+
+
+def handout_readme(text, lab):
+    """The top README.md @text as a handout of @lab ships it (README_PASSAGES);
+    LabError names a passage found not exactly once."""
+    for what, pattern, replace in README_PASSAGES:
+        found = list(pattern.finditer(text))
+        if len(found) != 1:
+            raise LabError("README.md: the handout rewrites %s, found %d times, not once "
+                           "(update README_PASSAGES in tools/lab/labs.py)" % (what, len(found)))
+        m = found[0]
+        new = replace(m, lab)
+        text = _reflow(text[:m.start()] + new + text[m.end():], m.start(), m.start() + len(new))
+    return text
 
 
 def shipped(path, lab):

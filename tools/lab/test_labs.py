@@ -124,6 +124,60 @@ def lab_conf_lists_exactly_the_files_with_the_labs_regions():
             assert str(e) == "labs/kmalloc/lab.conf: " + words, str(e)
 
 
+@test
+def solved_lines_hold_the_reference_and_the_padding():
+    regions = L.parse("f.c", REF)
+    out = L.solved_lines(REF, regions, "one", pad=("moved",))
+    assert "\t/* moved */\n\treturn x + 1;\n}" in "\n".join(out), out
+    assert "# moved\nX := 1" in "\n".join(out), out
+    # No marker, no stub, no TODO; the other lab's code stays, unpadded.
+    assert not [line for line in out if "LAB " in line or "TODO" in line or "(void)x" in line], out
+    assert "\treturn 2;" in out and out.count("\t/* moved */") == 1, out
+    # Without padding: the handout's lines with the reference code back.
+    plain = L.solved_lines(REF, regions, "one")
+    assert len(plain) == len(L.cut_lines(REF, regions, "three", "README.md")), plain
+
+
+def paragraphs(text):
+    return [" ".join(p.split()) for p in text.split("\n\n")]
+
+
+@test
+def the_handouts_readme_says_make_grade_not_make_test():
+    with open(os.path.join(L.ROOT, "README.md")) as f:
+        real = f.read()
+    out = L.handout_readme(real, "kmalloc")
+    assert "N passed" in real and "N passed" not in out, out[:2000]
+    assert "`make test` takes" not in out, out[:2000]
+    assert "make grade   # this lab's tests: a line each, the last one \"score: <got>/<max>\"" \
+        in out.split("\n"), out[:2000]
+    assert "[labs/kmalloc/README.md](labs/kmalloc/README.md)" in out, out[:3000]
+    # Whatever else says `make test` says here it is `make grade`: a new passage
+    # in README.md that claims more fails here (add it to README_PASSAGES).
+    for p in paragraphs(out):
+        if "make test" in p:
+            assert "make grade" in p, "a handout's README.md still says: " + p
+    labs_lines = [line for line in out.split("\n") if line.startswith("labs/")]
+    assert labs_lines == ["labs/kmalloc/        this lab: its handout (README.md), public "
+                          "tests and grader"], labs_lines
+    # Only the passages change: the rest is README.md's own text.
+    assert out.split("\n")[:10] == real.split("\n")[:10]
+
+
+@test
+def a_readme_passage_gone_fails_the_handout_naming_it():
+    with open(os.path.join(L.ROOT, "README.md")) as f:
+        real = f.read()
+    for what, pattern, _ in L.README_PASSAGES:
+        m = pattern.search(real)
+        changed = real[:m.start()] + "(rewritten)" + real[m.end():]
+        try:
+            L.handout_readme(changed, "kmalloc")
+            raise AssertionError("no error without " + what)
+        except L.LabError as e:
+            assert str(e).startswith("README.md: the handout rewrites %s, found 0 times" % what), e
+
+
 if __name__ == "__main__":
     print("1..%d" % len(TESTS))
     failed = 0
