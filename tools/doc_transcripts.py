@@ -40,11 +40,25 @@ MASKS); the rest must match byte for byte. Source line numbers may appear
 only inside transcripts (gdb prints them, so they are generated): prose that
 cites file.c:NN fails the check; cite the function instead.
 
+A lab's handout (tools/lab/lab.py handout) ships README.md, docs/ and its
+labs/<lab>/README.md, and its tree differs from this one: the lab's code is
+cut, every other lab's markers are gone. --check-handout LAB cuts the
+handout into build/labs/LAB/transcripts, puts the reference code back into
+the lab's regions (a starter's lab code panics), each region preceded by
+PADDING comment lines, as a solution longer than the reference would be,
+builds both kernels there and checks every shipped document with that
+tree's own copy of this tool. A transcript passes only if it is what the
+handout's tree prints, whatever the length of the student's code: a line
+number quoted must be of code the student does not write, or above it.
+
 Usage:
   tools/doc_transcripts.py --check [FILE...]   TAP: one test per block,
                                                a unified diff per failure
   tools/doc_transcripts.py --update [FILE...]  rewrite the blocks in place
-  (default FILEs: README.md docs/*.md)
+  (default FILEs: README.md docs/*.md labs/*/README.md)
+  tools/doc_transcripts.py --check-handout LAB [--keep]
+                                               TAP: the same, in LAB's handout
+                                               (--keep: leave the tree there)
 """
 import argparse
 import difflib
@@ -489,15 +503,108 @@ def update(paths):
     return status
 
 
+# -- in a lab's handout -------------------------------------------------------
+
+# Put before the reference code of each region of the lab: with them, a line
+# number below a region is not the reference's, so a document that quotes one
+# fails (a student's code is not the reference's length).
+PADDING = ["padding (doc_transcripts.py --check-handout): a solution longer than the "
+           "reference"] * 5
+
+
+def shipped_docs(root, lab):
+    """The Markdown files a handout of @lab ships, relative to @root: its
+    README first, then README.md and docs/*.md."""
+    found = sorted(glob.glob(os.path.join(root, "labs", lab, "*.md")))
+    found += [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(root, "docs",
+                                                                              "*.md")))
+    return [os.path.relpath(p, root) for p in found if os.path.isfile(p)]
+
+
+def check_handout(lab, keep=False):
+    sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
+    import labs as L  # noqa: E402
+    t0 = time.monotonic()
+    n, failed = 0, 0
+
+    def say(ok, text, detail=""):
+        nonlocal n, failed
+        n += 1
+        failed += not ok
+        print("%s %d - %s handout: %s" % ("ok" if ok else "not ok", n, lab, text), flush=True)
+        for line in detail.splitlines()[-20:]:
+            print("# " + line)
+
+    if lab not in L.labs():
+        say(False, "no lab '%s' (tools/lab/lab.py list)" % lab)
+        print("1..%d" % n)
+        return 1
+    dest = os.path.join(ROOT, "build", "labs", lab, "transcripts")
+    subprocess.run(["rm", "-rf", dest], check=True)
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "lab", "lab.py"), "handout",
+                        lab, dest], cwd=ROOT, capture_output=True, text=True)
+    say(r.returncode == 0, "cut into %s" % os.path.relpath(dest, ROOT), r.stdout + r.stderr)
+    if r.returncode != 0:
+        print("1..%d" % n)
+        return 1
+    regions = L.all_regions()
+    for path in L.student_files(lab):
+        lines = L.solved_lines(L.read_lines(path), regions.get(path, []), lab, PADDING)
+        with open(os.path.join(dest, path), "w", encoding="utf-8",
+                  errors="surrogateescape") as f:
+            f.write("\n".join(lines))
+    out = ""
+    for arch in ("riscv64", "x86_64"):
+        r = subprocess.run(["make", "-s", "--no-print-directory", "-j2", "kernel",
+                            "ARCH=" + arch, "TOOLCHAIN=gnu"], cwd=dest, capture_output=True,
+                           text=True)
+        out += r.stdout + r.stderr
+        if r.returncode != 0:
+            break
+    say(r.returncode == 0, "both kernels build with the reference code put back, each of "
+        "its regions %d lines longer" % len(PADDING), out if r.returncode else "")
+    if r.returncode == 0:
+        docs = shipped_docs(dest, lab)
+        proc = subprocess.Popen([sys.executable, os.path.join("tools", "doc_transcripts.py"),
+                                 "--check"] + docs, cwd=dest, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        tap = re.compile(r"^(ok|not ok) \d+ - (.*)$")
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            m = tap.match(line)
+            if m:
+                n += 1
+                failed += m.group(1) != "ok"
+                print("%s %d - %s handout: %s" % (m.group(1), n, lab, m.group(2)), flush=True)
+            elif not re.match(r"^1\.\.\d+$", line):
+                print(line if line.startswith("#") else "# " + line, flush=True)
+        if proc.wait() != 0 and not failed:
+            say(False, "tools/doc_transcripts.py --check exited with status %d"
+                % proc.returncode)
+    if not keep:
+        subprocess.run(["rm", "-rf", dest], check=True)
+    print("# %s handout: %.0f s" % (lab, time.monotonic() - t0))
+    print("1..%d" % n)
+    return 1 if failed else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="compare, print TAP")
     mode.add_argument("--update", action="store_true", help="rewrite the blocks in place")
+    mode.add_argument("--check-handout", metavar="LAB",
+                      help="check the documents a handout of LAB ships, in its own tree")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --check-handout: leave the tree in build/labs/LAB/transcripts")
     parser.add_argument("files", nargs="*", help="Markdown files (default README.md docs/*.md labs/*/README.md)")
     args = parser.parse_args()
     # Killed (a timeout): still stop the emulators this run started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    if args.check_handout:
+        if args.files:
+            parser.error("--check-handout takes no FILE: it checks what the handout ships")
+        return check_handout(args.check_handout, args.keep)
     paths = [os.path.abspath(p) for p in args.files] or \
         [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) \
         + sorted(glob.glob(os.path.join(ROOT, "labs", "*", "README.md")))
