@@ -63,13 +63,21 @@ static void fresh_memory(size_t size)
 		fail("the page manager refused the test's memory");
 }
 
-/* The policy: the smallest power of two from 32 to 2048 that holds the
- * request and its 16-byte header; 0 beyond. */
+/* The answer, as the README states it: each size class and the largest
+ * request it holds (the class less the 16-byte header); a larger request
+ * gets 0 (a first-fit allocator). */
+static const struct {
+	size_t largest, size;
+} class_table[] = {
+	{ 16, 32 }, { 48, 64 }, { 112, 128 }, { 240, 256 }, { 496, 512 }, { 1008, 1024 },
+	{ 2032, 2048 },
+};
+
 static size_t model_class(size_t bytes)
 {
-	for (size_t size = 32; size <= MEMM_SLAB_MAX; size *= 2)
-		if (bytes + sizeof(struct memm_header) <= size)
-			return size;
+	for (size_t i = 0; i < sizeof(class_table) / sizeof(class_table[0]); i++)
+		if (bytes <= class_table[i].largest)
+			return class_table[i].size;
 	return 0;
 }
 
@@ -191,11 +199,50 @@ static void test_slab_objects(void)
 	}
 }
 
-/* First fit, as a list of chunks: offset from the first, size, in use. */
-struct mchunk {
-	size_t off, size;
-	int in_use;
-};
+/*
+ * First fit, as the README states it, over a map of the allocator's chunk
+ * space in 16-byte granules: which granules are in a chunk handed out, and
+ * at each chunk's first granule how many it holds. Free chunks are not
+ * kept: first_fit_free (given) merges a freed chunk with free neighbours, so
+ * the free chunks are exactly the gaps between chunks in use. A request of
+ * @bytes needs 32 + @bytes rounded up to 16; it takes the start of the
+ * lowest gap that holds it, and the whole gap if less than MIN_CHUNK (48)
+ * bytes would be left.
+ */
+#define GRANULE 16
+#define MAX_GRANULES (16 * PAGE / GRANULE)
+
+static unsigned char busy[MAX_GRANULES];   /* in a chunk handed out */
+static size_t chunk_at[MAX_GRANULES];      /* granules of the chunk starting here */
+static size_t granules;                    /* the allocator's size in granules */
+
+/* The granules of the gap starting at @g (0 if @g is busy). */
+static size_t gap_at(size_t g)
+{
+	size_t n = 0;
+	while (g + n < granules && !busy[g + n])
+		n++;
+	return n;
+}
+
+/* Where a chunk of @need granules goes (*@take: the granules it gets), or
+ * @granules when no gap holds it. */
+static size_t model_first_fit(size_t need, size_t *take)
+{
+	for (size_t g = 0; g < granules;) {
+		size_t gap = gap_at(g);
+		if (gap == 0) {
+			g += chunk_at[g];
+			continue;
+		}
+		if (gap >= need) {
+			*take = (gap - need) * GRANULE >= 48 ? need : gap;
+			return g;
+		}
+		g += gap;
+	}
+	return granules;
+}
 
 static void test_first_fit_chunks(void)
 {
@@ -214,73 +261,60 @@ static void test_first_fit_chunks(void)
 			     b->size, b->used, b->full);
 	}
 	struct allocator *a = new_allocator(&first_fit_ops, 16, 0);
-	struct mchunk ch[512];
-	size_t n = 1;
-	ch[0] = (struct mchunk){ 0, a->size, 0 };
+	granules = a->size / GRANULE;
+	if (granules > MAX_GRANULES || a->size % GRANULE)
+		fail("a first-fit allocator of 16 pages has %zu bytes for chunks (the test expects "
+		     "a multiple of 16 below 64 KiB)", a->size);
+	memset(busy, 0, sizeof(busy));
+	memset(chunk_at, 0, sizeof(chunk_at));
 	uintptr_t start = 0;
 	for (int step = 0; step < 400; step++) {
 		if (random_below(100) < 55) {
 			size_t bytes = 1 + random_below(random_below(4) ? 3000 : 12000);
-			size_t need = (header + bytes + 15) & ~(size_t)15;
-			size_t k = 0;
-			while (k < n && (ch[k].in_use || ch[k].size < need))
-				k++;
+			size_t need = (header + bytes + GRANULE - 1) / GRANULE, take = 0;
+			size_t g = model_first_fit(need, &take);
 			char *p = first_fit_ops.allocate(a, bytes);
 			lab_observe("step %d: allocate(%zu): %lld", step, bytes, offset_in(a, p));
-			if (k == n) {
+			if (g == granules) {
 				if (p != NULL)
 					fail("step %d: allocate(%zu): no free chunk fits, expected NULL, got %p",
 					     step, bytes, (void *)p);
 				continue;
 			}
 			if (start == 0)
-				start = (uintptr_t)p - header;
-			if (p == NULL || (uintptr_t)p != start + ch[k].off + header)
+				start = (uintptr_t)p - header - g * GRANULE;
+			if (p == NULL || (uintptr_t)p != start + g * GRANULE + header)
 				fail("step %d: allocate(%zu): expected %#lx (the first chunk that fits), got %p",
-				     step, bytes, (unsigned long)(start + ch[k].off + header), (void *)p);
-			if (ch[k].size - need >= min_chunk) {
-				memmove(&ch[k + 2], &ch[k + 1], (n - k - 1) * sizeof(ch[0]));
-				ch[k + 1] = (struct mchunk){ ch[k].off + need, ch[k].size - need, 0 };
-				ch[k].size = need;
-				n++;
-			}
-			ch[k].in_use = 1;
+				     step, bytes, (unsigned long)(start + g * GRANULE + header), (void *)p);
+			memset(&busy[g], 1, take);
+			chunk_at[g] = take;
 			memset(p, 0x77, bytes);
 			/* kmalloc_pid's part: the header names the allocator. */
 			((struct memm_header *)p - 1)->bytes = bytes;
 			((struct memm_header *)p - 1)->owner = a;
 		} else {
 			size_t in_use = 0;
-			for (size_t k = 0; k < n; k++)
-				in_use += (size_t)ch[k].in_use;
+			for (size_t g = 0; g < granules; g++)
+				in_use += chunk_at[g] != 0;
 			if (in_use == 0)
 				continue;
-			size_t pick = random_below((unsigned)in_use), k = 0;
-			for (;; k++)
-				if (ch[k].in_use && pick-- == 0)
+			size_t pick = random_below((unsigned)in_use), g = 0;
+			for (;; g++)
+				if (chunk_at[g] && pick-- == 0)
 					break;
-			int err = first_fit_ops.free(a, (void *)(start + ch[k].off + header));
+			int err = first_fit_ops.free(a, (void *)(start + g * GRANULE + header));
 			lab_observe("step %d: free(%lld): %d", step,
-				    offset_in(a, (void *)(start + ch[k].off + header)), err);
+				    offset_in(a, (void *)(start + g * GRANULE + header)), err);
 			if (err != MEMM_OK)
 				fail("step %d: free of a live chunk failed", step);
-			ch[k].in_use = 0;
-			if (k + 1 < n && !ch[k + 1].in_use) {
-				ch[k].size += ch[k + 1].size;
-				memmove(&ch[k + 1], &ch[k + 2], (n - k - 2) * sizeof(ch[0]));
-				n--;
-			}
-			if (k > 0 && !ch[k - 1].in_use) {
-				ch[k - 1].size += ch[k].size;
-				memmove(&ch[k], &ch[k + 1], (n - k - 1) * sizeof(ch[0]));
-				n--;
-			}
+			memset(&busy[g], 0, chunk_at[g]);
+			chunk_at[g] = 0;
 		}
 		size_t used = 0;
 		int full = 1;
-		for (size_t k = 0; k < n; k++) {
-			used += ch[k].in_use ? ch[k].size : 0;
-			if (!ch[k].in_use && ch[k].size >= min_chunk)
+		for (size_t g = 0; g < granules; g++) {
+			used += busy[g] ? GRANULE : 0;
+			if (!busy[g] && (g == 0 || busy[g - 1]) && gap_at(g) * GRANULE >= min_chunk)
 				full = 0;
 		}
 		size_t problems = first_fit_ops.check(a);

@@ -1,11 +1,15 @@
 """A model of kmalloc as labs/kmalloc/README.md documents it, for the grader.
 
-It knows the policy (size classes, the lowest non-full allocator of a kind
-and pid, first fit, merging, an empty allocator destroyed at once) and the
-layout of the allocators it did not ask the student to write (slab_init,
-first_fit_init). It does not know where the page manager puts a new
-allocator: it learns that from the kernel's first answer and checks that the
-answer is consistent (page-aligned, overlapping nothing) and every later one.
+It states what the policy answers, not how the kernel finds it: the size
+classes as a table; a slab as a bitmap of its objects (the lowest free one
+is handed out); a first-fit allocator as the set of chunks in use, its free
+chunks being the gaps between them (the lowest gap that holds a request
+takes it); the lowest non-full allocator of a kind and pid tried first; an
+empty allocator destroyed at once. It knows the layout of the allocators it
+did not ask the student to write (slab_init, first_fit_init). It does not
+know where the page manager puts a new allocator: it learns that from the
+kernel's first answer and checks that the answer is consistent
+(page-aligned, overlapping nothing) and every later one.
 """
 import re
 
@@ -25,14 +29,14 @@ ERRORS = {
 }
 
 
+# Each size class and the largest request it holds (the class less the
+# 16-byte header); a larger request goes to a first-fit allocator (class 0).
+CLASSES = [(16, 32), (48, 64), (112, 128), (240, 256), (496, 512), (1008, 1024), (2032, 2048)]
+
+
 def size_class(nbytes):
-    """The smallest power of two from 32 to 2048 holding @nbytes and its header, or 0."""
-    size = 32
-    while size <= SLAB_MAX:
-        if nbytes + HEADER <= size:
-            return size
-        size *= 2
-    return 0
+    """The smallest class that holds @nbytes, or 0."""
+    return min((cls for largest, cls in CLASSES if nbytes <= largest), default=0)
 
 
 def align16(n):
@@ -54,23 +58,36 @@ class Allocator:
             self.size = self.capacity * object_size
         else:
             self.size = pages * PAGE - FF_START
-            self.chunks = [[0, self.size, None]]  # [offset, size, bytes asked or None]
+            self.chunks = {}  # offset of each chunk in use -> [its size, bytes asked]
 
     @property
     def end(self):
         return self.base + self.pages * PAGE
 
+    def gaps(self):
+        """The free chunks of a first-fit allocator: the gaps between the
+        chunks in use (a freed chunk merges with free neighbours),
+        [(offset, size)] in address order."""
+        out, at = [], 0
+        for off in sorted(self.chunks):
+            if off > at:
+                out.append((at, off - at))
+            at = off + self.chunks[off][0]
+        if at < self.size:
+            out.append((at, self.size - at))
+        return out
+
     @property
     def used(self):
         if self.kind == "slab":
             return sum(self.object_size for s in self.slots if s is not None)
-        return sum(c[1] for c in self.chunks if c[2] is not None)
+        return sum(size for size, _ in self.chunks.values())
 
     @property
     def full(self):
         if self.kind == "slab":
             return all(s is not None for s in self.slots)
-        return not any(c[2] is None and c[1] >= MIN_CHUNK for c in self.chunks)
+        return not any(size >= MIN_CHUNK for _, size in self.gaps())
 
     def type_name(self):
         return "slab-%d" % self.object_size if self.kind == "slab" else "first-fit"
@@ -82,22 +99,28 @@ class Allocator:
     def try_allocate(self, nbytes):
         """(offset of the block from base, commit function), or None if it does not fit."""
         if self.kind == "slab":
-            for i, s in enumerate(self.slots):
-                if s is None:
-                    def commit(i=i):
-                        self.slots[i] = nbytes
-                    return SLAB_FIRST + i * self.object_size + HEADER, commit
-            return None
+            free = [i for i, s in enumerate(self.slots) if s is None]
+            if not free:
+                return None
+
+            def commit(i=free[0]):
+                self.slots[i] = nbytes
+            return SLAB_FIRST + free[0] * self.object_size + HEADER, commit
         need = align16(CHUNK + nbytes)
-        for k, (off, size, asked) in enumerate(self.chunks):
-            if asked is None and size >= need:
-                def commit(k=k, off=off, size=size):
-                    if size - need >= MIN_CHUNK:
-                        self.chunks[k:k + 1] = [[off, need, nbytes], [off + need, size - need, None]]
-                    else:
-                        self.chunks[k][2] = nbytes
-                return FF_START + off + CHUNK, commit
-        return None
+        fits = [(off, size) for off, size in self.gaps() if size >= need]
+        if not fits:
+            return None
+        off, size = fits[0]
+        # What would be left is a chunk of its own only from MIN_CHUNK bytes on.
+        take = need if size - need >= MIN_CHUNK else size
+
+        def commit():
+            self.chunks[off] = [take, nbytes]
+        return FF_START + off + CHUNK, commit
+
+    def offset_of(self, addr):
+        """Where the chunk of the block at @addr starts, from the first chunk."""
+        return addr - self.base - FF_START - CHUNK
 
     def block_at(self, addr):
         """The bytes asked for the live block at @addr, or None."""
@@ -106,29 +129,19 @@ class Allocator:
             if rel >= 0 and rel % self.object_size == 0 and rel // self.object_size < self.capacity:
                 return self.slots[rel // self.object_size]
             return None
-        for off, size, asked in self.chunks:
-            if self.base + FF_START + off + CHUNK == addr:
-                return asked
-        return None
+        chunk = self.chunks.get(self.offset_of(addr))
+        return chunk[1] if chunk else None
 
     def free(self, addr):
+        """Free the live block at @addr; what a second kfree of it says."""
         if self.kind == "slab":
-            i = (addr - self.base - SLAB_FIRST - HEADER) // self.object_size
-            self.slots[i] = None
-            return "FREE"  # what a second kfree of it says
-        for k, c in enumerate(self.chunks):
-            if self.base + FF_START + c[0] + CHUNK == addr:
-                c[2] = None
-                again = "FREE"
-                if k + 1 < len(self.chunks) and self.chunks[k + 1][2] is None:
-                    c[1] += self.chunks[k + 1][1]
-                    del self.chunks[k + 1]
-                if k > 0 and self.chunks[k - 1][2] is None:
-                    self.chunks[k - 1][1] += c[1]
-                    del self.chunks[k]
-                    again = "NOT_BLOCK"  # merged into the chunk before: no chunk starts here
-                return again
-        raise AssertionError("model: no chunk at 0x%x" % addr)
+            self.slots[(addr - self.base - SLAB_FIRST - HEADER) // self.object_size] = None
+            return "FREE"
+        off = self.offset_of(addr)
+        del self.chunks[off]
+        # A free chunk still starts there unless it merged into a free one before it.
+        starts = off == 0 or any(o + size == off for o, (size, _) in self.chunks.items())
+        return "FREE" if starts else "NOT_BLOCK"
 
 
 class Model:
@@ -195,7 +208,8 @@ class Model:
             return True
         if a.kind == "slab":
             return (addr - a.base - SLAB_FIRST - HEADER) % a.object_size != 0
-        return all(a.base + FF_START + off + CHUNK != addr for off, _, _ in a.chunks)
+        starts = set(a.chunks) | {off for off, _ in a.gaps()}
+        return a.offset_of(addr) not in starts
 
     def pages(self):
         return sum(a.pages for a in self.allocators)
