@@ -65,12 +65,14 @@ Usage:
 import argparse
 import difflib
 import fcntl
+import filecmp
 import glob
 import os
 import pty
 import re
 import select
 import shlex
+import shutil
 import signal
 import socket
 import struct
@@ -523,6 +525,25 @@ def shipped_docs(root, lab):
     return [os.path.relpath(p, root) for p in found if os.path.isfile(p)]
 
 
+def reuse_builds(dest, archs, tracked):
+    """Start @dest's kernels from this tree's objects: a file of @dest that is
+    the same as here gets this tree's time, and build/<arch> is copied with
+    its times, so make compiles again only what the cut changed."""
+    for path in tracked:
+        mine, theirs = os.path.join(ROOT, path), os.path.join(dest, path)
+        if os.path.isfile(theirs) and filecmp.cmp(mine, theirs, shallow=False):
+            st = os.stat(mine)
+            os.utime(theirs, ns=(st.st_atime_ns, st.st_mtime_ns))
+    for arch in archs:
+        src = os.path.join(ROOT, "build", arch)
+        if os.path.isdir(src):
+            # Files only: a debugging session leaves sockets behind.
+            shutil.copytree(src, os.path.join(dest, "build", arch), symlinks=True,
+                            dirs_exist_ok=True, ignore=lambda d, names: [
+                                n for n in names if not (os.path.isdir(os.path.join(d, n)) or
+                                                         os.path.isfile(os.path.join(d, n)))])
+
+
 def check_handout(lab, keep=False, extra=()):
     sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
     import labs as L  # noqa: E402
@@ -566,6 +587,7 @@ def check_handout(lab, keep=False, extra=()):
     # The kernels the transcripts boot, built at once on both cores.
     archs = sorted({"x86_64" if b.kind == "bochs" else b.opts.get("arch", "riscv64")
                     for d in docs for b in parse(os.path.join(dest, d))[0]})
+    reuse_builds(dest, archs, L.tracked_files())
     out, r = "", subprocess.CompletedProcess([], 0)
     for arch in archs:
         r = subprocess.run(["make", "-s", "--no-print-directory", "-j2", "kernel",

@@ -243,8 +243,8 @@ README_PASSAGES = [
      lambda m, lab: "`make grade` runs this lab's public tests: one line per test (`ok` or "
      "`FAIL`, its points, its name, and for a failure the reason and the command that "
      "replays it), then `score: <got>/<max>`. Section \"Grading\" of "
-     "[labs/%s/README.md](labs/%s/README.md) says what each test checks and how long a "
-     "run takes. Here `make test` is `make grade`." % (lab, lab)),
+     "[labs/%s/README.md](labs/%s/README.md) says what each test checks. Here `make test` "
+     "is `make grade`." % (lab, lab)),
     ("the fuzzers' inputs replayed by `make test`",
      re.compile(_loose("are replayed by `make test`.")),
      lambda m, lab: "are replayed by the course's own `make test` (here `make test` is "
