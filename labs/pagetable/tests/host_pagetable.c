@@ -97,16 +97,25 @@ static const char *size_name(uintptr_t size)
 	return size == VM_SIZE_1G ? "1G" : size == VM_SIZE_2M ? "2M" : size == PAGE ? "4K" : "?";
 }
 
-/* ---- the levels, as the README gives them ---- */
+/* ---- the levels, as the README's table gives them ---- */
 
 static unsigned levels(void)
 {
 	return current->levels;
 }
 
+/* The lowest bit of each level's index, root first: the index is that bit
+ * and the 8 above it, and one entry maps 1 << that bit bytes. */
+static const unsigned sv39_low_bit[] = { 30, 21, 12 };
+static const unsigned x86_64_low_bit[] = { 39, 30, 21, 12 };
+
 static unsigned model_shift(unsigned level)
 {
-	return 12 + 9 * (levels() - 1 - level);
+	if (levels() == 3 && level < 3)
+		return sv39_low_bit[level];
+	if (levels() == 4 && level < 4)
+		return x86_64_low_bit[level];
+	fail("no level %u in a format of %u levels (a bug in the test)", level, levels());
 }
 
 static uintptr_t model_size(unsigned level)

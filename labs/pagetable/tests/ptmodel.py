@@ -1,8 +1,7 @@
 """A model of the shell's window of the kernel's page tables (lab pagetable).
 
 It knows what the README documents, nothing the kernel printed: the levels
-(shift 12 + 9 * (levels - 1 - level), index = 9 bits from there), the
-leaves a map makes (`auto`: one 4K leaf per page; a physical address: the
+(the README's table of index bits), the leaves a map makes (`auto`: one 4K leaf per page; a physical address: the
 largest leaf that va and pa are aligned to and that fits), and which table
 entries exist (every entry above a leaf that covers it). `Session` drives
 a kernel through map, unmap, vtop, pt and meminfo and checks every answer
@@ -16,7 +15,9 @@ G1 = 1 << 30
 WINDOW = 0x2000000000
 WINDOW_END = 0x3000000000
 SIZE_TEXT = {PAGE: "4K", M2: "2M", G1: "1G"}
-LEVELS = {"riscv64": 3, "x86_64": 4}
+# The README's table: the lowest bit of each level's index, root first (the
+# index is that bit and the 8 above it; one entry maps 1 << that bit bytes).
+LOW_BIT = {"riscv64": (30, 21, 12), "x86_64": (39, 30, 21, 12)}
 
 
 def flags_text(flags):
@@ -27,14 +28,15 @@ class Model:
     """The window's leaves: va -> (size, pa or None for an auto page, flags)."""
 
     def __init__(self, arch):
-        self.levels = LEVELS[arch]
+        self.low_bit = LOW_BIT[arch]
+        self.levels = len(self.low_bit)
         # x86_64 has 1 GiB pages only on some CPUs: the tests never offer
         # one there (no 1 GiB-aligned explicit range of 1 GiB or more).
         self.leaf_sizes = (G1, M2, PAGE) if arch == "riscv64" else (M2, PAGE)
         self.leaves = {}
 
     def shift(self, level):
-        return 12 + 9 * (self.levels - 1 - level)
+        return self.low_bit[level]
 
     def size(self, level):
         return 1 << self.shift(level)
