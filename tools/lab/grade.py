@@ -336,19 +336,25 @@ def main():
     # Build what the chosen tests need; a failed build fails its tests. The
     # hidden host programs are built last, after every public test ran: in
     # a jail, only that build and its runs see their sources.
+    # With --fail-fast (make mutants, teeth.py's wrong solutions) each
+    # kernel is built only when its tests are reached: a failure on the host
+    # costs no kernel build.
     hidden_host = [t for t in tests if t.kind == labtest.HOST and t.set == "hidden"]
-    broken = build([t for t in tests if t not in hidden_host])
+    public_host = [t for t in tests if t.kind == labtest.HOST and t not in hidden_host]
+    broken = build(public_host if args.fail_fast else
+                   [t for t in tests if t not in hidden_host])
     if args.build_only:
         for err in sorted(set(broken.values())):
             print(err)
         return 1 if broken else 0
 
-    run_host_set([t for t in tests if t.kind == labtest.HOST and t not in hidden_host],
-                 broken, seed, results, args.fail_fast)
+    run_host_set(public_host, broken, seed, results, args.fail_fast)
     for part in ("tests", "hidden"):
         for arch in labtest.ARCHS:
             group = [t for t in tests if t.kind == labtest.KERNEL and t.set == part and
                      t.arch == arch]
+            if args.fail_fast and group and not any(not r["ok"] for r in results):
+                broken.update(build(group))
             for t in [t for t in group if t.name in broken]:
                 results.append(result(t, broken[t.name], 0, seed))
                 print_result(results[-1])
