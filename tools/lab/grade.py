@@ -9,7 +9,9 @@ first difference and how to replay it), then `score: <got>/<max>` as the last
 line; exits 0 only at full marks. Writes build/grade/<lab>.json. The tests
 are labs/<lab>/tests/grade.py (and with --hidden labs/<lab>/hidden/grade.py);
 tools/lab/labtest.py says how they are written. --list prints `<points>
-<name>` per test instead; --build-only builds what the tests need and stops.
+<name>` per test instead; --build-only builds what the tests need and stops;
+--fail-fast stops at the first failure (the tests after it are "not run"),
+and builds each kernel only when its tests are reached (make mutants).
 
 With --jail (the class grader, tools/lab/class_task.py) this process is the
 trusted side of a grade: every build and run of the student's code goes

