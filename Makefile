@@ -3,7 +3,17 @@
 # Targets:
 #   make                 build the kernel (same as `make all` and `make kernel`)
 #   make run             boot it in QEMU with the console on this terminal
-#   make test            every test: host unit tests and the shell on QEMU
+#   make test            the quick loop (about 5 minutes): host unit tests,
+#                        short fuzzing, both kernels built with both
+#                        toolchains, the shell suites on the gnu -O0
+#                        kernels, gdb and Bochs, the docs and their
+#                        transcripts; last line "N passed, N failed in M:SS"
+#   make test-toolchains the shell suites on the llvm kernels; -O2 built with
+#                        both compilers and tested with one per arch
+#   make test-labs       the labs' graders proven: each handout builds and
+#                        leaks nothing, its starter fails, every wrong
+#                        solution fails (tools/lab/teeth.py), and every
+#                        lab's mutant record holds (make mutants)
 #   make host            the page manager's host unit tests (build/host/test_*)
 #   make host-clang-check  the host sources compile warning-free with clang
 #   make layers          each layer uses only the ones below it: includes, and
@@ -37,6 +47,9 @@
 #                        a student's repository for one lab: the kernel with
 #                        the lab's code cut out, its handout, public tests
 #                        and grader, in one fresh commit (docs/labs.md)
+#   make mutants LAB=kmalloc  every mutant of the lab's code graded (LAB=all:
+#                        every lab; JOBS=n): survivors with their diffs,
+#                        labs/<lab>/mutants.json, the table in docs/labs.md
 #   make grade LAB=kmalloc  grade a lab: one line per test, last line
 #                        `score: <got>/<max>`; exits 0 only at full marks;
 #                        build/grade/<lab>.json (in a handout LAB is known,
@@ -92,15 +105,15 @@
 #   ENGINE=local|slurm   make grade-class: GNU parallel here, or Slurm
 #   TIMEOUT=600          make grade-class: seconds per submission at most
 #   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
-#   PAGODA_FUZZ_S=8      (environment, make test) seconds per fuzz target
+#   PAGODA_FUZZ_S=5      (environment, make test) seconds per fuzz target
 
 include build.mk
 include tools/bench/bench.mk
 include tools/lab/lab.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all kernel run test snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade \
+.PHONY: all kernel run test test-toolchains test-labs snapshot host clean deps help print-run-command print-boot-command \
+	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade mutants \
 	grade-class test-grade-class test-redteam deps-grading test-slurm
 
 all: kernel
@@ -137,6 +150,17 @@ host: deps
 # In a lab's handout (.pagoda-lab names the lab) the tests are its grader.
 test: deps
 	@if [ -f .pagoda-lab ]; then $(MAKE) --no-print-directory grade; else tests/run.sh; fi
+
+# What make test only builds, tested (CI runs it after make test).
+test-toolchains: deps
+	@tests/run.sh toolchains
+
+# The labs' graders proven: teeth and mutant records (CI runs it).
+test-labs: deps
+	@if [ -f .pagoda-lab ]; then \
+		echo "error: make test-labs needs the reference tree (this is a handout: make grade)"; \
+		exit 2; fi
+	@tests/run.sh labs
 
 # The objects only: checking them relinks no kernel.
 layers: deps

@@ -9,7 +9,9 @@ first difference and how to replay it), then `score: <got>/<max>` as the last
 line; exits 0 only at full marks. Writes build/grade/<lab>.json. The tests
 are labs/<lab>/tests/grade.py (and with --hidden labs/<lab>/hidden/grade.py);
 tools/lab/labtest.py says how they are written. --list prints `<points>
-<name>` per test instead; --build-only builds what the tests need and stops.
+<name>` per test instead; --build-only builds what the tests need and stops;
+--fail-fast stops at the first failure (the tests after it are "not run"),
+and builds each kernel only when its tests are reached (make mutants).
 
 With --jail (the class grader, tools/lab/class_task.py) this process is the
 trusted side of a grade: every build and run of the student's code goes
@@ -336,19 +338,25 @@ def main():
     # Build what the chosen tests need; a failed build fails its tests. The
     # hidden host programs are built last, after every public test ran: in
     # a jail, only that build and its runs see their sources.
+    # With --fail-fast (make mutants, teeth.py's wrong solutions) each
+    # kernel is built only when its tests are reached: a failure on the host
+    # costs no kernel build.
     hidden_host = [t for t in tests if t.kind == labtest.HOST and t.set == "hidden"]
-    broken = build([t for t in tests if t not in hidden_host])
+    public_host = [t for t in tests if t.kind == labtest.HOST and t not in hidden_host]
+    broken = build(public_host if args.fail_fast else
+                   [t for t in tests if t not in hidden_host])
     if args.build_only:
         for err in sorted(set(broken.values())):
             print(err)
         return 1 if broken else 0
 
-    run_host_set([t for t in tests if t.kind == labtest.HOST and t not in hidden_host],
-                 broken, seed, results, args.fail_fast)
+    run_host_set(public_host, broken, seed, results, args.fail_fast)
     for part in ("tests", "hidden"):
         for arch in labtest.ARCHS:
             group = [t for t in tests if t.kind == labtest.KERNEL and t.set == part and
                      t.arch == arch]
+            if args.fail_fast and group and not any(not r["ok"] for r in results):
+                broken.update(build(group))
             for t in [t for t in group if t.name in broken]:
                 results.append(result(t, broken[t.name], 0, seed))
                 print_result(results[-1])

@@ -18,6 +18,18 @@ grade: deps
 	@python3 tools/lab/grade.py $(LAB) $(if $(TEST),--test $(TEST)) \
 		$(if $(filter 1,$(HIDDEN)),--hidden) $(if $(SEED),--seed $(SEED))
 
+# Mutants of a lab's code, graded (tools/lab/mutants.py; docs/labs.md):
+# each lab's record labs/<lab>/mutants.json and the table in docs/labs.md.
+mutants: deps
+	@if [ -f .pagoda-lab ]; then \
+		echo "error: make mutants needs the reference tree (this is a handout: make grade)"; \
+		exit 2; fi
+	@if [ -z "$(LAB)" ]; then \
+		echo "usage: make mutants LAB=<name> [JOBS=n] (make labs lists the labs; LAB=all: every lab)"; \
+		exit 2; fi
+	@python3 tools/lab/mutants.py $(if $(filter all,$(LAB)),$(shell python3 tools/lab/lab.py list | cut -d' ' -f1),$(LAB)) \
+		$(if $(JOBS),--jobs $(JOBS))
+
 # A whole class's submissions (docs/grading.md).
 deps-grading:
 	@tools/deps.sh grading

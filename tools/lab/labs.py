@@ -292,8 +292,10 @@ def handout_readme(text, lab):
 
 
 def shipped(path, lab):
-    """Does @path go into @lab's handout? Not other labs, hidden tests or wrong solutions."""
+    """Does @path go into @lab's handout? Not other labs, hidden tests, wrong
+    solutions, or what the mutants say of the reference (make mutants)."""
     if not path.startswith("labs/"):
         return True
     parts = path.split("/")
-    return len(parts) >= 3 and parts[1] == lab and parts[2] not in ("hidden", "wrong")
+    return len(parts) >= 3 and parts[1] == lab and parts[2] not in (
+        "hidden", "wrong", "mutants.json", "equivalent-mutants")
