@@ -7,7 +7,9 @@ give for a memory size (pc_ram); on both from the kernel image's symbols.
 The boot is then checked by properties: the `ram` lines of the boot log are
 exactly the machine's RAM, the reserved ranges the grader knows of are
 printed, and the page manager's segments (meminfo) hold every page of RAM
-that nothing reserves and no page that is reserved.
+that nothing reserves and no page that is reserved. The pages are judged
+the slow, obvious way (pieces): the page line is cut at every edge of every
+list, and each piece is looked up in each list.
 """
 import os
 import re
@@ -17,7 +19,6 @@ import tempfile
 import dtb
 import labtest
 import pagoda_console as pc
-from page_ranges import count, minus, pages
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PAGE = 4096
@@ -89,6 +90,27 @@ def segments(console):
     return sorted(segs)
 
 
+def pages(ranges, outward):
+    """Byte ranges (start, end, ...) as [first page, end page): the pages each
+    touches (@outward) or holds whole; empty ones left out."""
+    out = []
+    for r in ranges:
+        first = r[0] // PAGE if outward else (r[0] + PAGE - 1) // PAGE
+        end = (r[1] + PAGE - 1) // PAGE if outward else r[1] // PAGE
+        if first < end:
+            out.append((first, end))
+    return out
+
+
+def pieces(**lists):
+    """The page line cut at every edge of the named page-range lists, in
+    address order: (first, end, {name: is the piece in one of its ranges})."""
+    edges = sorted({e for ranges in lists.values() for r in ranges for e in r})
+    for first, end in zip(edges, edges[1:]):
+        yield first, end, {name: any(f <= first and end <= e for f, e in ranges)
+                           for name, ranges in lists.items()}
+
+
 def check_boot(console, what, ram, exact_reserved, other_reserved):
     """Check one boot: @ram the machine's RAM [(start, end)]; @exact_reserved
     [(start, end)] reserved ranges the kernel must print as they are (the
@@ -112,28 +134,30 @@ def check_boot(console, what, ram, exact_reserved, other_reserved):
     assert not log["skipped"], "%s: %s" % (what, log["skipped"][0])
     segs = segments(console)
     assert segs, "%s: meminfo shows no segment" % what
-    ram_pages = pages(ram, outward=False)
-    managed = pages(segs, outward=False)
-    outside = minus(managed, ram_pages)
-    if outside:
-        raise AssertionError("%s: the page manager has page 0x%x, which is not RAM" % (
-            what, outside[0][0] * PAGE))
-    truth = pages(list(exact_reserved) + list(other_reserved), outward=True)
-    for first, end in managed:
-        for bf, be in truth:
-            if bf < end and first < be:
-                raise AssertionError("%s: the page manager has page 0x%x, which is reserved"
-                                     % (what, max(first, bf) * PAGE))
+    # ram: whole pages of RAM; managed: the page manager's; truth: pages a
+    # reservation the grader knows of touches; held: pages a printed one touches.
+    cut = list(pieces(ram=pages(ram, outward=False), managed=pages(segs, outward=False),
+                      truth=pages(list(exact_reserved) + list(other_reserved), outward=True),
+                      held=pages(printed, outward=True)))
+    for first, _, p in cut:
+        if p["managed"] and not p["ram"]:
+            raise AssertionError("%s: the page manager has page 0x%x, which is not RAM" % (
+                what, first * PAGE))
+    for first, _, p in cut:
+        if p["managed"] and p["truth"]:
+            raise AssertionError("%s: the page manager has page 0x%x, which is reserved"
+                                 % (what, first * PAGE))
     # Every page of RAM is managed unless a printed reservation touches it;
     # and reservations are small (the firmware, the kernel, boot data).
-    held = pages(printed, outward=True)
-    lost = minus(minus(ram_pages, managed), held)
+    lost = [(first, end) for first, end, p in cut
+            if p["ram"] and not p["managed"] and not p["held"]]
     if lost:
         raise AssertionError("%s: %d pages of RAM neither managed nor reserved, the first "
-                             "at 0x%x" % (what, count(lost), lost[0][0] * PAGE))
-    reserved_ram = count(ram_pages) - count(minus(ram_pages, held))
-    assert reserved_ram * 32 <= count(ram_pages), \
-        "%s: %d of %d pages of RAM are reserved" % (what, reserved_ram, count(ram_pages))
+                             "at 0x%x" % (what, sum(e - f for f, e in lost), lost[0][0] * PAGE))
+    ram_pages = sum(end - first for first, end, p in cut if p["ram"])
+    reserved_ram = sum(end - first for first, end, p in cut if p["ram"] and p["held"])
+    assert reserved_ram * 32 <= ram_pages, \
+        "%s: %d of %d pages of RAM are reserved" % (what, reserved_ram, ram_pages)
     answer = console.run("check", timeout=60)
     assert answer and answer[-1] == "check: ok", "%s: check says %r" % (what, answer[-1:])
 
