@@ -46,7 +46,8 @@ cut, every other lab's markers are gone. --check-handout LAB cuts the
 handout into build/labs/LAB/transcripts, puts the reference code back into
 the lab's regions (a starter's lab code panics), each region preceded by
 PADDING comment lines, as a solution longer than the reference would be,
-builds both kernels there and checks every shipped document with that
+builds the kernels the documents boot there (from this tree's objects: only
+the cut files compile again) and checks every shipped document with that
 tree's own copy of this tool. A transcript passes only if it is what the
 handout's tree prints, whatever the length of the student's code: a line
 number quoted must be of code the student does not write, or above it.
