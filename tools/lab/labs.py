@@ -216,45 +216,41 @@ def solved_lines(lines, regions, lab, pad=()):
     return out
 
 
-# The top README.md describes the course tree: its `make test`, its five
-# labs. In a handout `make test` is `make grade` and there is one lab, so the
-# cutter rewrites the passages that say otherwise. Each must be found exactly
-# once: when README.md changes, `make handout` fails naming the passage to
-# update here (tools/lab/test_labs.py checks the real README).
-def _loose(text):
-    """A pattern of @text's words with any white space (a line break) between them."""
-    return r"\s+".join(re.escape(w) for w in text.split())
+# The top README.md describes the course tree: its `make test` and the suites
+# beside it, its five labs. In a handout `make test` is `make grade` and there
+# is one lab: handout_readme() rewrites what says otherwise, going by the
+# shape of README.md more than by its words, which change. test_labs.py
+# checks the real README: no passage about `make test` is left that does not
+# say it is `make grade` here.
+MAKE_TEST = re.compile(r"\bmake test\b")  # `make test`, `make test-labs`, ...
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[`A-Z(\[])")
 
 
-def _labs_line(m, lab):
-    prefix = "labs/%s/" % lab
-    column = len("labs/") + len(m.group(1))
-    return prefix + " " * max(1, column - len(prefix)) + \
-        "this lab: its handout (README.md), public tests and grader"
+def _grade_line(test_line):
+    """The `make grade` line of a code block, its comment where @test_line's is."""
+    column = test_line.find("#")
+    head = "make grade"
+    return head + " " * max(1, column - len(head)) + \
+        "# this lab's tests: a line each, the last one \"score: <got>/<max>\""
 
 
+def _grade_text(lab):
+    return ("`make grade` runs this lab's public tests: one line per test (`ok` or `FAIL`, "
+            "its points, its name, and for a failure the reason and the command that replays "
+            "it), then `score: <got>/<max>`. Section \"Grading\" of "
+            "[labs/%s/README.md](labs/%s/README.md) says what each test checks. Here `make "
+            "test` is `make grade`; the course's other suites are not part of a handout."
+            % (lab, lab))
+
+
+# Passages outside the two commands that a handout words otherwise (a
+# passage that is gone is no error: the fallback below still tells).
 README_PASSAGES = [
-    ("the `make test` line of the two commands",
-     re.compile(r"^make test( +)#[^\n]*$", re.M),
-     lambda m, lab: "make grade" + " " * max(1, len(m.group(1)) - 1) +
-     "# this lab's tests: a line each, the last one \"score: <got>/<max>\""),
-    ("what `make test` does and how long it takes (to the end of its paragraph)",
-     re.compile(r"`make test` takes[\s\S]*?(?=\n\n)"),
-     lambda m, lab: "`make grade` runs this lab's public tests: one line per test (`ok` or "
-     "`FAIL`, its points, its name, and for a failure the reason and the command that "
-     "replays it), then `score: <got>/<max>`. Section \"Grading\" of "
-     "[labs/%s/README.md](labs/%s/README.md) says what each test checks. Here `make test` "
-     "is `make grade`." % (lab, lab)),
-    ("the fuzzers' inputs replayed by `make test`",
-     re.compile(_loose("are replayed by `make test`.")),
-     lambda m, lab: "are replayed by the course's own `make test` (here `make test` is "
-     "`make grade`)."),
-    ("the `labs/` line of the map of the tree",
-     re.compile(r"^labs/( +)\S[^\n]*$", re.M), _labs_line),
-    ("`make test` checks the transcripts",
-     re.compile(_loose("and `make test` fails when the kernel no longer prints what a document "
-                       "shows.")),
-     lambda m, lab: "of the course's kernel with every lab written, checked again in this "
+    (re.compile(r"replayed\s+by\s+`make\s+test`"),
+     lambda lab: "replayed by the course's own `make test` (here `make test` is `make grade`)"),
+    (re.compile(r"and\s+`make\s+test`\s+fails\s+when\s+the\s+kernel\s+no\s+longer\s+prints\s+"
+                r"what\s+a\s+document\s+shows\."),
+     lambda lab: "of the course's kernel with every lab written, checked again in this "
      "handout's own tree before it was handed out. Until your code is written, those that "
      "run it stop with `panic: lab %s: ...`; once it is, an address that depends on the "
      "size of your code may differ. `python3 tools/doc_transcripts.py --check FILE` shows "
@@ -262,33 +258,103 @@ README_PASSAGES = [
 ]
 
 
-def _reflow(text, start, end, width=76):
-    """@text with the paragraph around [@start, @end) filled to @width, if it is
-    plain prose (not a code block, list or table)."""
-    top = text.rfind("\n\n", 0, start)
-    top = 0 if top < 0 else top + 2
-    bottom = text.find("\n\n", end)
-    bottom = len(text) if bottom < 0 else bottom
-    para = text[top:bottom]
-    if any(line.startswith(("```", " ", "|", "-", "#", ">")) for line in para.split("\n")):
-        return text
-    filled = textwrap.fill(" ".join(para.split()), width, break_long_words=False,
-                           break_on_hyphens=False)
-    return text[:top] + filled + text[bottom:]
+def _blocks(text):
+    """@text as Markdown blocks separated by blank lines (a fenced block is one
+    block, blank lines and all)."""
+    blocks, current, fenced = [], [], False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        if line.strip() == "" and not fenced:
+            if current:
+                blocks.append(current)
+            current = []
+        else:
+            current.append(line)
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _kind(block):
+    first = block[0]
+    if first.startswith("```"):
+        return "code"
+    if first.startswith("#"):
+        return "heading"
+    if first.startswith("|"):
+        return "table"
+    if first.startswith(("-", "*", ">", " ")) or re.match(r"\d+\. ", first):
+        return "other"
+    return "prose"
+
+
+def _fill(text, width=76):
+    return textwrap.fill(" ".join(text.split()), width, break_long_words=False,
+                         break_on_hyphens=False).split("\n")
 
 
 def handout_readme(text, lab):
-    """The top README.md @text as a handout of @lab ships it (README_PASSAGES);
-    LabError names a passage found not exactly once."""
-    for what, pattern, replace in README_PASSAGES:
-        found = list(pattern.finditer(text))
-        if len(found) != 1:
-            raise LabError("README.md: the handout rewrites %s, found %d times, not once "
-                           "(update README_PASSAGES in tools/lab/labs.py)" % (what, len(found)))
-        m = found[0]
-        new = replace(m, lab)
-        text = _reflow(text[:m.start()] + new + text[m.end():], m.start(), m.start() + len(new))
-    return text
+    """The top README.md @text as a handout of @lab ships it. The code block
+    that shows `make test` shows `make grade`; what follows it up to the next
+    heading says what `make grade` prints instead of what `make test` does
+    (tables and their lead-ins about the other suites go); the `labs/` line of
+    the map names the lab; README_PASSAGES are reworded; any other passage that
+    names `make test` is told it is `make grade` here. LabError if no code
+    block shows `make test`."""
+    blocks = _blocks(text)
+    at = [i for i, b in enumerate(blocks) if _kind(b) == "code" and
+          any(line.startswith("make test") for line in b)]
+    if not at:
+        raise LabError("README.md: no code block with a `make test` line, which a handout "
+                       "shows as `make grade` (update handout_readme in tools/lab/labs.py)")
+    code = blocks[at[0]]
+    first = next(k for k, line in enumerate(code) if line.startswith("make test"))
+    blocks[at[0]] = [_grade_line(line) if k == first else line for k, line in enumerate(code)
+                     if k == first or not line.startswith("make test")]
+    out, told = blocks[:at[0] + 1], False
+    section = True
+    for block in blocks[at[0] + 1:]:
+        kind = _kind(block)
+        section = section and kind != "heading"
+        joined = " ".join(block)
+        if kind == "code":
+            block = [_labs_line(line, lab) if re.match(r"labs/ +\S", line) else line
+                     for line in block]
+        elif section and MAKE_TEST.search(joined) and kind in ("table", "prose"):
+            if kind == "table":
+                if out and _kind(out[-1]) == "prose" and out[-1][-1].endswith(":"):
+                    out.pop()  # the lead-in of the table
+                continue
+            sentences = SENTENCE_END.split(" ".join(joined.split()))
+            keep = []
+            for sentence in sentences:
+                if MAKE_TEST.search(sentence):
+                    break
+                keep.append(sentence)
+            if told and not keep:
+                continue
+            block = _fill(" ".join(keep + ([] if told else [_grade_text(lab)])))
+            told = True
+        elif kind == "prose" and MAKE_TEST.search(joined):
+            prose = " ".join(joined.split())
+            for pattern, replace in README_PASSAGES:
+                prose = pattern.sub(lambda m: replace(lab), prose)
+            if MAKE_TEST.search(prose) and "make grade" not in prose:
+                prose += " In this handout `make test` is `make grade`."
+            block = _fill(prose)
+        out.append(block)
+    if not told:
+        out.insert(at[0] + 1, _fill(_grade_text(lab)))
+    return "\n\n".join("\n".join(b) for b in out) + ("\n" if text.endswith("\n") else "")
+
+
+def _labs_line(line, lab):
+    m = re.match(r"labs/( +)", line)
+    prefix = "labs/%s/" % lab
+    column = len(m.group(0))
+    return prefix + " " * max(1, column - len(prefix)) + \
+        "this lab: its handout (README.md), public tests and grader"
 
 
 def shipped(path, lab):
