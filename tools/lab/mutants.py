@@ -280,7 +280,8 @@ def run_lab(lab, jobs, seed, only=None):
         if entry["status"] in (SURVIVED, LISTED, KILLED_HIDDEN):
             entry["diff"] = m.diff(texts[m.path])
         report.append(entry)
-    stale = sorted(set(listed) - {e["id"] for e in report if e["status"] == LISTED})
+    stale = [] if only else sorted(set(listed) - {e["id"] for e in report
+                                                  if e["status"] == LISTED})
     return {"lab": lab, "hash": digest, "seed": seed, "mutants": report,
             "stale_listings": stale, "seconds": round(time.monotonic() - t0)}
 

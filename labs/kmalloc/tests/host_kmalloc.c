@@ -248,17 +248,22 @@ static void test_first_fit_chunks(void)
 {
 	fresh_memory(4 * MIB);
 	const size_t header = 32, min_chunk = 48;
-	/* A tail under MIN_CHUNK is no chunk: the whole chunk is handed out. */
-	for (size_t tail = 16; tail < min_chunk; tail += 16) {
+	/* A tail under MIN_CHUNK is no chunk: the whole chunk is handed out;
+	 * a tail of exactly MIN_CHUNK is split off and stays free. */
+	for (size_t tail = 16; tail <= min_chunk; tail += 16) {
 		struct allocator *b = new_allocator(&first_fit_ops, 16, 0);
 		size_t bytes = b->size - tail - header - random_below(16);
 		void *p = first_fit_ops.allocate(b, bytes);
 		lab_observe("allocate(%zu) of %zu: %lld used %zu full %d", bytes, b->size,
 			    offset_in(b, p), b->used, b->full);
-		if (p == NULL || b->used != b->size || !b->full)
+		if (tail < min_chunk && (p == NULL || b->used != b->size || !b->full))
 			fail("allocate(%zu) in a fresh first-fit of %zu bytes leaves %zu: expected the "
 			     "whole chunk (used %zu, full), got used %zu full %d", bytes, b->size, tail,
 			     b->size, b->used, b->full);
+		if (tail == min_chunk && (p == NULL || b->used != b->size - tail || b->full))
+			fail("allocate(%zu) in a fresh first-fit of %zu bytes leaves exactly MIN_CHUNK "
+			     "(%zu): expected it split off and free (used %zu, not full), got used %zu "
+			     "full %d", bytes, b->size, tail, b->size - tail, b->used, b->full);
 	}
 	struct allocator *a = new_allocator(&first_fit_ops, 16, 0);
 	granules = a->size / GRANULE;
@@ -356,6 +361,46 @@ static void check_header(const struct held *h)
 		fail("kmalloc(%zu) at %p lies outside its allocator", h->bytes, (void *)h->p);
 }
 
+/* The edges of kmalloc_pid's policy: the largest request is allowed; an
+ * allocator with room is used before a new one is made; when the page
+ * manager has no pages for a new one, MEMM_ERR_NO_MEMORY and nothing
+ * changes. */
+static void test_policy_edges(void)
+{
+	fresh_memory(24 * MIB);
+	void *largest = NULL, *p = NULL, *q = NULL;
+	int err = kmalloc(MEMM_MAX_BYTES, &largest);
+	lab_observe("kmalloc(%zu): %d", MEMM_MAX_BYTES, err);
+	if (err != MEMM_OK)
+		fail("kmalloc(%zu), the largest request (MEMM_MAX_BYTES), with 24 MiB free: expected "
+		     "0, got %d (%s)", MEMM_MAX_BYTES, err, memm_strerror(err));
+	size_t bytes = 1 + random_below(200);
+	int first = kmalloc_pid(bytes, 3, &p), second = kmalloc_pid(bytes, 3, &q);
+	const struct allocator *a = first ? NULL : ((const struct memm_header *)p - 1)->owner;
+	const struct allocator *b = second ? NULL : ((const struct memm_header *)q - 1)->owner;
+	lab_observe("two kmalloc_pid(%zu, 3): %d %d, owners %lld %lld", bytes, first, second,
+		    arena_offset(a), arena_offset(b));
+	if (first || second || a != b)
+		fail("two kmalloc_pid(%zu, 3) in a row: expected both from one slab (the first has "
+		     "room for the second), got owners %p and %p", bytes, (const void *)a,
+		     (const void *)b);
+	if (kfree(largest, NULL) != MEMM_OK || kfree(p, NULL) != MEMM_OK ||
+	    kfree(q, NULL) != MEMM_OK || memm_root() != NULL)
+		fail("kfree of the live blocks failed or left an allocator behind");
+
+	fresh_memory(2 * MIB);
+	size_t free0 = pmm_free_page_count();
+	p = NULL;
+	err = kmalloc(3 * MIB, &p);
+	lab_observe("kmalloc(3 MiB) in 2 MiB: %d, free pages %zu of %zu, root %lld", err,
+		    pmm_free_page_count(), free0, arena_offset(memm_root()));
+	if (err != MEMM_ERR_NO_MEMORY || pmm_free_page_count() != free0 || memm_root() != NULL)
+		fail("kmalloc(3 MiB) with 2 MiB of pages: expected %d (%s) and nothing changed, got "
+		     "%d (%s), %zu free pages of %zu, %s", MEMM_ERR_NO_MEMORY,
+		     memm_strerror(MEMM_ERR_NO_MEMORY), err, memm_strerror(err),
+		     pmm_free_page_count(), free0, memm_root() ? "an allocator made" : "no allocator");
+}
+
 static void test_kmalloc_kfree(void)
 {
 	fresh_memory(16 * MIB);
@@ -418,6 +463,7 @@ static void test_kmalloc_kfree(void)
 	lab_observe("kmalloc(0): %d, kmalloc(%zu): %d", none, MEMM_MAX_BYTES + 1, too_many);
 	if (none != MEMM_ERR_SIZE || too_many != MEMM_ERR_SIZE)
 		fail("kmalloc of 0 bytes or more than 16 MiB: expected MEMM_ERR_SIZE");
+	test_policy_edges();
 }
 
 static void test_bad_frees(void)
@@ -433,6 +479,16 @@ static void test_bad_frees(void)
 	if (small_err != MEMM_OK || large_err != MEMM_OK)
 		fail("kmalloc failed");
 	const struct allocator *owner = ((const struct memm_header *)small - 1)->owner;
+	const struct allocator *other = ((const struct memm_header *)large - 1)->owner;
+	const struct allocator *lowest = owner < other ? owner : other;
+	const struct allocator *highest = owner < other ? other : owner;
+	/* A second small block, its header's owner overwritten (as a write
+	 * before the block would): kfree must not trust it. */
+	void *overwritten = NULL;
+	if (kmalloc(small_bytes, &overwritten) != MEMM_OK)
+		fail("kmalloc failed");
+	struct allocator *real_owner = ((struct memm_header *)overwritten - 1)->owner;
+	((struct memm_header *)overwritten - 1)->owner = (struct allocator *)other;
 	size_t free0 = pmm_free_page_count();
 	lab_observe("owner of the small block %lld, free pages %zu", arena_offset(owner), free0);
 	/* A forged header outside every allocator, naming a real one. */
@@ -451,6 +507,12 @@ static void test_bad_frees(void)
 		{ (char *)large + 32, MEMM_ERR_NOT_BLOCK, "inside a first-fit chunk" },
 		{ (void *)owner, MEMM_ERR_NOT_BLOCK, "the allocator object itself" },
 		{ (char *)owner + 16, MEMM_ERR_NOT_BLOCK, "inside the allocator object" },
+		{ (char *)lowest - 1, MEMM_ERR_NOT_OURS, "the byte below the lowest allocator" },
+		{ (char *)highest + highest->pages * PAGE - 1, MEMM_ERR_NOT_BLOCK,
+		  "the last byte of the highest allocator" },
+		{ (char *)highest + highest->pages * PAGE, MEMM_ERR_NOT_OURS,
+		  "the byte after the highest allocator" },
+		{ overwritten, MEMM_ERR_NOT_BLOCK, "a block whose header's owner was overwritten" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int got = kfree(cases[i].p, NULL);
@@ -459,10 +521,13 @@ static void test_bad_frees(void)
 			fail("kfree of %s: expected %d (%s), got %d", cases[i].what, cases[i].want,
 			     memm_strerror(cases[i].want), got);
 	}
+	((struct memm_header *)overwritten - 1)->owner = real_owner;
 	lab_observe("after the bad frees: free pages %zu, memm_check %zu", pmm_free_page_count(),
 		    memm_check());
 	if (pmm_free_page_count() != free0 || memm_check() != 0)
 		fail("bad frees changed the allocators");
+	if (kfree(overwritten, NULL) != MEMM_OK)
+		fail("kfree of a live block failed");
 	int small_free = kfree(small, NULL);
 	int large_free = kfree(large, NULL);
 	lab_observe("kfree of the small block: %d, of the large block: %d", small_free, large_free);
