@@ -245,6 +245,24 @@ static int present_at(uintptr_t va)
 	return vm_translate(&kernel_space, va, &w) == VM_OK && w.mapped;
 }
 
+/* What a first fault at @addr needs from the page manager, from the walk
+ * itself: the page, and a table for each level the walk to it does not
+ * reach (*@tables). vm_lazy_pages_needed() (given in vm_lazy.c) must agree. */
+static size_t pages_needed(uintptr_t addr, size_t *tables)
+{
+	struct vm_walk w;
+	vm_translate(&kernel_space, addr, &w);
+	*tables = w.mapped ? 0 : format->levels - w.nr_steps;
+	size_t given_tables = 0, given = vm_lazy_pages_needed(addr, &given_tables);
+	lab_observe("0x%lx: the walk lacks %zu tables; vm_lazy_pages_needed: %zu, %zu tables",
+		    (unsigned long)addr, *tables, given, given_tables);
+	if (given != *tables + 1 || given_tables != *tables)
+		fail("vm_lazy_pages_needed(0x%lx) says %zu pages (%zu tables); the walk to it lacks "
+		     "%zu tables, so %zu pages: it is written for you, put it back as it was",
+		     (unsigned long)addr, given, given_tables, *tables, *tables + 1);
+	return *tables + 1;
+}
+
 /* Check the page a successful fault at @addr made: 4 KiB, the address's
  * offset kept, the reservation's @flags, one page held by the mapping
  * holder, all zeros. Returns its physical address. */
@@ -323,9 +341,7 @@ static void test_one_zeroed_page(void)
 		for (int n = 0; n < 3; n++) {
 			uintptr_t page = va + slots[n] * PAGE, addr = page + offsets[n];
 			dirty_free_pages((unsigned char)(0x5a + n));
-			size_t tables, needed = vm_lazy_pages_needed(addr, &tables);
-			lab_observe("vm_lazy_pages_needed(0x%lx): %zu, %zu tables", (unsigned long)addr,
-				    needed, tables);
+			size_t tables, needed = pages_needed(addr, &tables);
 			size_t free1 = pmm_free_page_count(), tables1 = table_pages();
 			enum fault_access access = n == 1 ? FAULT_WRITE : FAULT_READ;
 			int err = fault(addr, access);
@@ -533,9 +549,8 @@ static void test_no_memory(void)
 				}
 				size_t tables;
 				uintptr_t addr = boundary + 8 * random_below(PAGE / 8);
-				needed = vm_lazy_pages_needed(addr, &tables);
-				lab_observe("%s: vm_lazy_pages_needed(0x%lx): %zu, %zu tables", places[place],
-					    (unsigned long)addr, needed, tables);
+				lab_observe("%s", places[place]);
+				needed = pages_needed(addr, &tables);
 				uintptr_t page;
 				while (pmm_free_page_count() > keep)
 					if (pmm_alloc_page(&page) != PMM_OK)
