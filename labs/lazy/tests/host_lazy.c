@@ -46,9 +46,24 @@ void arch_vm_activate(uintptr_t root)
 	(void)root;
 }
 
+static int present_at(uintptr_t va);
+
+/* The machine's TLB, as far as a test can see it: the pages
+ * arch_tlb_flush() was asked to forget since fault() last cleared the list,
+ * and whether each was mapped then (a flush before the mapping exists
+ * leaves a remembered "not mapped" to be remembered again). */
+#define FLUSHES_MAX 16
+static uintptr_t flushed[FLUSHES_MAX];
+static int flushed_mapped[FLUSHES_MAX];
+static size_t nr_flushed;
+
 void arch_tlb_flush(uintptr_t va)
 {
-	(void)va;
+	if (nr_flushed < FLUSHES_MAX) {
+		flushed[nr_flushed] = va & ~((uintptr_t)VM_SIZE_4K - 1);
+		flushed_mapped[nr_flushed] = present_at(va);
+	}
+	nr_flushed++;
 }
 
 static unsigned long long rng_state;
@@ -168,6 +183,7 @@ static int reserve(uintptr_t va, size_t pages, unsigned flags)
 
 static int fault(uintptr_t addr, enum fault_access access)
 {
+	nr_flushed = 0;
 	int err = vm_lazy_fault(addr, access);
 	lab_observe("vm_lazy_fault(0x%lx, %s): %d", (unsigned long)addr, access_text(access), err);
 	return err;
@@ -301,6 +317,16 @@ static uintptr_t expect_fresh_page(uintptr_t addr, unsigned flags)
 	    block.holder != PMM_HOLDER_MAPPING)
 		fail("the lazy page 0x%lx (at 0x%lx) is not a one-page allocation held by "
 		     "PMM_HOLDER_MAPPING", (unsigned long)page, (unsigned long)pa);
+	int flushed_after = 0;
+	for (size_t i = 0; i < nr_flushed && i < FLUSHES_MAX; i++)
+		flushed_after |= flushed[i] == page && flushed_mapped[i];
+	lab_observe("0x%lx: flushed from the TLB once mapped: %d", (unsigned long)page,
+		    flushed_after);
+	if (!flushed_after)
+		fail("vm_lazy_fault(0x%lx) mapped its page but did not arch_tlb_flush(0x%lx) after "
+		     "mapping it: a machine that remembered \"not mapped\" for it would fault again "
+		     "(arch_tlb_flush calls during the fault: %zu)", (unsigned long)addr,
+		     (unsigned long)page, nr_flushed);
 	return pa;
 }
 
