@@ -43,13 +43,21 @@ static const char *explain(enum fault_access access, uintptr_t addr, int firmwar
 		       : access == FAULT_WRITE ? "write to stack guard page (stack overflow?)"
 					       : "execute of stack guard page";
 	vm_translate(&kernel_space, addr, &walk);
-	/* A reserved page still absent: the reservation refused this access
-	 * (vm_lazy_fault() resolves every access it allows). A read it allows
-	 * can only end here through a broken vm_lazy_fault(). */
-	if (!walk.mapped && vm_lazy_find(addr, NULL))
-		return access == FAULT_WRITE ? "write to read-only lazy page"
-		       : access == FAULT_EXECUTE ? "execute of no-execute lazy page"
-						 : "read of lazy page the fault handler did not map";
+	/* A reserved page still absent: either its reservation forbids the
+	 * access, or vm_lazy_fault() refused an access the reservation allows,
+	 * which only a broken vm_lazy_fault() does. */
+	struct vm_lazy_range lazy;
+	if (!walk.mapped && vm_lazy_find(addr, &lazy)) {
+		unsigned needs = access == FAULT_READ ? VM_READ
+				 : access == FAULT_WRITE ? VM_WRITE : VM_EXEC;
+		if (lazy.flags & needs)
+			return access == FAULT_READ ? "read of lazy page the fault handler did not map"
+			       : access == FAULT_WRITE ? "write to lazy page the fault handler did not map"
+						       : "execute of lazy page the fault handler did not map";
+		return access == FAULT_READ ? "read of lazy page without r"
+		       : access == FAULT_WRITE ? "write to read-only lazy page"
+					       : "execute of no-execute lazy page";
+	}
 	if (!walk.mapped)
 		return access == FAULT_READ ? "read of unmapped page"
 		       : access == FAULT_WRITE ? "write to unmapped page"

@@ -138,7 +138,7 @@ static int allows(unsigned flags, enum fault_access access)
 	case FAULT_WRITE: return (flags & VM_WRITE) != 0;
 	case FAULT_EXECUTE: return (flags & VM_EXEC) != 0;
 	}
-	return 0;
+	return 0; /* not reached: the machine reports only these three */
 	/* LAB lazy STUB allows
 	(void)flags;
 	(void)access;
@@ -163,7 +163,7 @@ int vm_lazy_fault(uintptr_t addr, enum fault_access access)
 	/* Counted first, so a page without its tables is never half made. */
 	if (vm_lazy_pages_needed(page, &tables) > pmm_free_page_count())
 		return VM_ERR_NO_MEMORY;
-	if (pmm_alloc_page(&pa) != PMM_OK)
+	if (pmm_alloc_page(&pa) != PMM_OK) /* not after the count above, on one core */
 		return VM_ERR_NO_MEMORY;
 	pmm_set_holder(pa, PMM_HOLDER_MAPPING);
 	/* A fresh page starts as zeros, never as someone's old data. */

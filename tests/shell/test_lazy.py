@@ -212,6 +212,68 @@ def no_free_page_on_touch_is_one_error_line_and_changes_nothing():
         check_ok(c)
 
 
+def take_all_but(c, keep):
+    """Allocate every free page but @keep; returns the set's number."""
+    free = shell.meminfo(c)["free"] - keep
+    line = shell.single(c.run("alloc %d scattered" % free, timeout=60))
+    m = re.fullmatch(r"allocated %d pages as #(\d+)" % free, line)
+    assert m, line
+    return m.group(1)
+
+
+def give_back(c, set_id):
+    line = shell.single(c.run("free #%s" % set_id, timeout=60))
+    assert re.fullmatch(r"freed \d+ pages of #%s" % set_id, line), line
+
+
+@test
+def a_touch_needs_exactly_the_page_and_its_tables():
+    """A first touch needs n pages: the page and the tables its walk lacks. With n - 1 free it
+    is refused and takes no page (the free pages keep their bytes); with exactly n it works.
+    Without memory, a write to an r reservation is still the ordinary fault."""
+    with shell.boot(mem="64M") as c:
+        va = WINDOW + rng.randrange(1, 60) * (1 << 30) + rng.randrange(512) * 512 * PAGE
+        reserve(c, va, 2)
+        reserve(c, va + 64 * PAGE, 1, "r")
+        set_id = take_all_but(c, 0)
+        err = shell.expect_error(c, "peek 0x%x" % va)
+        m = re.search(r"not enough free memory: (\d+) pages? needed \((\d+) for page tables\)",
+                      err)
+        assert m, err
+        needed = int(m.group(1))
+        assert needed == 1 + int(m.group(2)) >= 2, err
+        out = c.run("poke 0x%x 0x1" % (va + 64 * PAGE))
+        assert len(out) == 1 and out[0].startswith("fault: write to read-only lazy page at"), out
+        give_back(c, set_id)
+
+        set_id = take_all_but(c, needed - 1)
+        marks = {}
+        for (seg, order), blocks in shell.free_lists(c).items():
+            for block in blocks:
+                for i in range(1 << order):
+                    addr = block + i * PAGE + 8 * rng.randrange(PAGE // 8)
+                    marks[addr] = rng.randrange(1, 1 << 64)
+                    poke(c, addr, marks[addr])
+        assert len(marks) == needed - 1, marks
+        state = everything(c)
+        shell.expect_error(c, "poke 0x%x 0x2" % va)
+        assert everything(c) == state, "a refused touch changed something"
+        for addr, value in marks.items():
+            assert peek(c, addr) == value, "a refused touch wrote to the free page 0x%x" % addr
+        give_back(c, set_id)
+
+        set_id = take_all_but(c, needed)
+        poke(c, va + 8, 0x2a)
+        info, reserved, present = lazy_counts(c)
+        assert info["free"] == 0 and (reserved, present) == (3, 1), (info["free"], present)
+        check_ok(c)
+        give_back(c, set_id)
+        assert peek(c, va + 8) == 0x2a
+        line = shell.single(c.run("unmap 0x%x 2" % va))
+        assert line == "unmapped 2 pages at 0x%x" % va, line
+        check_ok(c)
+
+
 @test
 def bad_input_gives_one_error_line_and_changes_nothing():
     with shell.boot() as c:

@@ -32,7 +32,7 @@ expect_error = shell.expect_error
 
 def check_ok(c):
     line = single(c.run("check"))
-    assert line == "check: ok", "check: %r" % line
+    assert line == "check: ok", "check: expected 'check: ok', got %r" % line
 
 
 class Lazy:
@@ -64,7 +64,8 @@ class Lazy:
     def reserve(self, va, pages, flags=""):
         line = single(self.c.run(("map 0x%x %d lazy %s" % (va, pages, flags)).strip()))
         assert line == "reserved %d lazy pages at 0x%x" % (pages, va), \
-            "map 0x%x %d lazy %s: %r" % (va, pages, flags, line)
+            "map 0x%x %d lazy %s: expected 'reserved %d lazy pages at 0x%x', got %r" % (
+                va, pages, flags, pages, va, line)
         self.ranges.append((va, pages, flags or "rw"))
         self.compare("after reserving %d pages at 0x%x" % (pages, va))
 
@@ -90,7 +91,8 @@ class Lazy:
     def poke(self, addr, value):
         out = self.c.run("poke 0x%x 0x%x" % (addr, value))
         assert out == ["0x%x: 0x%016x written" % (addr, value)], \
-            "poke 0x%x 0x%x: %r" % (addr, value, out)
+            "poke 0x%x 0x%x: expected '0x%x: 0x%016x written', got %r" % (
+                addr, value, addr, value, out)
         self._touch(addr)
         self.values[addr] = value
 
@@ -103,7 +105,9 @@ class Lazy:
     def vtop(self, addr):
         lines = self.c.run("vtop 0x%x" % addr)
         m = re.fullmatch(r"0x([0-9a-f]+) -> 0x([0-9a-f]+) (4K|2M|1G) ([r-][w-][x-])", lines[0])
-        assert m and int(m.group(1), 16) == addr, "vtop 0x%x: %r" % (addr, lines[:1])
+        assert m and int(m.group(1), 16) == addr, \
+            "vtop 0x%x: expected '0x%x -> 0x<pa> <size> <flags>' (a present page), got %r" % (
+                addr, addr, lines[:1])
         return int(m.group(2), 16), m.group(3), m.group(4)
 
     def next_free_page(self):
@@ -117,7 +121,8 @@ class Lazy:
     def unmap(self, va, pages):
         line = single(self.c.run("unmap 0x%x %d" % (va, pages)))
         assert line == "unmapped %d pages at 0x%x" % (pages, va), \
-            "unmap 0x%x %d: %r" % (va, pages, line)
+            "unmap 0x%x %d: expected 'unmapped %d pages at 0x%x', got %r" % (
+                va, pages, pages, va, line)
         end = va + pages * PAGE
         self.ranges = [r for r in self.ranges if not (va <= r[0] and r[0] + r[1] * PAGE <= end)]
         self.present = {p for p in self.present if not va <= p < end}
