@@ -1,10 +1,7 @@
-"""The hidden tests of lab buddy: longer sequences, poisoning on, and the
-free lists compared after every step."""
+"""The hidden tests of lab buddy: in the kernels, the free lists compared
+after every step."""
 import labtest as t
 from bmodel import Session
-
-HOST = "labs/buddy/tests/host_buddy.c"
-t.host("random_poisoned", 10, HOST)
 
 
 @t.kernel(5)

@@ -1,4 +1,4 @@
-"""A model of the buddy page manager as labs/buddy/README.md and
+"""What the buddy page manager must show, as labs/buddy/README.md and
 os/include/pmm.h document it, for the grader's kernel tests.
 
 It starts from what the kernel prints (`meminfo`'s segments and `buddy -v`'s
@@ -6,11 +6,27 @@ free lists: the boot's own allocations are the kernel's business) and from
 then on predicts every address `alloc` answers and every free list, head
 first, that `buddy -v` prints. Nothing is stored: each run computes its
 answers from the policy.
+
+This is a specification, not an implementation: it never splits or merges.
+It knows which pages are free and when each free block became free, and
+three rules give the rest (the README's "The policy"):
+
+  blocks  the free pages of a segment are covered by the maximal aligned
+          blocks: aligned blocks of at most 256 pages, wholly inside the
+          segment and wholly free, not inside a larger such block;
+  lists   a list holds its blocks newest first; the blocks one step makes
+          free became free lowest address first;
+  take    alloc n <= 256 takes the newest block of the smallest order >= the
+          order of n that has one (segments in the order added) and uses its
+          first n pages; alloc n > 256 takes the lowest n free pages in a row
+          inside one segment (segments in the order added). The other pages
+          stay free.
 """
 import re
 
 PAGE = 4096
 MAX_ORDER = 8
+MAX_BLOCK = 1 << MAX_ORDER
 
 
 def order_of(pages):
@@ -49,130 +65,142 @@ def read_lists(c):
     return lists
 
 
+class Segment:
+    """One segment: which pages are free, and the free blocks with their births."""
+
+    def __init__(self, start, end):
+        self.start = start
+        self.pages = (end - start) // PAGE
+        self.pfn0 = start // PAGE
+        self.free = bytearray(self.pages)  # 1: the page is free
+        self.blocks = {}                   # head page -> order, for each free block
+        self.born = {}                     # head page -> when the block became free
+
+    def maximal(self, pfn, k, out):
+        """Rule "blocks" inside the aligned block of order @k at page frame @pfn."""
+        size = 1 << k
+        if pfn + size <= self.pfn0 or pfn >= self.pfn0 + self.pages:
+            return
+        first = pfn - self.pfn0
+        if first >= 0 and first + size <= self.pages and 0 not in self.free[first:first + size]:
+            out[first] = k
+        elif k > 0:
+            self.maximal(pfn, k - 1, out)
+            self.maximal(pfn + size // 2, k - 1, out)
+
+    def settle(self, first, last, clock):
+        """Pages [first, last) changed: the blocks are the maximal ones again
+        (blocks never cross a 256-page boundary, so only the windows round
+        the change can differ). A block already free keeps its birth; the
+        new ones are born now, lowest first. Returns the clock."""
+        lo = (self.pfn0 + first) // MAX_BLOCK * MAX_BLOCK
+        hi = -(-(self.pfn0 + last) // MAX_BLOCK) * MAX_BLOCK
+        now = {}
+        for w in range(lo, hi, MAX_BLOCK):
+            self.maximal(w, MAX_ORDER, now)
+        a, b = max(lo - self.pfn0, 0), min(hi - self.pfn0, self.pages)
+        for head in [h for h in self.blocks if a <= h < b]:
+            if now.get(head) != self.blocks[head]:
+                del self.blocks[head], self.born[head]
+        for head in sorted(now):
+            if head not in self.blocks:
+                clock += 1
+                self.blocks[head], self.born[head] = now[head], clock
+        return clock
+
+    def newest(self, k):
+        """The head of list @k (its newest block), or None."""
+        heads = [h for h, o in self.blocks.items() if o == k]
+        return max(heads, key=self.born.get) if heads else None
+
+    def listed(self, k):
+        """List @k as addresses, head first."""
+        heads = sorted((h for h, o in self.blocks.items() if o == k), key=self.born.get,
+                       reverse=True)
+        return [self.start + h * PAGE for h in heads]
+
+    def runs(self):
+        """(first page, length) of each stretch of free pages, lowest first."""
+        return [(m.start(), m.end() - m.start()) for m in re.finditer(b"\x01+", self.free)]
+
+
 class Model:
-    """The free lists of every segment, and the allocations made through it."""
+    """The free pages of every segment, and the allocations made through it."""
 
     def __init__(self, segments, lists):
-        self.segs = segments
-        self.lists = {(s, k): list(lists.get((s, k), [])) for s in range(len(segments))
-                      for k in range(MAX_ORDER + 1)}
-        self.heads = {}  # address -> order, for the head of every free block
-        for (s, k), addrs in self.lists.items():
-            for a in addrs:
-                self.heads[a] = k
+        self.segs = [Segment(start, end) for start, end in segments]
+        self.clock = 0
+        for (s, k), addrs in lists.items():
+            seg = self.segs[s]
+            for rank, addr in enumerate(addrs):
+                head = (addr - seg.start) // PAGE
+                seg.free[head:head + (1 << k)] = b"\x01" * (1 << k)
+                seg.blocks[head] = k
+                seg.born[head] = -rank  # the head of the list is the newest
+        for s, seg in enumerate(self.segs):
+            before = dict(seg.blocks)
+            self.clock = seg.settle(0, seg.pages, self.clock)
+            if seg.blocks != before:
+                extra = sorted(set(before.items()) - set(seg.blocks.items()))
+                head, k = extra[0] if extra else sorted(set(seg.blocks.items()) -
+                                                          set(before.items()))[0]
+                raise AssertionError(
+                    "before the test: buddy -v shows seg%d's free pages as blocks that are "
+                    "not the largest aligned ones (at 0x%x, order %d): a free block with a "
+                    "free buddy of its order was not merged" % (s, seg.start + head * PAGE, k))
         self.live = {}  # address -> pages, for what the test allocated
 
     @classmethod
     def read(cls, c):
         return cls(read_segments(c), read_lists(c))
 
-    # ---- the policy ----
-
-    def _push(self, s, addr, k):
-        self.lists[(s, k)].insert(0, addr)
-        self.heads[addr] = k
-
-    def _remove(self, s, addr, k):
-        self.lists[(s, k)].remove(addr)
-        del self.heads[addr]
-
-    def _fit(self, addr, last):
-        """The order of the largest aligned block at @addr ending by @last."""
-        k = 0
-        pfn = addr // PAGE
-        while k < MAX_ORDER and addr + (2 << k) * PAGE <= last and pfn % (2 << k) == 0:
-            k += 1
-        return k
-
-    def _merge(self, s, addr, k):
-        start, end = self.segs[s]
-        while k < MAX_ORDER:
-            size = (1 << k) * PAGE
-            buddy = addr ^ size
-            if buddy < start or buddy + size > end or self.heads.get(buddy) != k:
-                break
-            self._remove(s, buddy, k)
-            addr = min(addr, buddy)
-            k += 1
-        self._push(s, addr, k)
-
-    def _free_range(self, s, first, last):
-        while first < last:
-            k = self._fit(first, last)
-            self._merge(s, first, k)
-            first += (1 << k) * PAGE
+    @property
+    def lists(self):
+        """(segment, order) -> the addresses of that free list, head first."""
+        return {(s, k): seg.listed(k) for s, seg in enumerate(self.segs)
+                for k in range(MAX_ORDER + 1)}
 
     def _segment_of(self, addr):
-        for s, (start, end) in enumerate(self.segs):
-            if start <= addr < end:
+        for s, seg in enumerate(self.segs):
+            if seg.start <= addr < seg.start + seg.pages * PAGE:
                 return s
         raise AssertionError("0x%x is in no segment" % addr)
 
-    def _find_run(self, s, pages):
-        """The lowest run of @pages free pages inside segment @s, or None."""
-        blocks = sorted(a for a in self.heads if self._segment_of(a) == s)
-        start = run = None
-        for a in blocks:
-            if run is not None and start + run * PAGE == a:
-                run += 1 << self.heads[a]
-            else:
-                start, run = a, 1 << self.heads[a]
-            if run >= pages:
-                return start
-        return None
+    def _take(self, seg, first, pages):
+        seg.free[first:first + pages] = bytes(pages)
+        self.clock = seg.settle(first, first + pages, self.clock)
+        addr = seg.start + first * PAGE
+        self.live[addr] = pages
+        return addr
 
     def alloc(self, pages):
         """The address the documented policy gives for `alloc <pages>`, or None."""
-        if 1 <= pages <= 1 << MAX_ORDER:
-            k = order_of(pages)
-            for have in range(k, MAX_ORDER + 1):
-                for s in range(len(self.segs)):
-                    if self.lists[(s, have)]:
-                        addr = self.lists[(s, have)][0]
-                        self._remove(s, addr, have)
-                        while have > k:
-                            have -= 1
-                            self._push(s, addr + (1 << have) * PAGE, have)
-                        self._free_range(s, addr + pages * PAGE, addr + (1 << k) * PAGE)
-                        self.live[addr] = pages
-                        return addr
+        if 1 <= pages <= MAX_BLOCK:
+            for k in range(order_of(pages), MAX_ORDER + 1):
+                for seg in self.segs:
+                    head = seg.newest(k)
+                    if head is not None:
+                        return self._take(seg, head, pages)
             return None
-        for s in range(len(self.segs)):
-            start = self._find_run(s, pages)
-            if start is None:
-                continue
-            addr, last = start, start + pages * PAGE
-            while addr < last:
-                k = self.heads[addr]
-                end = addr + (1 << k) * PAGE
-                self._remove(s, addr, k)
-                if end > last:
-                    self._free_range(s, last, end)
-                addr = end
-            self.live[start] = pages
-            return start
+        for seg in self.segs:
+            first = seg.free.find(b"\x01" * pages)
+            if first >= 0:
+                return self._take(seg, first, pages)
         return None
 
     def free(self, addr):
         pages = self.live.pop(addr)
-        self._free_range(self._segment_of(addr), addr, addr + pages * PAGE)
+        seg = self.segs[self._segment_of(addr)]
+        first = (addr - seg.start) // PAGE
+        seg.free[first:first + pages] = b"\x01" * pages
+        self.clock = seg.settle(first, first + pages, self.clock)
         return pages
 
     def free_pages(self):
-        return sum(1 << k for k in self.heads.values())
+        return sum(seg.free.count(1) for seg in self.segs)
 
     def longest_run(self):
-        best = 0
-        for s in range(len(self.segs)):
-            blocks = sorted(a for a in self.heads if self._segment_of(a) == s)
-            start = run = None
-            for a in blocks:
-                if run is not None and start + run * PAGE == a:
-                    run += 1 << self.heads[a]
-                else:
-                    start, run = a, 1 << self.heads[a]
-                best = max(best, run)
-        return best
+        return max((n for seg in self.segs for _, n in seg.runs()), default=0)
 
 
 class Session:

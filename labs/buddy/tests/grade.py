@@ -1,10 +1,11 @@
 """The public tests of lab buddy (labs/buddy/README.md has the table).
 
 Host tests: labs/buddy/tests/host_buddy.c, built with the lab's sources
-under ASan + UBSan, one function at a time and then a randomised sequence,
-against the model in that file. Kernel tests: the shell's alloc, free,
-buddy -v and check on both architectures, every address and every free list
-checked against bmodel.py, which starts from the lists the kernel prints.
+under ASan + UBSan, one function at a time and then randomised sequences
+(with page poisoning off, then on), against the specification in that
+file. Kernel tests: the shell's alloc, free, buddy -v and check on both
+architectures, every address and every free list checked against
+bmodel.py, which starts from the lists the kernel prints.
 """
 import labtest as t
 from bmodel import Session
@@ -16,7 +17,8 @@ t.host("split", 10, HOST)
 t.host("merge", 15, HOST)
 t.host("tail", 10, HOST)
 t.host("large_run", 10, HOST)
-t.host("random", 15, HOST)
+t.host("random", 10, HOST)
+t.host("random_poisoned", 10, HOST)
 
 
 def some_size(rng):
