@@ -195,11 +195,15 @@ toolchains() {
 # The labs' graders proven (tools/lab/teeth.py, one lab at a time: each
 # grades this tree too): the handout builds warning-free and leaks nothing,
 # its starter scores below full, the reference full, every wrong solution
-# below full; then each lab's mutant record still holds for its code and
-# tests, and meets the goal (tools/lab/mutants.py --check).
+# below full, and the transcripts it ships hold in its own tree; then each
+# lab's mutant record still holds for its code and tests, and meets the
+# goal (tools/lab/mutants.py --check).
 labs() {
 	for lab in $(python3 tools/lab/lab.py list | cut -d' ' -f1); do
 		step "lab-$lab" python3 tools/lab/teeth.py "$lab"
+		# The documents the handout ships, checked in its own cut tree.
+		step "lab-$lab-handout-transcripts" python3 tools/doc_transcripts.py \
+			--check-handout "$lab"
 	done
 	step "lab-mutant-records" python3 tools/lab/mutants.py --check \
 		$(python3 tools/lab/lab.py list | cut -d' ' -f1)
