@@ -21,6 +21,12 @@ three rules give the rest (the README's "The policy"):
           first n pages; alloc n > 256 takes the lowest n free pages in a row
           inside one segment (segments in the order added). The other pages
           stay free.
+
+With poisoning on from the start (`poison on` marks every free block
+poisoned, and every page freed after is), a block the policy takes is
+checked first: each page written since it was freed is quarantined (an
+allocation never freed, reported after the command), the block's other
+pages stay free, and the policy looks again.
 """
 import re
 
@@ -127,9 +133,12 @@ class Segment:
 class Model:
     """The free pages of every segment, and the allocations made through it."""
 
-    def __init__(self, segments, lists):
+    def __init__(self, segments, lists, poisoning=False):
         self.segs = [Segment(start, end) for start, end in segments]
         self.clock = 0
+        self.poisoning = poisoning
+        self.written = {}   # address of a free page written to -> its first bad byte
+        self.reports = []   # (page, first bad byte) of each quarantine, in order
         for (s, k), addrs in lists.items():
             seg = self.segs[s]
             for rank, addr in enumerate(addrs):
@@ -151,8 +160,8 @@ class Model:
         self.live = {}  # address -> pages, for what the test allocated
 
     @classmethod
-    def read(cls, c):
-        return cls(read_segments(c), read_lists(c))
+    def read(cls, c, poisoning=False):
+        return cls(read_segments(c), read_lists(c), poisoning)
 
     @property
     def lists(self):
@@ -173,19 +182,60 @@ class Model:
         self.live[addr] = pages
         return addr
 
-    def alloc(self, pages):
-        """The address the documented policy gives for `alloc <pages>`, or None."""
+    def _checked(self, seg, head):
+        """With poisoning on, the free block at @head is checked before it
+        is handed out: False if it had written pages (now quarantined)."""
+        size = 1 << seg.blocks[head]
+        bad = [p for p in range(head, head + size) if seg.start + p * PAGE in self.written]
+        if not self.poisoning or not bad:
+            return True
+        for p in bad:
+            addr = seg.start + p * PAGE
+            self.reports.append((addr, self.written.pop(addr)))
+            seg.free[p] = 0
+        self.clock = seg.settle(head, head + size, self.clock)
+        return False
+
+    def _alloc(self, pages):
         if 1 <= pages <= MAX_BLOCK:
             for k in range(order_of(pages), MAX_ORDER + 1):
                 for seg in self.segs:
                     head = seg.newest(k)
                     if head is not None:
+                        if not self._checked(seg, head):
+                            return self._alloc(pages)  # look again
                         return self._take(seg, head, pages)
             return None
         for seg in self.segs:
             first = seg.free.find(b"\x01" * pages)
-            if first >= 0:
-                return self._take(seg, first, pages)
+            if first < 0:
+                continue
+            head = first
+            while head < first + pages:  # each block of the run, lowest first
+                if not self._checked(seg, head):
+                    return self._alloc(pages)
+                head += 1 << seg.blocks[head]
+            return self._take(seg, first, pages)
+        return None
+
+    def alloc(self, pages):
+        """The address the documented policy gives for `alloc <pages>`, or None."""
+        self.reports = []
+        return self._alloc(pages)
+
+    def write(self, addr, offset):
+        """A stray write at @addr + @offset into a free page (poke)."""
+        old = self.written.get(addr)
+        self.written[addr] = offset if old is None else min(old, offset)
+
+    def block_for(self, pages):
+        """(address, pages) of the block `alloc <pages>` (at most 256) takes
+        unless a written page in it is found first; None if there is none."""
+        for k in range(order_of(pages), MAX_ORDER + 1):
+            for seg in self.segs:
+                head = seg.newest(k)
+                if head is not None:
+                    return seg.start + head * PAGE, 1 << k
         return None
 
     def free(self, addr):
@@ -206,21 +256,42 @@ class Model:
 class Session:
     """A kernel console and the model side by side: every answer is checked."""
 
-    def __init__(self, c):
+    def __init__(self, c, poisoning=False):
         self.c = c
-        self.model = Model.read(c)
+        if poisoning:
+            lines = [l for l in c.run("poison on") if "done (" not in l]
+            assert lines and lines[0].startswith("poison: on"), \
+                "poison on: expected 'poison: on (...)', got %r" % lines
+        self.model = Model.read(c, poisoning)
 
     def alloc(self, pages):
         want = self.model.alloc(pages)
         lines = [l for l in self.c.run("alloc %d" % pages) if "done (" not in l]
+        reports = ["error: use after free: page 0x%x was written after it was freed (first bad "
+                   "byte at +0x%x)" % r for r in self.model.reports]
         if want is None:
-            assert len(lines) == 1 and lines[0].startswith("error: "), \
-                "alloc %d: the documented policy finds no room (an 'error: ' line); " \
-                "the kernel says %r" % (pages, lines)
+            assert len(lines) == 1 + len(reports) and lines[0].startswith("error: ") and \
+                lines[1:] == reports, \
+                "alloc %d: the documented policy finds no room (an 'error: ' line)%s; " \
+                "the kernel says %r" % (pages, ", after quarantining %s" % reports
+                                        if reports else "", lines)
             return None
-        expect = "allocated %d pages at 0x%x" % (pages, want)
-        assert lines == [expect], "alloc %d: expected %r, got %r" % (pages, expect, lines)
+        expect = ["allocated %d pages at 0x%x" % (pages, want)] + reports
+        assert lines == expect, "alloc %d: expected %r, got %r" % (pages, expect, lines)
         return want
+
+    def poke(self, rng, pages):
+        """Write to a free page, as a stale pointer would (poisoning on): a
+        page of the block `alloc <pages>` would take next."""
+        block, size = self.model.block_for(pages)
+        page = block + PAGE * rng.randrange(size)
+        offset = 8 * rng.randrange(PAGE // 8)
+        value = rng.randrange(1, 1 << 32) * 256 + rng.choice([0, 1, 0x42])  # low byte not 0x6b
+        self.model.write(page, offset)
+        lines = self.c.run("poke 0x%x 0x%x" % (page + offset, value))
+        expect = "0x%x: 0x%016x written" % (page + offset, value)
+        assert lines == [expect], "poke 0x%x (a free page): expected %r, got %r" % (
+            page + offset, expect, lines)
 
     def free(self, addr):
         pages = self.model.free(addr)

@@ -425,6 +425,22 @@ static void m_free(struct mseg *s, size_t index)
 	m_release(s, index, index + pages, poisoning);
 }
 
+/* Pages [first, last) of @s, all free, become allocations: the largest
+ * aligned blocks that fit, lowest first (a state the test sets up). */
+static void m_hold(struct mseg *s, size_t first, size_t last)
+{
+	for (size_t p = first; p < last;) {
+		unsigned k = 0;
+		while (k < PMM_MAX_ORDER && p + ((size_t)2 << k) <= last &&
+		       (s->pfn0 + p) % ((size_t)2 << k) == 0)
+			k++;
+		memset(s->free + p, 0, (size_t)1 << k);
+		s->count[p] = (size_t)1 << k;
+		p += (size_t)1 << k;
+	}
+	settle(s, first, last);
+}
+
 /* The blocks of list @k of @s, newest (the head) first, in @out. */
 static size_t m_list(const struct mseg *s, unsigned k, size_t *out)
 {
@@ -478,7 +494,9 @@ static void free_model(void)
 /* 1 to 3 segments at random page offsets in the arena, poisoning @poison;
  * the model reads the initial free lists (pmm_add_segment's tiling is given
  * code). No segment's edge lies on a 256-page boundary: the first and the
- * last block of each have their buddy outside it. */
+ * last block of each have their buddy outside it. seg0 ends on an even page
+ * frame, so that a block there can have its buddy end where the segment
+ * does. */
 static void setup(int poison)
 {
 	uintptr_t start[MAX_SEGS], end[MAX_SEGS];
@@ -508,7 +526,8 @@ static void setup(int poison)
 				fail("pmm_add_segment(%#lx, %#lx) failed", (unsigned long)start[i],
 				     (unsigned long)end[i]);
 			const struct pmm_segment *seg = &pmm.segments[i];
-			aligned |= pmm_pfn(seg, 0) % MAX_BLOCK == 0 || pmm_pfn(seg, seg->pages) % MAX_BLOCK == 0;
+			aligned |= pmm_pfn(seg, 0) % MAX_BLOCK == 0 || pmm_pfn(seg, seg->pages) % MAX_BLOCK == 0 ||
+				(i == 0 && pmm_pfn(seg, seg->pages) % 2 != 0);
 		}
 		if (!aligned)
 			break;
@@ -875,6 +894,30 @@ static void merge_back(unsigned i, size_t head)
 	compare();
 }
 
+/* In seg0 (its end is even), a free last page and the page below it, the
+ * lower half of that pair, freed: its buddy ends where the segment ends and
+ * must be merged with. */
+static void merge_at_the_end(void)
+{
+	static char buf[160];
+	struct mseg *s = &ms[0];
+	size_t last = s->pages - 1, under = s->pages - 2;
+	while (s->order[last] < 0)
+		last--;
+	m_hold(s, last, s->pages - 1);
+	write_model_state();
+	int poisoned = (int)(rnd() & 1);
+	s->seg->page_array[under].state = PMM_PAGE_INSIDE;
+	lab_merge(s->seg, under, 0, poisoned);
+	s->count[under] = 0;
+	m_release(s, under, under + 1, poisoned);
+	snprintf(buf, sizeof(buf), "after merge(seg0, block at 0x%lx, order 0, poisoned %d), its "
+		 "buddy the free last page of the segment", (unsigned long)pmm_addr(s->seg, under),
+		 poisoned);
+	what = buf;
+	compare();
+}
+
 static void test_merge(void)
 {
 	static char buf[160];
@@ -889,6 +932,7 @@ static void test_merge(void)
 			merge_back(i, 0);
 			merge_back(i, last);
 		}
+		merge_at_the_end();
 		fragment_model((unsigned)between(10, 120));
 		random_marks();
 		write_model_state();
@@ -988,8 +1032,54 @@ static void test_tail(void)
 	}
 }
 
+/* Exactly one run of some length L in a segment, with a run one page
+ * shorter below it, and nothing else free anywhere: alloc L must take the
+ * run, alloc L - 1 the shorter one. The run is m whole 128-page chunks
+ * with @before free pages below them and @after above (127 is the most
+ * there can be without another whole free chunk). */
+static void exact_runs(size_t before, size_t after)
+{
+	static char buf[120];
+	unsigned t;
+	for (;;) {
+		setup(0);
+		for (t = 0; t < nr_ms && ms[t].pages < 1400; t++)
+			;
+		if (t < nr_ms)
+			break;
+	}
+	struct mseg *s = &ms[t];
+	size_t m = between(1, 2), len = m * PMM_CHUNK_PAGES + before + after;
+	size_t chunk0 = (PMM_CHUNK_PAGES - s->pfn0 % PMM_CHUNK_PAGES) % PMM_CHUNK_PAGES;
+	size_t decoy = chunk0 + between(1, 100);
+	size_t start = decoy + len + before;                   /* a chunk boundary at or past it */
+	start += (PMM_CHUNK_PAGES - (s->pfn0 + start) % PMM_CHUNK_PAGES) % PMM_CHUNK_PAGES;
+	start -= before;
+	for (unsigned i = 0; i < nr_ms; i++)
+		if (i != t)
+			m_hold(&ms[i], 0, ms[i].pages);
+	m_hold(s, 0, decoy);
+	m_hold(s, decoy + len - 1, start);
+	m_hold(s, start + len, s->pages);
+	write_model_state();
+	snprintf(buf, sizeof(buf), "with only a run of %zu pages free at seg%u page 0x%zx and one "
+		 "of %zu below it", len, t, start, len - 1);
+	what = buf;
+	compare();
+	alloc_both(len);
+	alloc_both(len - 1);
+	alloc_both(PMM_CHUNK_PAGES * 2 + 1);
+	observe_free_lists();
+}
+
 static void test_large_run(void)
 {
+	exact_runs(PMM_CHUNK_PAGES - 1, PMM_CHUNK_PAGES - 1);
+	exact_runs(PMM_CHUNK_PAGES - 1, 0);
+	exact_runs(0, PMM_CHUNK_PAGES - 1);
+	exact_runs(0, 0);
+	for (int n = 0; n < 4; n++)
+		exact_runs(between(0, PMM_CHUNK_PAGES - 1), between(0, PMM_CHUNK_PAGES - 1));
 	for (int round = 0; round < 30; round++) {
 		setup(0);
 		fragment_model((unsigned)between(0, 150));
