@@ -325,13 +325,14 @@ size_t vm_tables_needed(const struct vm_space *space, uintptr_t va, uintptr_t pa
 	size_t needed = 0;
 
 	/* A table at level l covers what one entry of level l - 1 maps (its
-	 * span). Each span the range touches needs that table, unless a
-	 * single leaf maps the whole span, or the table is there already. */
+	 * span). Each span the range touches needs that table, unless one
+	 * leaf (of the span's size or larger) maps the whole span, or the
+	 * table is there already. */
 	for (unsigned l = 1; l < f->levels; l++) {
 		uintptr_t span = vm_level_size(l - 1);
 		for (uintptr_t at = va & ~(span - 1); at < va + size; at += span) {
 			int whole = at >= va && at + span <= va + size;
-			int one_leaf = whole && (page_size ? page_size == span
+			int one_leaf = whole && (page_size ? page_size >= span
 					: (f->leaf_sizes & span) && ((pa + (at - va)) & (span - 1)) == 0);
 			if (!one_leaf && !table_exists(space, at, l))
 				needed++;

@@ -384,6 +384,15 @@ static void test_tables_needed_is_exact(void **state)
 			if ((rng >> 10) % 2)
 				assert_int_equal(vm_unmap(&s, va, size), VM_OK);
 		}
+		/* Leaves asked for by size need no table below them: in an empty
+		 * stretch, a 2 MiB leaf needs one table less than a 4 KiB page,
+		 * and a 1 GiB one (where allowed) one less again. */
+		uintptr_t big = VA + 8 * VM_SIZE_1G;
+		size_t for_4k = vm_tables_needed(&s, big, PA, PAGE, PAGE);
+		assert_int_equal(vm_tables_needed(&s, big, PA, VM_SIZE_2M, VM_SIZE_2M), for_4k - 1);
+		if (current->leaf_sizes & VM_SIZE_1G)
+			assert_int_equal(vm_tables_needed(&s, big, PA, VM_SIZE_1G, VM_SIZE_1G),
+					 for_4k - 2);
 		assert_int_equal(vm_check(&s, 1, NULL, NULL), 0);
 	}
 }

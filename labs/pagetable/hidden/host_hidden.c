@@ -21,12 +21,7 @@ static void starved_test(void)
 				do_unmap(mapped, msize);
 			continue;
 		}
-		size_t before = model_tables(), saved = nr_model;
-		model_map(va, pa, size, VM_READ, page_size);
-		size_t need = model_tables() - before;
-		model_remove(va, size);
-		if (nr_model != saved)
-			fail("the test's model is broken");
+		size_t need = model_new_tables(va, pa, size, page_size);
 		size_t left = need ? random_below(need + 2) : 0;
 		if (left < need) {
 			take_snapshot();

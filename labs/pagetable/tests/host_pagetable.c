@@ -502,6 +502,18 @@ static size_t model_tables(void)
 	return n;
 }
 
+/* The tables a map of [va, va + size) would add to the model's (it must succeed). */
+static size_t model_new_tables(uintptr_t va, uintptr_t pa, uintptr_t size, uintptr_t page_size)
+{
+	size_t before = model_tables(), saved = nr_model;
+	model_map(va, pa, size, VM_READ, page_size);
+	size_t need = model_tables() - before;
+	model_remove(va, size);
+	if (nr_model != saved)
+		fail("the test's model is broken");
+	return need;
+}
+
 static void flags_text(unsigned flags, char out[4])
 {
 	out[0] = flags & VM_READ ? 'r' : '-';
@@ -681,6 +693,18 @@ static int do_map(uintptr_t va, uintptr_t pa, uintptr_t size, unsigned flags,
 		  uintptr_t page_size)
 {
 	int expected = model_map_error(va, pa, size, flags, page_size);
+	if (expected == VM_OK) {
+		/* What the shell's map tells before it starts (table_exists). */
+		size_t need = model_new_tables(va, pa, size, page_size);
+		size_t told = vm_tables_needed(&space, va, pa, size, page_size);
+		lab_observe("vm_tables_needed(" OBS_VA ", %lu pages, %s): %zu",
+			    (unsigned long)va, (unsigned long)(size / PAGE),
+			    page_size ? size_name(page_size) : "largest", told);
+		if (told != need)
+			fail("%s: vm_tables_needed() says %zu new tables, the map needs %zu",
+			     describe(page_size ? "vm_map" : "vm_map_largest", va, pa, size,
+				      page_size), told, need);
+	}
 	int err = page_size ? vm_map(&space, va, pa, size, flags, page_size)
 			    : vm_map_largest(&space, va, pa, size, flags);
 	const char *what = describe(page_size ? "vm_map" : "vm_map_largest", va, pa, size,
@@ -1202,19 +1226,32 @@ static void rollback_test(void)
 		uintptr_t va = random_va();
 		do_map(va, random_pa(va), random_pages() * PAGE, random_flags(), PAGE);
 		compare(when_text);
+		/* A map whose first page has no table yet and whose second is mapped:
+		 * refused with VM_ERR_MAPPED before it takes a page, even with none free. */
+		uintptr_t block;
+		do
+			block = random_va() & ~(VM_SIZE_2M - 1);
+		while (model_overlaps(block, 2 * VM_SIZE_2M));
+		do_map(block + VM_SIZE_2M, 0x80000000, PAGE, VM_READ, PAGE);
+		take_snapshot();
+		starve(0);
+		int refused = vm_map(&space, block + VM_SIZE_2M - PAGE, 0x80000000, 2 * PAGE, VM_READ,
+				     PAGE);
+		lab_observe("vm_map(" OBS_VA ", 2 pages) over a mapped page, no page free: %s",
+			    (unsigned long)(block + VM_SIZE_2M - PAGE), error_name(refused));
+		if (refused != VM_ERR_MAPPED)
+			fail("vm_map(0x%lx, 2 pages), the second page mapped and no page free: expected "
+			     "VM_ERR_MAPPED, got %s", (unsigned long)(block + VM_SIZE_2M - PAGE),
+			     error_name(refused));
+		same_as_snapshot("a map refused over a mapped page");
+		give_back();
 		/* A map in free space that needs at least two new tables. */
 		uintptr_t size, need;
-		size_t before = model_tables();
 		do {
 			va = random_va();
 			size = (VM_SIZE_2M / PAGE + random_below(1200)) * PAGE;
 		} while (model_overlaps(va, size));
-		size_t saved = nr_model;
-		model_map(va, 0x80000000, size, VM_READ, PAGE);
-		need = model_tables() - before;
-		model_remove(va, size);
-		if (nr_model != saved)
-			fail("the test's model is broken");
+		need = model_new_tables(va, 0x80000000, size, PAGE);
 		take_snapshot();
 		for (size_t left = 0; left < need; left++) {
 			starve(left);
