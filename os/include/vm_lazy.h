@@ -77,10 +77,10 @@ int vm_lazy_get(size_t i, struct vm_lazy_range *out);
 void vm_lazy_release(uintptr_t va, uintptr_t size);
 
 /**
- * @brief Pages of every reservation (*@p reserved), and how many of them
+ * @brief Pages of every reservation (*@p pages), and how many of them
  *        are present (*@p present), counted from the page tables.
  */
-void vm_lazy_count(size_t *reserved, size_t *present);
+void vm_lazy_count(size_t *pages, size_t *present);
 
 /**
  * @brief Pages the page manager must give to make @p va's page present:
