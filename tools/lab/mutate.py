@@ -61,6 +61,13 @@ class Token:
         self.kind, self.text, self.start, self.end = kind, text, start, start + len(text)
 
 
+def id_name(path):
+    """The file part of a mutant id: the file's name, with its architecture
+    for arch/<arch>/ code (both architectures have a memory.c)."""
+    parts = path.split("/")
+    return "/".join(parts[1:]) if parts[0] == "arch" else parts[-1]
+
+
 class Mutant:
     """One change: the text from @start to @end of @path becomes @new."""
 
@@ -68,7 +75,7 @@ class Mutant:
         self.path, self.start, self.end, self.new, self.op = path, start, end, new, op
         self.line = text.count("\n", 0, start) + 1
         self.column = start - (text.rfind("\n", 0, start) + 1) + 1
-        self.id = "%s:%d:%d:%s" % (os.path.basename(path), self.line, self.column, op)
+        self.id = "%s:%d:%d:%s" % (id_name(path), self.line, self.column, op)
 
     def apply(self, text):
         return text[:self.start] + self.new + text[self.end:]
