@@ -156,12 +156,9 @@ def student_files(name, root=ROOT):
     return conf(name, root).get("files", "").split()
 
 
-def uncomment_stub(line):
-    return line  # stub lines are plain code inside the comment
-
-
-def cut_lines(lines, regions, lab, readme):
-    """@lines with @lab's regions cut and every other lab's markers removed."""
+def rewrite_regions(lines, regions, replace):
+    """@lines with each region (its markers included) replaced by the lines
+    replace(region) returns."""
     out, i = [], 0
     by_begin = {r.begin: r for r in regions}
     while i < len(lines):
@@ -170,19 +167,33 @@ def cut_lines(lines, regions, lab, readme):
             out.append(lines[i])
             i += 1
             continue
-        indent = re.match(r"\s*", lines[r.begin]).group(0)
-        opener = "#" if lines[r.begin].lstrip().startswith("#") else "/*"
-        if r.lab == lab:
-            where = readme + (', section "%s"' % r.section if r.section else "")
-            text = "TODO(lab %s): write this; see %s." % (lab, where)
-            out.append(indent + (("# " + text) if opener == "#" else "/* %s */" % text))
-            if r.stub is not None:
-                out.extend(lines[r.stub + 1:r.stub_end])
-        else:
-            stop = r.stub if r.stub is not None else r.end
-            out.extend(lines[r.begin + 1:stop])
+        out.extend(replace(r))
         i = r.end + 1
     return out
+
+
+def reference_lines(lines, r):
+    """The reference code of region @r (between BEGIN and its STUB or END)."""
+    return lines[r.begin + 1:r.stub if r.stub is not None else r.end]
+
+
+def comment_like(lines, r, text):
+    """@text as a comment in the style and indent of @r's BEGIN marker."""
+    indent = re.match(r"\s*", lines[r.begin]).group(0)
+    if lines[r.begin].lstrip().startswith("#"):
+        return indent + "# " + text
+    return indent + "/* %s */" % text
+
+
+def cut_lines(lines, regions, lab, readme):
+    """@lines with @lab's regions cut and every other lab's markers removed."""
+    def replace(r):
+        if r.lab != lab:
+            return reference_lines(lines, r)
+        where = readme + (', section "%s"' % r.section if r.section else "")
+        todo = comment_like(lines, r, "TODO(lab %s): write this; see %s." % (lab, where))
+        return [todo] + (lines[r.stub + 1:r.stub_end] if r.stub is not None else [])
+    return rewrite_regions(lines, regions, replace)
 
 
 def cut_away(lines, regions, lab):
@@ -190,7 +201,7 @@ def cut_away(lines, regions, lab):
     gone = []
     for r in regions:
         if r.lab == lab:
-            gone.extend(lines[r.begin + 1:r.stub if r.stub is not None else r.end])
+            gone.extend(reference_lines(lines, r))
     return gone
 
 
@@ -199,21 +210,10 @@ def solved_lines(lines, regions, lab, pad=()):
     removed (as in the handout), @lab's regions holding the reference code,
     each preceded by the lines @pad (comments: a solution of another length
     moves what follows it)."""
-    out, i = [], 0
-    by_begin = {r.begin: r for r in regions}
-    while i < len(lines):
-        r = by_begin.get(i)
-        if r is None:
-            out.append(lines[i])
-            i += 1
-            continue
-        if r.lab == lab and pad:
-            indent = re.match(r"\s*", lines[r.begin]).group(0)
-            hash_comment = lines[r.begin].lstrip().startswith("#")
-            out.extend(indent + ("# %s" % p if hash_comment else "/* %s */" % p) for p in pad)
-        out.extend(lines[r.begin + 1:r.stub if r.stub is not None else r.end])
-        i = r.end + 1
-    return out
+    def replace(r):
+        padding = [comment_like(lines, r, p) for p in pad] if r.lab == lab else []
+        return padding + reference_lines(lines, r)
+    return rewrite_regions(lines, regions, replace)
 
 
 # The top README.md describes the course tree: its `make test` and the suites
