@@ -15,7 +15,8 @@
 #                        solution fails (tools/lab/teeth.py), and every
 #                        lab's mutant record holds (make mutants)
 #   make host            the page manager's host unit tests (build/host/test_*)
-#   make host-clang-check  the host sources compile warning-free with clang
+#   make host-clang-check  the host sources (the labs' tests too) compile
+#                        warning-free with clang
 #   make layers          each layer uses only the ones below it: includes, and
 #                        the calls between this ARCH's objects (tools/
 #                        check_layers.py; arch/include/arch.h has the layers)
@@ -192,15 +193,22 @@ bochs bochs-debug: deps
 # Doxyfile.site builds the course site (pages, sources, call graphs).
 # The site's pictures are drawn here, from a real run (IMAGE_PATH in
 # Doxyfile.site); the copies beside the handouts are for readers of the
-# repository.
+# repository, and for a handout whose kernel cannot draw them yet (its lab
+# unfinished): then the site shows the copy (make test checks the copy is
+# what the reference draws).
 DOCS_PICTURES := build/docs/pictures
 KMALLOC_TREE_CMDS := kmalloc 5000; kmalloc 24; kmalloc 100 7; kmalloc 40 1; kmalloc 3000 1; dot alloc
 docs: deps
 	@mkdir -p build/docs/check $(DOCS_PICTURES)
 	@$(MAKE) --no-print-directory kernel ARCH=riscv64
-	@python3 tools/snapshot.py --arch riscv64 --mem 128M --out $(DOCS_PICTURES)/kmalloc \
-		"$(KMALLOC_TREE_CMDS)" >/dev/null
-	@cp $(DOCS_PICTURES)/kmalloc/01-dot-alloc.svg $(DOCS_PICTURES)/allocator-tree.svg
+	@if python3 tools/snapshot.py --arch riscv64 --mem 128M --out $(DOCS_PICTURES)/kmalloc \
+		"$(KMALLOC_TREE_CMDS)" >$(DOCS_PICTURES)/kmalloc.log 2>&1; then \
+		cp $(DOCS_PICTURES)/kmalloc/01-dot-alloc.svg $(DOCS_PICTURES)/allocator-tree.svg; \
+	else \
+		echo "note: this kernel cannot draw the kmalloc tree yet ($(DOCS_PICTURES)/kmalloc.log" \
+			"says why); the pages show the picture the repository has"; \
+		cp labs/kmalloc/allocator-tree.svg $(DOCS_PICTURES)/allocator-tree.svg 2>/dev/null || :; \
+	fi
 	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/check-warnings.txt; exit 1; }
 	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile.site || { cat build/docs/warnings.txt; exit 1; }
 	@echo "documentation: build/docs/html/index.html"

@@ -148,10 +148,11 @@ $(HOST_BUILD)/test_vm: $(HOST_BUILD)/os/mm/vm.c.o $(HOST_BUILD)/os/mm/vm_check.c
 	$(HOST_BUILD)/arch/x86_64/pt.c.o
 
 # The host sources must be warning-free with clang as well as gcc.
-HOST_CHECK_SRCS := $(PMM_SRCS) os/mm/vm.c os/mm/vm_check.c os/mm/vm_lazy.c arch/riscv64/pt.c arch/x86_64/pt.c $(wildcard tests/host/*.c)
+HOST_CHECK_SRCS := $(PMM_SRCS) os/mm/vm.c os/mm/vm_check.c os/mm/vm_lazy.c arch/riscv64/pt.c arch/x86_64/pt.c $(wildcard tests/host/*.c) \
+	$(wildcard labs/*/tests/*.c labs/*/hidden/*.c)
 host-clang-check:
 	$(Q)for f in $(HOST_CHECK_SRCS); do \
-		clang -std=c11 $(WARNINGS) $(HOST_INCLUDES) -fsyntax-only $$f || exit 1; \
+		clang -std=c11 $(WARNINGS) $(HOST_INCLUDES) -Itools/lab -fsyntax-only $$f || exit 1; \
 	done
 
 -include $(PMM_HOST_OBJS:.o=.d)
