@@ -206,7 +206,7 @@ docs: deps
 		cp $(DOCS_PICTURES)/kmalloc/01-dot-alloc.svg $(DOCS_PICTURES)/allocator-tree.svg; \
 	else \
 		echo "note: this kernel cannot draw the kmalloc tree yet ($(DOCS_PICTURES)/kmalloc.log" \
-			"says why); the pages show the picture the repository has"; \
+			"says why); the pages use labs/kmalloc/allocator-tree.svg instead, where it is"; \
 		cp labs/kmalloc/allocator-tree.svg $(DOCS_PICTURES)/allocator-tree.svg 2>/dev/null || :; \
 	fi
 	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/check-warnings.txt; exit 1; }

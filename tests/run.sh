@@ -153,7 +153,14 @@ quick() {
 	wait $lane
 	# Both gnu -O0 kernels are in place now; the steps that use them, in
 	# two lanes again (the site's call graphs keep one core busy).
-	build "docs-without-warnings" make --no-print-directory docs &
+	{
+		build "docs-without-warnings" make --no-print-directory docs &&
+			build "docs-kmalloc-picture-current" sh -c 'cmp -s \
+				build/docs/pictures/allocator-tree.svg labs/kmalloc/allocator-tree.svg || {
+				echo "labs/kmalloc/allocator-tree.svg is not what the kernel draws now;" \
+					"refresh it: cp build/docs/pictures/allocator-tree.svg labs/kmalloc/"
+				exit 1; }'
+	} &
 	lane=$!
 	step "grade-class-jail" python3 tests/grade_class/test_jail.py
 	# Each layer uses only the layers below it: the includes of every
