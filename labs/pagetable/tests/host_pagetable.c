@@ -1146,6 +1146,14 @@ static void unmap_test(void)
 			compare(when_text);
 		}
 	}
+	/* 2 MiB leaves on both sides of a 1 GiB edge, unmapped in one call:
+	 * every table the unmap empties goes back, not only the last one. */
+	uintptr_t edge = 0x3000000000 + random_below(4) * VM_SIZE_1G;
+	uintptr_t below = (1 + random_below(3)) * VM_SIZE_2M, above = (1 + random_below(3)) * VM_SIZE_2M;
+	do_map(edge - below, 0x40000000, below + above, VM_READ, VM_SIZE_2M);
+	compare(when_text);
+	do_unmap(edge - below, below + above);
+	compare(when_text);
 	while (nr_model) {
 		uintptr_t va, size;
 		random_mapped_range(&va, &size);
@@ -1332,7 +1340,7 @@ static void random_test(void)
 			else
 				lab_observe("vm_translate(" OBS_VA "): %s", (unsigned long)at,
 					    error_name(err));
-			if (err != VM_OK || w.pa != l->pa + (at - l->va) ||
+			if (err != VM_OK || w.mapped != 1 || w.pa != l->pa + (at - l->va) ||
 			    w.size != l->size)
 				fail("after %s: vm_translate(0x%lx): expected 0x%lx in a %s leaf, got "
 				     "mapped %d, 0x%lx, size 0x%lx", when_text, (unsigned long)at,
