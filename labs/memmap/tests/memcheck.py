@@ -111,11 +111,13 @@ def pieces(**lists):
                            for name, ranges in lists.items()}
 
 
-def check_boot(console, what, ram, exact_reserved, other_reserved):
+def check_boot(console, what, ram, exact_reserved, other_reserved, only=False):
     """Check one boot: @ram the machine's RAM [(start, end)]; @exact_reserved
-    [(start, end)] reserved ranges the kernel must print as they are (the
-    device tree's); @other_reserved ones it must keep out of the page
-    manager however it prints them (the kernel image, the device tree)."""
+    [(start, end[, label])] reserved ranges the kernel must print as they are
+    (the device tree's), with that label where one is given; @other_reserved
+    ones it must keep out of the page manager however it prints them (the
+    kernel image, the device tree). With @only, the kernel prints no other
+    reservation than these."""
     log = boot_map(console)
     got = sorted(log["ram"])
     want = sorted(ram)
@@ -127,10 +129,21 @@ def check_boot(console, what, ram, exact_reserved, other_reserved):
             raise AssertionError("%s: the boot log says ram %s, but RAM is %s" % (
                 what, hexr(got[i]), " ".join(map(hexr, want))))
     printed = sorted((r[0], r[1]) for r in log["reserved"])
+    labels = {(r[0], r[1]): r[2] for r in log["reserved"]}
     for r in exact_reserved:
-        if tuple(r) not in printed:
+        if (r[0], r[1]) not in printed:
             raise AssertionError("%s: reserved %s is not in the boot log's reserved lines" % (
                 what, hexr(r)))
+        if len(r) > 2 and labels[(r[0], r[1])] != r[2]:
+            raise AssertionError("%s: reserved %s is labelled %r in the boot log, not with "
+                                 "its node's name %r" % (what, hexr(r), labels[(r[0], r[1])],
+                                                          r[2]))
+    if only:
+        expected = {(r[0], r[1]) for r in exact_reserved}
+        for s, e, label in log["reserved"]:
+            if (s, e) not in expected and label not in ("kernel image", "device tree"):
+                raise AssertionError("%s: the boot log reserves %s (%s), which the machine "
+                                     "does not reserve" % (what, hexr((s, e)), label))
     assert not log["skipped"], "%s: %s" % (what, log["skipped"][0])
     segs = segments(console)
     assert segs, "%s: meminfo shows no segment" % what
@@ -197,7 +210,7 @@ def check_riscv(console, what, ram, reserved):
     """check_boot for riscv64: OpenSBI's region is a /reserved-memory child too."""
     fw = firmware_reserved(console)
     check_boot(console, what, ram, list(reserved) + fw,
-               [kernel_image("riscv64"), tree_location(console)])
+               [kernel_image("riscv64"), tree_location(console)], only=True)
 
 
 class Layout:
@@ -229,11 +242,13 @@ class Layout:
         at = self.root.children.index(old)
         self.root.children.remove(old)
         made, i = [], 0
-        for n in nodes:
+        for k, n in enumerate(nodes):
             piece = self.ram[i:i + n]
             i += n
-            made.append(dtb.Node("memory@%x" % piece[0][0], [
-                ("device_type", dtb.string("memory")),
+            # A memory node by its name alone, by its device_type alone, by both.
+            name = ("memory@%x", "dram@%x", "memory@%x")[k % 3] % piece[0][0]
+            props = [] if k % 3 == 0 else [("device_type", dtb.string("memory"))]
+            made.append(dtb.Node(name, props + [
                 ("reg", dtb.reg([(s, e - s) for s, e in piece]))]))
         rng.shuffle(made)
         self.root.children[at:at] = made
@@ -258,8 +273,9 @@ class Layout:
                 size = min(size, (e - s) // 2)
                 start = rng.randrange(s, e - size) & ~(0 if rng.random() < 0.3 else PAGE - 1)
                 reg.append((start, size))
-                self.reserved.append((start, start + size))
-            node.children.append(dtb.Node("lab%d@%x" % (len(node.children), reg[0][0]), [
+            name = "lab%d@%x" % (len(node.children), reg[0][0])
+            self.reserved.extend((start, start + size, name) for start, size in reg)
+            node.children.append(dtb.Node(name, [
                 ("reg", dtb.reg(reg, *cells)), ("no-map", b"")]))
 
     def room(self, rng, avoid_below):
@@ -272,7 +288,7 @@ class Layout:
         size = rng.randrange(1, 16) * PAGE
         start = rng.randrange(s, e - size) & ~(PAGE - 1)
         self.memreserve.append((start, size))
-        self.reserved.append((start, start + size))
+        self.reserved.append((start, start + size, "/memreserve/"))
 
     def boot(self, directory):
         path = os.path.join(directory, "memmap-%s.dtb" % self.mem)
