@@ -180,11 +180,22 @@ static void check(const char *name, const struct boot_memory *m, size_t max, int
 	static char text[4096];
 	uintptr_t starts[MAX_PIECES], ends[MAX_PIECES];
 	size_t want = model(m, starts, ends);
-	struct boot_memory before = *m;
 	struct mem_range *usable = malloc(max * sizeof(*usable));
 
 	print_case(m, text, sizeof(text));
 	snprintf(where, sizeof(where), "%s (max %zu)", name, max);
+	/* What is not input looks like it: entries past nr_ram and
+	 * nr_reserved (one reserving everything), and every slot of usable
+	 * before it is written. An answer that reads them is wrong. */
+	struct boot_memory input = *m;
+	for (size_t i = input.nr_ram; i < BOOT_MEMORY_MAX; i++)
+		input.ram[i] = (struct mem_range){ 0x1000, 0x2000, "past nr_ram" };
+	for (size_t i = input.nr_reserved; i < BOOT_MEMORY_MAX; i++)
+		input.reserved[i] = (struct mem_range){ 0, UINTPTR_MAX, "past nr_reserved" };
+	for (size_t i = 0; i < max; i++)
+		usable[i] = (struct mem_range){ 0x1000, 0x2000, "not written by memory_usable" };
+	struct boot_memory before = input;
+	m = &input;
 	size_t got = memory_usable(m, usable, max);
 	/* With too little room a right answer is any part of the usable memory,
 	 * so no value of it is the same for every right answer: only the checks
@@ -285,6 +296,9 @@ static void test_memory_usable_cases(void)
 		CASE("one byte reserved in the middle", add_reserved(&m, mid, mid + 1));
 		CASE("the first byte reserved", add_reserved(&m, s, s + 1));
 		CASE("the last byte reserved", add_reserved(&m, e - 1, e));
+		CASE("all but the first byte reserved", add_reserved(&m, s + 1, e));
+		CASE("all but the last byte reserved", add_reserved(&m, s, e - 1));
+		CASE("all but the first and the last byte reserved", add_reserved(&m, s + 1, e - 1));
 		CASE("all of it reserved", add_reserved(&m, s, e));
 		CASE("more than all of it reserved", add_reserved(&m, s - 1, e + 1));
 		CASE("two holes", add_reserved(&m, mid, mid + 0x1000);
@@ -303,6 +317,8 @@ static void test_memory_usable_cases(void)
 		     add_reserved(&m, e + 0x200000, e + 0x201000); add_reserved(&m, mid, mid2));
 		CASE("one reservation across two RAM ranges", add_ram(&m, e + 0x100000, e + 0x300000);
 		     add_reserved(&m, mid, e + 0x200000));
+		CASE("adjacent RAM ranges out of order, the lower cut to its last byte",
+		     add_ram(&m, s - 0x3000, s); add_reserved(&m, s - 0x3000, s - 1));
 		CASE("adjacent RAM ranges, reserved across the seam", add_ram(&m, e, e + 0x300000);
 		     add_reserved(&m, e - 0x1000, e + 0x1000));
 		CASE("RAM reaching past 4 GiB", m.ram[0].end = ((uintptr_t)5 << 32) + 0x1000;
@@ -363,7 +379,8 @@ static void test_memory_usable_random(void)
 	}
 }
 
-/* Less room than pieces: never more than @max, never reserved memory. */
+/* Less room than pieces: never more than @max, never reserved memory; room
+ * for the RAM ranges and one per reservation: all of it. */
 static void test_memory_usable_room(void)
 {
 	for (int i = 0; i < 2000; i++) {
@@ -373,6 +390,9 @@ static void test_memory_usable_room(void)
 		size_t pieces = model(&m, starts, ends);
 		size_t max = 1 + (size_t)random_below(pieces + 1);
 		check("little room", &m, max, 0);
+		/* Room for every RAM range and one more per reservation (each
+		 * splits one range at most): the whole answer. */
+		check("just enough room", &m, m.nr_ram + m.nr_reserved, 1);
 	}
 }
 
