@@ -58,7 +58,13 @@ class Console:
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
             self.sock = self._connect(port, time.monotonic() + boot_timeout)
             self.fd = self.sock.fileno()
-        self.boot_log = self.expect_prompt(boot_timeout)
+        try:
+            self.boot_log = self.expect_prompt(boot_timeout)
+        except BaseException:
+            # No prompt (a panic, a hang, Ctrl-C): nobody will close this
+            # console, and the emulator is in a session of its own.
+            self.close()
+            raise
 
     def _connect(self, port, deadline):
         while True:
