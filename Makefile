@@ -28,6 +28,7 @@
 #   make bochs           boot the x86_64 ISO in Bochs
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
 #   make docs            course documentation (Doxygen) in build/docs/html
+#                        (DOCS_GRAPHS=NO: without the call graphs, 7x faster)
 #   make doc-transcripts rerun every transcript in README.md, docs/*.md and
 #                        labs/*/README.md and rewrite it in place, typed
 #                        addresses following the pages that moved (make test
@@ -197,6 +198,7 @@ bochs bochs-debug: deps
 # unfinished): then the site shows the copy (make test checks the copy is
 # what the reference draws).
 DOCS_PICTURES := build/docs/pictures
+DOCS_GRAPHS ?= YES
 KMALLOC_TREE_CMDS := kmalloc 5000; kmalloc 24; kmalloc 100 7; kmalloc 40 1; kmalloc 3000 1; dot alloc
 docs: deps
 	@mkdir -p build/docs/check $(DOCS_PICTURES)
@@ -210,7 +212,8 @@ docs: deps
 		cp labs/kmalloc/allocator-tree.svg $(DOCS_PICTURES)/allocator-tree.svg 2>/dev/null || :; \
 	fi
 	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/check-warnings.txt; exit 1; }
-	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile.site || { cat build/docs/warnings.txt; exit 1; }
+	@PAGODA_ROOT=$$(pwd) PAGODA_DOCS_GRAPHS=$(DOCS_GRAPHS) doxygen Doxyfile.site || \
+		{ cat build/docs/warnings.txt; exit 1; }
 	@echo "documentation: build/docs/html/index.html"
 
 # The transcripts in the documentation, from real runs (after a kernel change).

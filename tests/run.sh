@@ -4,7 +4,8 @@
 #   tests/run.sh              make test: the loop every developer runs (about
 #                             5 minutes on an idle two-core machine)
 #   tests/run.sh toolchains   make test-toolchains: the shell suites on the
-#                             llvm -O0 kernels, and -O2 built and tested
+#                             llvm -O0 kernels, -O2 built and tested, the
+#                             site with its call graphs
 #   tests/run.sh labs         make test-labs: the proofs of the labs' graders
 #
 # Each step prints TAP ("ok N - name" / "not ok N - name"); this script
@@ -113,6 +114,10 @@ quick_kernels() {
 	step "boot-$arch" python3 tests/shell/test_boot.py --arch "$arch"
 	if [ "$arch" = x86_64 ]; then
 		step "pc-and-bochs" python3 tests/shell/test_x86_64.py
+		# make bench at one small size (here: this lane is the shorter):
+		# it builds, runs, and every answer is sane (no timing asserted;
+		# `make bench` itself stays out of make test).
+		step "bench-smoke" python3 tools/bench/smoke.py
 	fi
 }
 
@@ -124,9 +129,6 @@ quick_host() {
 			step "host-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 		done
 	fi
-	# make bench at one small size: it builds, runs, and every answer is
-	# sane (no timing asserted; `make bench` itself stays out of make test).
-	step "bench-smoke" python3 tools/bench/smoke.py
 	# libFuzzer: every committed input (seeds, regressions) of each target,
 	# then a short fuzzing run of it (`make fuzz` runs longer).
 	if build "build-fuzz-targets" make --no-print-directory fuzz-build; then
@@ -152,25 +154,26 @@ quick() {
 	quick_kernels x86_64
 	wait $lane
 	# Both gnu -O0 kernels are in place now; the steps that use them, in
-	# two lanes again (the site's call graphs keep one core busy).
+	# two lanes again.
 	{
-		build "docs-without-warnings" make --no-print-directory docs &&
+		# The site without its call graphs (make test-toolchains draws them).
+		build "docs-without-warnings" make --no-print-directory docs DOCS_GRAPHS=NO &&
 			build "docs-kmalloc-picture-current" sh -c 'cmp -s \
 				build/docs/pictures/allocator-tree.svg labs/kmalloc/allocator-tree.svg || {
 				echo "labs/kmalloc/allocator-tree.svg is not what the kernel draws now;" \
 					"refresh it: cp build/docs/pictures/allocator-tree.svg labs/kmalloc/"
 				exit 1; }'
+		# Each layer uses only the layers below it: the includes of every
+		# source, the calls between the objects of both gnu -O0 kernels.
+		step "layers" python3 tools/check_layers.py build/riscv64/obj-gnu-O0 \
+			build/x86_64/obj-gnu-O0
+		step "grade-class-jail" python3 tests/grade_class/test_jail.py
 	} &
 	lane=$!
-	step "grade-class-jail" python3 tests/grade_class/test_jail.py
-	# Each layer uses only the layers below it: the includes of every
-	# source, the calls between the objects of both gnu -O0 kernels.
-	step "layers" python3 tools/check_layers.py build/riscv64/obj-gnu-O0 build/x86_64/obj-gnu-O0
 	# Every transcript in README.md and docs/ is still what the kernels
 	# print (make doc-transcripts rewrites them); the checker catches one
-	# that is not.
+	# that is not (make test-labs proves the checker).
 	step "doc-transcripts" python3 tools/doc_transcripts.py --check
-	step "doc-transcripts-tool" python3 tests/shell/test_docs.py
 	wait $lane
 }
 
@@ -202,6 +205,8 @@ toolchains() {
 	lane=$!
 	toolchain_kernels x86_64 llvm
 	wait $lane
+	# The course site with its call graphs, as `make docs` draws it.
+	build "docs-with-call-graphs" make --no-print-directory docs
 }
 
 # The labs' graders proven (tools/lab/teeth.py, one lab at a time: each
@@ -217,7 +222,11 @@ labs() {
 		step "lab-$lab-handout-transcripts" python3 tools/doc_transcripts.py \
 			--check-handout "$lab"
 	done
-	# --check-handout itself: a line below the student's code moves there.
+	# The transcript checker itself: a changed number, a stale line, a
+	# cited line fail; --update writes the truth back; --check-handout: a
+	# line below the student's code moves there. (After one another: their
+	# gdb sessions share build/<arch>/console.sock.)
+	step "doc-transcripts-tool" python3 tests/shell/test_docs.py
 	step "handout-transcripts-tool" python3 tests/shell/test_docs_handout.py
 	step "lab-mutant-records" python3 tools/lab/mutants.py --check \
 		$(python3 tools/lab/lab.py list | cut -d' ' -f1)
