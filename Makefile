@@ -175,8 +175,10 @@ fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@for t in $(FUZZ_TARGETS); do tests/fuzz/run_target.sh $$t $(FUZZ_S) || exit 1; done
 
+# CMDS reaches the console verbatim: in the environment, never through a shell.
+snapshot: export PAGODA_CMDS = $(value CMDS)
 snapshot: kernel
-	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots "$(CMDS)"
+	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots
 
 gdb: kernel
 	@tools/gdb.sh $(ARCH)

@@ -2,11 +2,15 @@
 """Boot Pagoda, run shell commands, render every `dot` output to SVG and PNG.
 
     make snapshot CMDS='alloc 3; alloc 5; dot buddy'
-    tools/snapshot.py [--arch riscv64] [--mem 128M] [--out DIR] 'cmd; cmd; ...'
+    tools/snapshot.py [--arch riscv64] [--mem 128M] [--out DIR] [--timeout S] 'cmd; cmd; ...'
 
 Each `dot ...` command's graph is written to DIR/NN-<name>.dot and rendered
 with Graphviz to .svg and .png next to it; the session is saved as
-DIR/transcript.txt.
+DIR/transcript.txt. `make snapshot` hands CMDS over verbatim (in the
+environment, never through a shell). A command that powers the kernel off,
+or gives no prompt within --timeout seconds (default 120; progress lines do
+not count), ends the run with one line saying so; the pictures made before
+it and the transcript are kept.
 """
 import argparse
 import os
@@ -23,7 +27,10 @@ def main():
     parser.add_argument("--arch", default="riscv64")
     parser.add_argument("--mem", default=None)
     parser.add_argument("--out", default="build/snapshots")
-    parser.add_argument("commands", help="shell commands separated by ';'")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds a command may take (default 120)")
+    parser.add_argument("commands", nargs="?", default=os.environ.get("PAGODA_CMDS", ""),
+                        help="shell commands separated by ';' (default: $PAGODA_CMDS)")
     args = parser.parse_args()
 
     commands = [c.strip() for c in args.commands.split(";") if c.strip()]
@@ -40,10 +47,33 @@ def main():
 
     transcript = []
     rendered = 0
-    with pc.Console(pc.qemu_command(args.arch, args.mem)) as console:
-        for command in commands:
-            lines = console.run(command)
+    stopped = None  # why the run ended early, if it did
+    try:
+        console = pc.Console(pc.qemu_command(args.arch, args.mem))
+    except pc.ConsoleError as e:
+        print("error: the kernel never gave a prompt: %s" % str(e).splitlines()[0],
+              file=sys.stderr)
+        return 1
+    with console:
+        for i, command in enumerate(commands):
             transcript.append("pagoda> " + command)
+            try:
+                lines = console.run(command, timeout=args.timeout)
+            except pc.ConsoleError:
+                transcript.extend(pc.clean_lines(console.buffer)[1:])
+                left = len(commands) - i - 1
+                rest = "; %d command%s after it did not run" % (left, "s" * (left != 1)) \
+                    if left else ""
+                try:  # an emulator that closed the console is about to exit
+                    console.proc.wait(3)
+                except subprocess.TimeoutExpired:
+                    pass
+                if console.proc.poll() is not None:
+                    stopped = "the kernel stopped at `%s`%s" % (command, rest)
+                else:
+                    stopped = "`%s` gave no prompt within %.0f s (--timeout)%s" % (
+                        command, args.timeout, rest)
+                break
             transcript.extend(lines)
             for graph in pc.dot_blocks("\n".join(lines)):
                 rendered += 1
@@ -55,11 +85,18 @@ def main():
                     subprocess.run(["dot", "-T" + fmt, base + ".dot", "-o", base + "." + fmt],
                                    check=True)
                 print("rendered %s.svg and %s.png" % (base, base))
-        console.send("poweroff\r")
-        console.wait_exit()
+        if stopped is None:
+            console.send("poweroff\r")
+            console.wait_exit()
     with open(os.path.join(args.out, "transcript.txt"), "w") as f:
         f.write("\n".join(transcript) + "\n")
     print("transcript in %s/transcript.txt" % args.out)
+    kept = "%d picture%s kept" % (rendered, "s" * (rendered != 1))
+    if stopped is not None and not stopped.endswith("`"):
+        print("error: %s (%s)" % (stopped, kept), file=sys.stderr)
+        return 1
+    if stopped is not None:  # the last command powered the kernel off: as asked
+        print("note: %s (%s)" % (stopped, kept))
     return 0
 
 

@@ -604,6 +604,37 @@ def snapshot_renders_every_dot_to_svg_and_png():
 
 
 @test
+def snapshot_ends_in_one_line_when_a_command_stops_it():
+    """A command that powers off, or outlasts --timeout: one line, no
+    traceback, the pictures and transcript so far kept. CMDS through make
+    reaches the console verbatim ($HOME and backticks are not the shell's)."""
+    out = os.path.join("build", "test-snapshots", ARCH + "-stopped")
+    run = [sys.executable, "tools/snapshot.py", "--arch", ARCH, "--out", out]
+    proc = subprocess.run(run + ["dot buddy; poweroff; dot buddy"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert proc.stderr.splitlines() == ["error: the kernel stopped at `poweroff`; 1 command "
+                                        "after it did not run (1 picture kept)"], proc.stderr
+    assert os.path.isfile(os.path.join(out, "01-dot-buddy.svg")), os.listdir(out)
+    with open(os.path.join(out, "transcript.txt")) as f:
+        lines = f.read().splitlines()
+    assert lines[lines.index("pagoda> poweroff") + 1] == "powering off", lines[-3:]
+    assert "pagoda> dot buddy" not in lines[lines.index("pagoda> poweroff"):], lines[-3:]
+    proc = subprocess.run(run + ["--timeout", "1", "stress 300000 1; dot buddy"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.splitlines() == [
+        "error: `stress 300000 1` gave no prompt within 1 s (--timeout); 1 command after it "
+        "did not run (0 pictures kept)"], proc.stdout + proc.stderr
+    proc = subprocess.run(["make", "--no-print-directory", "-s", "snapshot", "ARCH=" + ARCH,
+                           "CMDS=help $HOME; kmalloc `id`"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(os.path.join("build", "snapshots", "transcript.txt")) as f:
+        typed = [l for l in f.read().splitlines() if l.startswith("pagoda> ")]
+    assert typed == ["pagoda> help $HOME", "pagoda> kmalloc `id`"], typed
+
+
+@test
 def big_memory_still_readable():
     with boot(mem="1G") as c:
         info = meminfo(c)
