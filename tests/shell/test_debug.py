@@ -221,7 +221,8 @@ def make_help_lists_every_target_and_variable():
     arch_mk = "".join(open("arch/%s/arch.mk" % a).read() for a in ("riscv64", "x86_64"))
     assigned = set(re.findall(r"^\s*([A-Z_]+) *[:?]?=", text + arch_mk, re.M))
     defaults = set(re.findall(r"^([A-Z_]+) *\?=", text, re.M))
-    read = set(re.findall(r"\$\(([A-Z_]+)\)", text)) - assigned - {"MAKE", "DISPLAY", "CURDIR"}
+    read = set(re.findall(r"\$\((?:value )?([A-Z_]+)\)", text)) - assigned - \
+        {"MAKE", "DISPLAY", "CURDIR"}
     variables = defaults | read | {"STOP"}
     assert len(targets) > 15 and {"V", "CMDS", "OPT", "MEM"} <= variables, (targets, variables)
     words = set(re.findall(r"[\w-]+", out))
