@@ -48,6 +48,7 @@ def main():
     transcript = []
     rendered = 0
     stopped = None  # why the run ended early, if it did
+    as_asked = False  # the last command powered the kernel off
     try:
         console = pc.Console(pc.qemu_command(args.arch, args.mem))
     except pc.ConsoleError as e:
@@ -70,6 +71,7 @@ def main():
                     pass
                 if console.proc.poll() is not None:
                     stopped = "the kernel stopped at `%s`%s" % (command, rest)
+                    as_asked = not left
                 else:
                     stopped = "`%s` gave no prompt within %.0f s (--timeout)%s" % (
                         command, args.timeout, rest)
@@ -92,11 +94,11 @@ def main():
         f.write("\n".join(transcript) + "\n")
     print("transcript in %s/transcript.txt" % args.out)
     kept = "%d picture%s kept" % (rendered, "s" * (rendered != 1))
-    if stopped is not None and not stopped.endswith("`"):
+    if as_asked:
+        print("note: %s (%s)" % (stopped, kept))
+    elif stopped is not None:
         print("error: %s (%s)" % (stopped, kept), file=sys.stderr)
         return 1
-    if stopped is not None:  # the last command powered the kernel off: as asked
-        print("note: %s (%s)" % (stopped, kept))
     return 0
 
 
