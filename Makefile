@@ -27,8 +27,12 @@
 #   make console         the shell of the kernel that `make gdb` debugs
 #   make bochs           boot the x86_64 ISO in Bochs
 #   make bochs-debug     the same, in Bochs' debugger, stopped at kmain
-#   make docs            course documentation (Doxygen) in build/docs/html
-#                        (DOCS_GRAPHS=NO: without the call graphs, 7x faster)
+#   make docs            this tree's course site (Doxygen) in build/docs/html:
+#                        in the reference the instructors' site, with every
+#                        lab's solution (DOCS_GRAPHS=NO: without the call
+#                        graphs, several times faster)
+#   make site            the site to publish, in build/site/html: every lab's
+#                        code cut as in the handouts, no instructors' pages
 #   make doc-transcripts rerun every transcript in README.md, docs/*.md and
 #                        labs/*/README.md and rewrite it in place, typed
 #                        addresses following the pages that moved (make test
@@ -115,7 +119,7 @@ include tools/lab/lab.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test test-toolchains test-labs snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs doc-transcripts fuzz layers labs handout grade mutants \
+	gdb console bochs bochs-debug docs docs-pictures site doc-transcripts fuzz layers labs handout grade mutants \
 	grade-class test-grade-class test-redteam deps-grading test-slurm
 
 all: kernel
@@ -192,17 +196,21 @@ bochs bochs-debug: deps
 	@$(MAKE) --no-print-directory kernel ARCH=x86_64
 	@tools/bochs.sh $(if $(filter bochs,$@),run,debug) $(MEM) $(BOCHS_DISPLAY)
 
-# Warnings are errors: Doxyfile checks every public function is documented,
-# Doxyfile.site builds the course site (pages, sources, call graphs).
-# The site's pictures are drawn here, from a real run (IMAGE_PATH in
-# Doxyfile.site); the copies beside the handouts are for readers of the
-# repository, and for a handout whose kernel cannot draw them yet (its lab
-# unfinished): then the site shows the copy (make test checks the copy is
-# what the reference draws).
+# The course site (tools/site/build.py). Doxyfile checks every public
+# function is documented; Doxyfile.site builds the pages; warnings are
+# errors in both. `make docs` is this tree's site: in the reference the
+# instructors' one (every lab's solution, grading, wrong solutions); in a
+# handout the student's. `make site` is the one to publish: every lab's code
+# cut, as the handouts have it, and no instructors' pages.
+# The site's pictures are drawn here, from a real run (IMAGE_PATH); the
+# copies beside the documents are for readers of the repository, and for a
+# handout whose kernel cannot draw them yet (its lab unfinished): then the
+# site shows the copy (make test checks the copy is what the reference draws).
 DOCS_PICTURES := build/docs/pictures
 DOCS_GRAPHS ?= YES
+DOCS_KIND := $(if $(wildcard .pagoda-lab),public,instructors)
 KMALLOC_TREE_CMDS := kmalloc 5000; kmalloc 24; kmalloc 100 7; kmalloc 40 1; kmalloc 3000 1; dot alloc
-docs: deps
+docs-pictures: deps
 	@mkdir -p build/docs/check $(DOCS_PICTURES)
 	@$(MAKE) --no-print-directory kernel ARCH=riscv64
 	@if python3 tools/snapshot.py --arch riscv64 --mem 128M --out $(DOCS_PICTURES)/kmalloc \
@@ -214,9 +222,14 @@ docs: deps
 		cp labs/kmalloc/allocator-tree.svg $(DOCS_PICTURES)/allocator-tree.svg 2>/dev/null || :; \
 	fi
 	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/check-warnings.txt; exit 1; }
-	@PAGODA_ROOT=$$(pwd) PAGODA_DOCS_GRAPHS=$(DOCS_GRAPHS) doxygen Doxyfile.site || \
-		{ cat build/docs/warnings.txt; exit 1; }
-	@echo "documentation: build/docs/html/index.html"
+
+docs: docs-pictures
+	@python3 tools/site/build.py --kind $(DOCS_KIND) --out build/docs \
+		--pictures $(DOCS_PICTURES) --graphs $(DOCS_GRAPHS)
+
+site: docs-pictures
+	@python3 tools/site/build.py --kind public --out build/site \
+		--pictures $(DOCS_PICTURES) --graphs $(DOCS_GRAPHS)
 
 # The transcripts in the documentation, from real runs (after a kernel change).
 doc-transcripts: deps

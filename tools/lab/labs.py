@@ -185,15 +185,28 @@ def comment_like(lines, r, text):
     return indent + "/* %s */" % text
 
 
+def starter_lines(lines, r, readme):
+    """What a handout has in place of region @r: a TODO comment that points
+    at @readme's section, then the stub."""
+    where = readme + (', section "%s"' % r.section if r.section else "")
+    todo = comment_like(lines, r, "TODO(lab %s): write this; see %s." % (r.lab, where))
+    return [todo] + (lines[r.stub + 1:r.stub_end] if r.stub is not None else [])
+
+
 def cut_lines(lines, regions, lab, readme):
     """@lines with @lab's regions cut and every other lab's markers removed."""
     def replace(r):
         if r.lab != lab:
             return reference_lines(lines, r)
-        where = readme + (', section "%s"' % r.section if r.section else "")
-        todo = comment_like(lines, r, "TODO(lab %s): write this; see %s." % (lab, where))
-        return [todo] + (lines[r.stub + 1:r.stub_end] if r.stub is not None else [])
+        return starter_lines(lines, r, readme)
     return rewrite_regions(lines, regions, replace)
+
+
+def cut_every_lab(lines, regions):
+    """@lines with every lab's regions cut, each as its own handout cuts it
+    (the public course site: no lab's solution shows)."""
+    return rewrite_regions(lines, regions,
+                           lambda r: starter_lines(lines, r, "labs/%s/README.md" % r.lab))
 
 
 def cut_away(lines, regions, lab):

@@ -1,0 +1,154 @@
+"""The Markdown of the repository, rewritten to read well as the site's pages.
+
+The repository's Markdown is written for GitHub and a terminal; Doxygen 1.9
+reads a few things in it otherwise. Each rewrite here is of one such thing:
+
+  - a link to another document, [memory.md](memory.md), or a mention of one,
+    `docs/debugging.md`, becomes a link to its page (plain text when the site
+    has no such page: the public site has no instructors' guides);
+  - a lab's title gets its number in the course and previous/next links;
+  - a code span broken over two lines is joined (Doxygen loses it when it
+    holds a quote), headings lose their backticks (Doxygen shows <tt> in the
+    tree view), and `\\|` in a table cell, Markdown's escaped bar, becomes a
+    bar Doxygen does not show a backslash before.
+
+Fenced code blocks are left exactly as they are.
+"""
+import os
+import posixpath
+import re
+
+FENCE = re.compile(r"^(```|~~~)")
+LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+\.md)\)")
+MENTION = re.compile(r"`?\b((?:docs/[\w-]+|labs/\w+/README)\.md)\b`?")
+HEADING = re.compile(r"^(#+)\s+(.*?)\s*(\{#[\w-]+\})?\s*$")
+TITLE_OF_LAB = re.compile(r"^Lab \w+:\s*")
+
+
+def split_fenced(text):
+    """[(is_code, chunk)]: the text cut at the fences of its code blocks."""
+    chunks, current, in_code = [], [], False
+    for line in text.split("\n"):
+        if FENCE.match(line.strip()):
+            if in_code:
+                current.append(line)
+                chunks.append((True, "\n".join(current)))
+                current, in_code = [], False
+                continue
+            if current:
+                chunks.append((False, "\n".join(current)))
+            current, in_code = [line], True
+            continue
+        current.append(line)
+    if current:
+        chunks.append((in_code, "\n".join(current)))
+    return chunks
+
+
+def join_broken_code_spans(prose):
+    """Join each line whose backticks do not pair up with the next one."""
+    out = []
+    for line in prose.split("\n"):
+        if out and out[-1].count("`") % 2 == 1 and not out[-1].lstrip().startswith("|"):
+            out[-1] = out[-1] + " " + line.lstrip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def unescape_table_bars(prose):
+    """In a table row, a code span holding `\\|` becomes <code> with &#124;."""
+    def span(m):
+        inner = m.group(1)
+        if "\\|" not in inner:
+            return m.group(0)
+        inner = inner.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return "<code>%s</code>" % inner.replace("\\|", "&#124;")
+    return "\n".join(re.sub(r"`([^`]+)`", span, line) if line.lstrip().startswith("|") else line
+                     for line in prose.split("\n"))
+
+
+def plain_headings(prose):
+    def heading(m):
+        return m.group(0).replace("`", "")
+    return re.sub(r"^#+ .*$", heading, prose, flags=re.M)
+
+
+def link_documents(prose, page, labels):
+    """Links and mentions of other documents as links between pages."""
+    here = posixpath.dirname(page.path)
+
+    def ref(target_path, text):
+        label = labels.get(target_path)
+        if label is None:
+            return text
+        page.links[target_path] = label
+        return '\\ref %s "%s"' % (label, text.replace('"', "'").replace("\n", " "))
+
+    def link(m):
+        target = posixpath.normpath(posixpath.join(here, m.group(2)))
+        return ref(target, m.group(1))
+
+    def mention(m):
+        return ref(m.group(1), m.group(1))
+
+    parts = []
+    last = 0
+    for m in LINK.finditer(prose):
+        parts.append(MENTION.sub(mention, prose[last:m.start()]))
+        parts.append(link(m))
+        last = m.end()
+    parts.append(MENTION.sub(mention, prose[last:]))
+    return "".join(parts)
+
+
+def lab_title(page, labs_in_order):
+    """The lab page's heading: its number and name, then prev/next links."""
+    lines = page.text.split("\n")
+    m = HEADING.match(lines[0])
+    title = TITLE_OF_LAB.sub("", m.group(2)) if m else page.lab
+    title = title[0].upper() + title[1:]
+    lines[0] = "# Lab %d, %s: %s {#%s}" % (page.number, page.lab, title, page.label)
+    i = labs_in_order.index(page)
+    steps = []
+    if i > 0:
+        prev = labs_in_order[i - 1]
+        steps.append('Previous: \\ref %s "Lab %d, %s"' % (prev.label, prev.number, prev.lab))
+    if i + 1 < len(labs_in_order):
+        nxt = labs_in_order[i + 1]
+        steps.append('Next: \\ref %s "Lab %d, %s"' % (nxt.label, nxt.number, nxt.lab))
+    nav = " · ".join(["\\ref labs_in_order \"All labs\""] + steps)
+    return "\n".join([lines[0], "", nav, ""] + lines[1:] + ["", "---", "", nav, ""])
+
+
+def with_label(text, label):
+    """@text with its first heading named @label (the main page keeps its own)."""
+    lines = text.split("\n")
+    m = HEADING.match(lines[0])
+    if m and not m.group(3) and label != "index":
+        lines[0] = "%s %s {#%s}" % (m.group(1), m.group(2), label)
+    return "\n".join(lines)
+
+
+def rewrite(page, labels, labs_in_order):
+    text = lab_title(page, labs_in_order) if page.lab else with_label(page.text, page.label)
+    chunks = []
+    for is_code, chunk in split_fenced(text):
+        if not is_code:
+            chunk = join_broken_code_spans(chunk)
+            chunk = unescape_table_bars(chunk)
+            chunk = plain_headings(chunk)
+            chunk = link_documents(chunk, page, labels)
+        chunks.append(chunk)
+    return "\n".join(chunks)
+
+
+def write_pages(pages, src):
+    """Every page, rewritten, into the site's source tree @src."""
+    labels = {p.path: p.label for p in pages}
+    labs_in_order = [p for p in pages if p.lab]
+    for page in pages:
+        dst = os.path.join(src, page.path)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(dst, "w", encoding="utf-8") as f:
+            f.write(rewrite(page, labels, labs_in_order))
