@@ -7,10 +7,11 @@ reads a few things in it otherwise. Each rewrite here is of one such thing:
     `docs/debugging.md`, becomes a link to its page (plain text when the site
     has no such page: the public site has no instructors' guides);
   - a lab's title gets its number in the course and previous/next links;
-  - a code span broken over two lines is joined (Doxygen loses it when it
-    holds a quote), headings lose their backticks (Doxygen shows <tt> in the
-    tree view), and `\\|` in a table cell, Markdown's escaped bar, becomes a
-    bar Doxygen does not show a backslash before.
+  - code spans Doxygen misreads become HTML <code>: one holding a quote
+    (`grep ' x$'` would show as quotation marks) or, in a table, Markdown's
+    escaped bar `\\|` (Doxygen shows the backslash); a code span broken over
+    two lines is joined first; headings lose their backticks (Doxygen shows
+    <tt> in the tree view).
 
 Fenced code blocks are left exactly as they are.
 """
@@ -56,15 +57,19 @@ def join_broken_code_spans(prose):
     return "\n".join(out)
 
 
-def unescape_table_bars(prose):
-    """In a table row, a code span holding `\\|` becomes <code> with &#124;."""
-    def span(m):
+def html_code_spans(prose):
+    """Code spans Doxygen misreads, as <code> with their text escaped: one
+    holding a quote (Doxygen reads `text' as quotation marks) or, in a table
+    row, Markdown's escaped bar \\| (Doxygen shows the backslash)."""
+    def span(m, in_table):
         inner = m.group(1)
-        if "\\|" not in inner:
+        if "'" not in inner and not (in_table and "\\|" in inner):
             return m.group(0)
-        inner = inner.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return "<code>%s</code>" % inner.replace("\\|", "&#124;")
-    return "\n".join(re.sub(r"`([^`]+)`", span, line) if line.lstrip().startswith("|") else line
+        if in_table:
+            inner = inner.replace("\\|", "|")
+        escaped = "".join("&#%d;" % ord(c) if c in "&<>|'\\@$*_#" else c for c in inner)
+        return "<code>%s</code>" % escaped
+    return "\n".join(re.sub(r"`([^`]+)`", lambda m: span(m, line.lstrip().startswith("|")), line)
                      for line in prose.split("\n"))
 
 
@@ -136,7 +141,7 @@ def rewrite(page, labels, labs_in_order):
     for is_code, chunk in split_fenced(text):
         if not is_code:
             chunk = join_broken_code_spans(chunk)
-            chunk = unescape_table_bars(chunk)
+            chunk = html_code_spans(chunk)
             chunk = plain_headings(chunk)
             chunk = link_documents(chunk, page, labels)
         chunks.append(chunk)
