@@ -33,6 +33,9 @@
 #                        graphs, several times faster)
 #   make site            the site to publish, in build/site/html: every lab's
 #                        code cut as in the handouts, no instructors' pages
+#   make docs-check      build the sites and check them as a reader meets
+#                        them: every link, no unread markup, no lab's code
+#                        in a public site, screenshots in headless Chromium
 #   make doc-transcripts rerun every transcript in README.md, docs/*.md and
 #                        labs/*/README.md and rewrite it in place, typed
 #                        addresses following the pages that moved (make test
@@ -119,7 +122,7 @@ include tools/lab/lab.mk
 
 .DEFAULT_GOAL := all
 .PHONY: all kernel run test test-toolchains test-labs snapshot host clean deps help print-run-command print-boot-command \
-	gdb console bochs bochs-debug docs docs-pictures site doc-transcripts fuzz layers labs handout grade mutants \
+	gdb console bochs bochs-debug docs docs-pictures site docs-check doc-transcripts fuzz layers labs handout grade mutants \
 	grade-class test-grade-class test-redteam deps-grading test-slurm
 
 all: kernel
@@ -230,6 +233,22 @@ docs: docs-pictures
 site: docs-pictures
 	@python3 tools/site/build.py --kind public --out build/site \
 		--pictures $(DOCS_PICTURES) --graphs $(DOCS_GRAPHS)
+
+# The sites as a reader meets them (tools/site/check.py): links, unread
+# markup, no lab's code in a public site, graph widths, and Chromium's
+# screenshots (build/<site>/screenshots/) of the start page, a handout and a
+# picture. In the reference both sites, in a handout its own.
+SITE_LAB := $(or $(LAB),buddy)
+SITE_CHECK = python3 tools/site/check.py --screenshots $(1)/screenshots \
+	--shot index.html="Start here" --shot lab_$(SITE_LAB).html="Lab" \
+	--picture allocator-tree.svg --picture layout-riscv64.svg
+docs-check: deps
+	@tools/deps.sh site
+	@$(MAKE) --no-print-directory docs
+	@$(call SITE_CHECK,build/docs) $(if $(filter public,$(DOCS_KIND)),--public) build/docs/html
+	@if [ "$(DOCS_KIND)" = instructors ]; then \
+		$(MAKE) --no-print-directory site && \
+		$(call SITE_CHECK,build/site) --public build/site/html; fi
 
 # The transcripts in the documentation, from real runs (after a kernel change).
 doc-transcripts: deps

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Install (or tell how to install) the Debian packages Pagoda needs.
 #
-# Usage: tools/deps.sh [--check] [grading]
+# Usage: tools/deps.sh [--check] [grading] [site]
 #   --check   only report what is missing; exit 1 if anything is.
 #   grading   also what grading a class needs (GNU parallel; Slurm and munge
 #             for a single-node cluster): only instructors need these.
+#   site      also what make docs-check needs (headless Chromium).
 #
 # Run by `make run`, `make test` and friends before they do anything, so that
 # a fresh Debian/Ubuntu machine needs nothing but `make`.  As root it installs
@@ -25,13 +26,16 @@ libcmocka-dev
 python3
 "
 GRADING_PACKAGES="parallel slurm-wlm munge bubblewrap"
+# make docs-check looks at the site in a real browser.
+SITE_PACKAGES="chromium"
 
 check=""
 for arg in "$@"; do
 	case "$arg" in
 	--check) check=1 ;;
 	grading) PACKAGES="$PACKAGES $GRADING_PACKAGES" ;;
-	*) echo "error: unknown argument '$arg' (usage: tools/deps.sh [--check] [grading])" >&2; exit 2 ;;
+	site) PACKAGES="$PACKAGES $SITE_PACKAGES" ;;
+	*) echo "error: unknown argument '$arg' (usage: tools/deps.sh [--check] [grading] [site])" >&2; exit 2 ;;
 	esac
 done
 

@@ -27,7 +27,7 @@ void boot_memory_init(const void *dtb)
 	boot_dtb = dtb;
 }
 
-/* Called for every node of the tree: a /memory node's reg entries are RAM,
+/** Called for every node of the tree: a /memory node's reg entries are RAM,
  * a /reserved-memory child's are reserved. */
 static void add_node(const struct fdt_node *node, void *ctx)
 {

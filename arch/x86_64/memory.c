@@ -24,7 +24,7 @@ struct mb2_mmap_entry {
 	uint32_t type, reserved;
 };
 
-/* Every available (type 1) entry of the memory map @mmap (NULL: none) is RAM. */
+/** Every available (type 1) entry of the memory map @p mmap (NULL: none) is RAM. */
 static void add_available(struct boot_memory *m, const struct mb2_mmap *mmap)
 {
 	/* LAB memmap BEGIN */

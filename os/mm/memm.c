@@ -91,7 +91,7 @@ static void tree_remove(struct allocator *a)
 	}
 }
 
-/* The allocator whose pages hold @addr, or NULL: reads only tree nodes. */
+/** The allocator whose pages hold @p addr, or NULL: reads only tree nodes. */
 static struct allocator *tree_find(uintptr_t addr)
 {
 	/* LAB kmalloc BEGIN */

@@ -48,7 +48,7 @@ static void set_full(struct allocator *a)
 		if (chunk_size(c) >= MIN_CHUNK)
 			a->full = 0;
 }
-
+/** @brief The first free chunk of allocator @p a that holds @p bytes, split; NULL if none does. */
 static void *first_fit_allocate(struct allocator *a, size_t bytes)
 {
 	/* LAB kmalloc BEGIN */

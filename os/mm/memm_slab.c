@@ -47,7 +47,7 @@ static void set_bit(struct slab *s, size_t i, int on)
 	else
 		s->in_use[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
-
+/** @brief A free object of slab allocator @p a (@p bytes fit its class); NULL if it is full. */
 static void *slab_allocate(struct allocator *a, size_t bytes)
 {
 	/* LAB kmalloc BEGIN */
@@ -71,7 +71,7 @@ static void *slab_allocate(struct allocator *a, size_t bytes)
 	*/
 	/* LAB kmalloc END */
 }
-
+/** @brief Give @p ptr back to slab allocator @p a; an error if it is not an object in use there. */
 static int slab_free(struct allocator *a, void *ptr)
 {
 	/* LAB kmalloc BEGIN */

@@ -100,8 +100,8 @@ unsigned pmm_order_of(size_t pages)
 	/* LAB buddy END */
 }
 
-/* The other half of the order-(order+1) block that holds the block at
- * page frame number @pfn. */
+/** The other half of the order-(order+1) block that holds the block at
+ * page frame number @p pfn. */
 static uintptr_t buddy_of(uintptr_t pfn, unsigned order)
 {
 	/* LAB buddy BEGIN */
@@ -190,8 +190,8 @@ static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsi
 
 /* ---- Split and merge ---- */
 
-/* Split the block of order @have at @index (off the lists) down to
- * @order: each time in two buddies, the lower half staying the caller's
+/** Split the block of order @p have at @p index (off the lists) down to
+ * @p order: each time in two buddies, the lower half staying the caller's
  * and the upper half going to the front of its free list. Halves of a
  * poisoned block are poisoned. */
 static void split(struct pmm_segment *seg, size_t index, unsigned have, unsigned order,
@@ -211,7 +211,7 @@ static void split(struct pmm_segment *seg, size_t index, unsigned have, unsigned
 	/* LAB buddy END */
 }
 
-/* Free the block of @order at @index, merging it with its buddy for as long
+/** Free the block of @p order at @p index, merging it with its buddy for as long
  * as the buddy is a free block of the same order. A merged block is
  * poisoned only if both halves were. */
 static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned order, int poisoned)
@@ -390,10 +390,10 @@ static size_t free_after(const struct pmm_segment *seg, size_t index)
 	return pages;
 }
 
-/* The lowest run of @pages (> 256) free pages inside @seg. Such a run
+/** The lowest run of @p pages (> 256) free pages inside @p seg. Such a run
  * holds a whole free chunk, so it is a stretch of free chunks (found in
  * the free-chunk index) with the free pages just before and after it.
- * 1 if found (its first page in *@startp). */
+ * 1 if found (its first page in *@p startp). */
 static int find_run(const struct pmm_segment *seg, size_t pages, size_t *startp)
 {
 	/* LAB buddy BEGIN */

@@ -25,7 +25,7 @@ static const struct pt_format *format(void)
 	return arch_pt_format();
 }
 
-/* Bit where the index of @level starts: the root's is the highest, each
+/** Bit where the index of @p level starts: the root's is the highest, each
  * level below takes the next VM_INDEX_BITS down, the last ends at the page. */
 static unsigned shift_of(unsigned level)
 {
@@ -47,7 +47,7 @@ uintptr_t vm_level_size(unsigned level)
 {
 	return (uintptr_t)1 << shift_of(level);
 }
-
+/** @brief The index of @p va in a table of @p level (1 = below the root). */
 static unsigned index_of(uintptr_t va, unsigned level)
 {
 	/* LAB pagetable BEGIN */
@@ -132,7 +132,7 @@ static void count_leaf(unsigned level, long delta)
 	case VM_SHIFT_1G: stats.leaves_1g += (size_t)delta; break;
 	}
 }
-
+/** @brief A zeroed page from the page manager for a new table: its address in *@p pa. */
 static int alloc_table(uintptr_t *pa)
 {
 	/* LAB pagetable BEGIN */
@@ -148,7 +148,7 @@ static int alloc_table(uintptr_t *pa)
 	*/
 	/* LAB pagetable END */
 }
-
+/** @brief Give the table page at @p pa back to the page manager. */
 static void free_table(uintptr_t pa)
 {
 	/* LAB pagetable BEGIN */
@@ -171,9 +171,9 @@ int vm_space_init(struct vm_space *space)
 	return alloc_table(&space->root);
 }
 
-/*
- * The entry that maps @va at @level. With @create, missing tables on the
- * way are allocated. NULL when a leaf above @level covers @va (*err =
+/**
+ * The entry that maps @p va at @p level. With @p create, missing tables on the
+ * way are allocated. NULL when a leaf above @p level covers @p va (*err =
  * VM_ERR_MAPPED), a table is missing and not to be made, or no page is left.
  */
 static uint64_t *entry_for(const struct vm_space *space, uintptr_t va, unsigned level,
@@ -212,7 +212,7 @@ static uint64_t *entry_for(const struct vm_space *space, uintptr_t va, unsigned 
 	/* LAB pagetable END */
 }
 
-/* Is there a table at @level (1 = below the root) on the way to @va? */
+/** Is there a table at @p level (1 = below the root) on the way to @p va? */
 static int table_exists(const struct vm_space *space, uintptr_t va, unsigned level)
 {
 	/* LAB pagetable BEGIN */
@@ -234,7 +234,7 @@ static int table_exists(const struct vm_space *space, uintptr_t va, unsigned lev
 	/* LAB pagetable END */
 }
 
-/* The leaf that maps @va, and its level; NULL if @va is not mapped. */
+/** The leaf that maps @p va, and its level; NULL if @p va is not mapped. */
 static uint64_t *leaf_for(const struct vm_space *space, uintptr_t va, unsigned *level)
 {
 	/* LAB pagetable BEGIN */
@@ -261,7 +261,7 @@ static uint64_t *leaf_for(const struct vm_space *space, uintptr_t va, unsigned *
 	/* LAB pagetable END */
 }
 
-/* Give back the tables on @va's path that no longer hold any entry. */
+/** Give back the tables on @p va's path that no longer hold any entry. */
 static void prune(const struct vm_space *space, uintptr_t va)
 {
 	/* LAB pagetable BEGIN */
@@ -366,9 +366,9 @@ uintptr_t vm_first_mapped(const struct vm_space *space, uintptr_t va, uintptr_t 
 	return first.found;
 }
 
-/*
- * Map [va, va + size) in leaves of @page_size, or of the largest size that
- * fits when @page_size is 0. With @check, only report whether it could be
+/**
+ * Map [va, va + size) in leaves of @p page_size, or of the largest size that
+ * fits when @p page_size is 0. With @p check, only report whether it could be
  * done; otherwise do it (after a successful check).
  */
 static int map_pass(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
@@ -420,7 +420,7 @@ static int map_pass(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_
 	}
 	return VM_OK;
 }
-
+/** @brief Map [va, va + size): check the whole range first, then map it (nothing changes on an error). */
 static int map(struct vm_space *space, uintptr_t va, uintptr_t pa, uintptr_t size,
 	       unsigned flags, uintptr_t page_size)
 {
@@ -493,7 +493,7 @@ static int check_mapped(const struct vm_space *space, uintptr_t va, uintptr_t si
 	return VM_OK;
 }
 
-/* Remove every leaf in [va, va + size), or with @remove 0 give it @flags. */
+/** Remove every leaf in [va, va + size), or with @p remove 0 give it @p flags. */
 static int change_leaves(struct vm_space *space, uintptr_t va, uintptr_t size, int remove,
 			 unsigned flags)
 {

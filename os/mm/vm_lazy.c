@@ -129,7 +129,7 @@ size_t vm_lazy_pages_needed(uintptr_t va, size_t *tables)
 	return *tables + 1;
 }
 
-/* Do a reservation's @flags allow @access? */
+/** Do a reservation's @p flags allow @p access? */
 static int allows(unsigned flags, enum fault_access access)
 {
 	/* LAB lazy BEGIN */

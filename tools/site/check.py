@@ -13,13 +13,14 @@
               for), nor any LAB marker
   graphs      no call graph wider than the content column can show at its
               own size (the stylesheet shrinks it, but then it is unreadable)
-  browser     (--screenshots DIR) headless Chromium draws the start page, a
-              lab's handout and a picture; each must show something (not
-              one flat colour) and the page its title
+  browser     (--screenshots DIR) headless Chromium draws each --shot page
+              and the first --picture the site has; each must show
+              something (not one flat colour), and a page its text
 
 TAP on stdout; exit 1 when anything fails.
 
-Usage: tools/site/check.py HTML_DIR [--public] [--screenshots DIR]
+Usage: tools/site/check.py HTML_DIR [--public] [--screenshots DIR
+       [--shot PAGE.html=TEXT]... [--picture FILE]...]
 """
 import argparse
 import html
@@ -223,6 +224,8 @@ def main():
     ap.add_argument("--screenshots", metavar="DIR", help="check in headless Chromium too")
     ap.add_argument("--shot", action="append", default=[], metavar="FILE=TEXT",
                     help="a page to screenshot, and a text its page must show (repeatable)")
+    ap.add_argument("--picture", action="append", default=[], metavar="FILE",
+                    help="a picture to screenshot: the first of these the site has")
     args = ap.parse_args()
 
     html_dir = args.html_dir
@@ -245,6 +248,11 @@ def main():
     results.append(("none of %d graphs is wider than %d px" % (graphs, WIDEST_GRAPH_PX), graph_bad))
     if args.screenshots:
         shots = [tuple(s.split("=", 1)) if "=" in s else (s, "") for s in args.shot]
+        pictures = [p for p in args.picture if os.path.exists(os.path.join(html_dir, p))]
+        if args.picture and not pictures:
+            results.append(("the site has a picture to screenshot",
+                            ["none of %s" % ", ".join(args.picture)]))
+        shots += [(p, "") for p in pictures[:1]]
         results.append(("Chromium draws %s" % ", ".join(s[0] for s in shots),
                         check_browser(html_dir, args.screenshots, shots)))
 
