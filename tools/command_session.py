@@ -66,6 +66,7 @@ class Session:
         self.stopped = None  # why the run ended early, if it did
         self.powered_off = False  # it ended because the kernel exited
         self.stopped_with_commands_left = 0
+        self.last_output = []  # what the last command printed, even if it stopped
 
     def run(self, command, left=0):
         """Type @command; @left: how many of the user's commands would come
@@ -76,7 +77,8 @@ class Session:
         try:
             lines = self.console.run(command, timeout=self.timeout)
         except pc.ConsoleError:
-            self.transcript.extend(pc.clean_lines(self.console.buffer)[1:])
+            self.last_output = pc.clean_lines(self.console.buffer)[1:]
+            self.transcript.extend(self.last_output)
             rest = "; %d command%s after it did not run" % (left, "s" * (left != 1)) \
                 if left else ""
             try:  # an emulator that closed the console is about to exit
@@ -91,6 +93,7 @@ class Session:
                     command, self.timeout, rest)
             self.stopped_with_commands_left = left
             return None
+        self.last_output = lines
         self.transcript.extend(lines)
         return lines
 
