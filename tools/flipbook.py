@@ -36,7 +36,7 @@ class Frame:
     def __init__(self, command):
         self.command = command
         self.output = []  # the lines it printed, its graphs left out
-        self.pictures = []  # (the dot command, SVG text)
+        self.pictures = []  # (the dot command, Graphviz's SVG file)
         self.note = None  # why the run ended here, if it did
 
 
@@ -57,14 +57,10 @@ def inline_svg(svg, prefix):
     return svg.replace('href="#', 'href="#%s-' % prefix).strip()
 
 
-def pictures(command, lines, n):
+def pictures(command, lines):
     """The pictures (dot command, SVG) of @command's graphs in @lines."""
-    drawn = []
-    for graph in cs.pc.dot_blocks("\n".join(lines)):
-        svg = cs.render(graph, "svg").decode()
-        prefix = "f%d-p%d" % (n, len(drawn) + 1)
-        drawn.append((command, inline_svg(svg, prefix)))
-    return drawn
+    return [(command, cs.render(graph, "svg").decode())
+            for graph in cs.pc.dot_blocks("\n".join(lines))]
 
 
 def run(session, commands):
@@ -81,7 +77,7 @@ def run(session, commands):
             frame.note = session.stopped
             break
         frame.output = without_graphs(lines)
-        frame.pictures = pictures(command, lines, i + 1)
+        frame.pictures = pictures(command, lines)
         if cs.is_dot(command):
             continue
         for state in STATE_PICTURES:
@@ -89,7 +85,7 @@ def run(session, commands):
             if lines is None:
                 frame.note = session.stopped
                 break
-            frame.pictures += pictures(state, lines, i + 1)
+            frame.pictures += pictures(state, lines)
         if frame.note:
             break
     return frames
@@ -170,9 +166,9 @@ def page(frames, arch):
         parts.append('<div class="pictures">')
         if frame.note:
             parts.append('<p class="note">%s</p>' % esc(frame.note))
-        for command, svg in frame.pictures:
+        for m, (command, svg) in enumerate(frame.pictures, 1):
             parts.append('<figure data-dot="%s"><figcaption>%s</figcaption>%s</figure>' % (
-                esc(command), esc(command), svg))
+                esc(command), esc(command), inline_svg(svg, "f%d-p%d" % (n, m))))
         parts += ["</div>", "</div>", "</section>"]
     parts += ["<script>%s</script>" % SCRIPT, "</body>", "</html>"]
     return "\n".join(parts) + "\n"
