@@ -22,6 +22,10 @@
 #                        check_layers.py; arch/include/arch.h has the layers)
 #   make snapshot CMDS='alloc 3; dot buddy'
 #                        run shell commands, render each `dot` to SVG/PNG
+#   make flipbook CMDS='alloc 5 scattered; free #1' [OUT=page.html]
+#                        one HTML page that steps through the allocators
+#                        after each command (dot buddy and dot alloc drawn;
+#                        default OUT build/flipbook/flipbook.html)
 #   make gdb             QEMU halted + gdb-multiarch stopped at kmain
 #                        (Ctrl-C stops the running kernel; quit leaves)
 #   make console         the shell of the kernel that `make gdb` debugs
@@ -93,7 +97,8 @@
 #   MEM=128M             QEMU's and Bochs' RAM (e.g. MEM=1G)
 #   OPT=-O0              the kernel's optimisation (OPT=-O2 for speed)
 #   V=1                  show every build command
-#   CMDS='...'           the shell commands for make snapshot, ';' between
+#   CMDS='...'           the shell commands for make snapshot and make
+#                        flipbook, ';' between
 #   STOP=kmain           the symbol make bochs-debug stops at (e.g. STOP=_start)
 #   BOCHS_DISPLAY=x|headless  Bochs' screen: a window, or none with the
 #                        serial console on this terminal (default x when
@@ -111,6 +116,7 @@
 #   HIDDEN=1             make grade: also the hidden tests (labs/<lab>/hidden/)
 #   SUBMISSIONS=dir      make grade-class: the class's submissions
 #   OUT=dir              make grade-class: where the gradebook goes
+#                        (make flipbook: the page's file name)
 #   ENGINE=local|slurm   make grade-class: GNU parallel here, or Slurm
 #   TIMEOUT=600          make grade-class: seconds per submission at most
 #   PAGODA_OPS=10000     (environment, make test) a shorter randomised run
@@ -121,7 +127,7 @@ include tools/bench/bench.mk
 include tools/lab/lab.mk
 
 .DEFAULT_GOAL := all
-.PHONY: all kernel run test test-toolchains test-labs snapshot host clean deps help print-run-command print-boot-command \
+.PHONY: all kernel run test test-toolchains test-labs snapshot flipbook host clean deps help print-run-command print-boot-command \
 	gdb console bochs bochs-debug docs docs-pictures site docs-check doc-transcripts fuzz layers labs handout grade mutants \
 	grade-class test-grade-class test-redteam deps-grading test-slurm
 
@@ -186,6 +192,13 @@ fuzz: deps
 snapshot: export PAGODA_CMDS = $(value CMDS)
 snapshot: kernel
 	@python3 tools/snapshot.py --arch $(ARCH) --mem $(MEM) --out build/snapshots
+
+# The same commands, with the allocators drawn after each, as one HTML page.
+flipbook: export PAGODA_CMDS = $(value CMDS)
+flipbook: export PAGODA_FLIPBOOK = $(value OUT)
+flipbook: kernel
+	@python3 tools/flipbook.py --arch $(ARCH) --mem $(MEM) \
+		--out "$${PAGODA_FLIPBOOK:-build/flipbook/flipbook.html}"
 
 gdb: kernel
 	@tools/gdb.sh $(ARCH)

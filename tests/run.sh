@@ -110,6 +110,8 @@ quick_kernels() {
 	build "build-$arch-gnu" make --no-print-directory kernel ARCH="$arch" TOOLCHAIN=gnu ||
 		return 0
 	suites "$arch" gnu $ALL_SUITES
+	# make flipbook's page: a frame per command, self-contained, read back.
+	step "flipbook-$arch" python3 tests/shell/test_flipbook.py --arch "$arch"
 	step "gdb-$arch" python3 tests/shell/test_debug.py --arch "$arch"
 	step "boot-$arch" python3 tests/shell/test_boot.py --arch "$arch"
 	if [ "$arch" = x86_64 ]; then
