@@ -158,10 +158,11 @@ quick() {
 	# Both gnu -O0 kernels are in place now; the steps that use them, in
 	# two lanes again.
 	{
-		# The site without its call graphs (make test-toolchains draws them);
-		# the kmalloc tree the reference drew (not the fallback copy a
-		# handout uses) is the committed one.
-		build "docs-without-warnings" make --no-print-directory docs DOCS_GRAPHS=NO &&
+		# Both sites without their call graphs (make test-toolchains draws
+		# them), checked as a reader meets them (links, markup, no lab's
+		# code in the public one, Chromium); the kmalloc tree the reference
+		# drew (not the fallback copy a handout uses) is the committed one.
+		build "docs-check" make --no-print-directory docs-check DOCS_GRAPHS=NO &&
 			build "docs-kmalloc-picture-current" sh -c 'cmp -s \
 				build/docs/pictures/kmalloc/01-dot-alloc.svg labs/kmalloc/allocator-tree.svg || {
 				echo "labs/kmalloc/allocator-tree.svg is not what the kernel draws now" \
@@ -210,8 +211,10 @@ toolchains() {
 	lane=$!
 	toolchain_kernels x86_64 llvm
 	wait $lane
-	# The course site with its call graphs, as `make docs` draws it.
-	build "docs-with-call-graphs" make --no-print-directory docs
+	# The course site with its call graphs, as `make docs` draws it: every
+	# graph fits the page.
+	build "docs-with-call-graphs" make --no-print-directory docs &&
+		build "docs-graphs-fit" python3 tools/site/check.py build/docs/html
 }
 
 # The labs' graders proven (tools/lab/teeth.py, one lab at a time: each
@@ -226,6 +229,10 @@ labs() {
 		# The documents the handout ships, checked in its own cut tree.
 		step "lab-$lab-handout-transcripts" python3 tools/doc_transcripts.py \
 			--check-handout "$lab"
+		# The handout's own course site, as its student builds it.
+		step "lab-$lab-handout-docs-check" sh -c "rm -rf build/labs/$lab/site-handout &&
+			python3 tools/lab/lab.py handout $lab build/labs/$lab/site-handout >/dev/null &&
+			make -C build/labs/$lab/site-handout --no-print-directory docs-check DOCS_GRAPHS=NO"
 	done
 	# The transcript checker itself: a changed number, a stale line, a
 	# cited line fail; --update writes the truth back; --check-handout: a

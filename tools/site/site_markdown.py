@@ -127,11 +127,15 @@ def lab_title(page, labs_in_order):
 
 
 def with_label(text, label):
-    """@text with its first heading named @label (the main page keeps its own)."""
+    """@text with its first heading named @label (the main page keeps its own).
+    A handout's README opens with a note above its heading."""
     lines = text.split("\n")
-    m = HEADING.match(lines[0])
-    if m and not m.group(3) and label != "index":
-        lines[0] = "%s %s {#%s}" % (m.group(1), m.group(2), label)
+    for i, line in enumerate(lines):
+        m = HEADING.match(line)
+        if m:
+            if not m.group(3) and label != "index":
+                lines[i] = "%s %s {#%s}" % (m.group(1), m.group(2), label)
+            break
     return "\n".join(lines)
 
 

@@ -141,7 +141,7 @@ def site_search_page():
 
 def title(page):
     """A page's title: its first heading, without its label."""
-    first = page.text.split("\n", 1)[0]
+    first = next((line for line in page.text.split("\n") if line.startswith("#")), page.label)
     return re.sub(r"\s*\{#[\w-]+\}\s*$", "", first.lstrip("#").strip()).replace("`", "")
 
 
