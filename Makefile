@@ -218,26 +218,16 @@ bochs bochs-debug: deps
 # instructors' one (every lab's solution, grading, wrong solutions); in a
 # handout the student's. `make site` is the one to publish: every lab's code
 # cut, as the handouts have it, and no instructors' pages.
-# The site's pictures are drawn here, from a real run (IMAGE_PATH); the
-# copies beside the documents are for readers of the repository, and for a
-# handout whose kernel cannot draw them yet (its lab unfinished): then the
-# site shows the copy (make test checks the copy is what the reference draws).
+# The site's pictures are drawn by the kernel (tools/site/pictures.py lists
+# them); the copies beside the documents are for readers of the repository,
+# and for a handout whose kernel cannot draw them yet (its lab unfinished):
+# then the site shows the copy (make test checks the copies are current).
 DOCS_PICTURES := build/docs/pictures
 DOCS_GRAPHS ?= YES
 DOCS_KIND := $(if $(wildcard .pagoda-lab),public,instructors)
-KMALLOC_TREE_CMDS := kmalloc 5000; kmalloc 24; kmalloc 100 7; kmalloc 40 1; kmalloc 3000 1; dot alloc
 docs-pictures: deps
-	@mkdir -p build/docs/check $(DOCS_PICTURES)
 	@$(MAKE) --no-print-directory kernel ARCH=riscv64
-	@if python3 tools/snapshot.py --arch riscv64 --mem 128M --out $(DOCS_PICTURES)/kmalloc \
-		"$(KMALLOC_TREE_CMDS)" >$(DOCS_PICTURES)/kmalloc.log 2>&1; then \
-		cp $(DOCS_PICTURES)/kmalloc/01-dot-alloc.svg $(DOCS_PICTURES)/allocator-tree.svg; \
-	else \
-		echo "note: this kernel cannot draw the kmalloc tree yet ($(DOCS_PICTURES)/kmalloc.log" \
-			"says why); the pages use labs/kmalloc/allocator-tree.svg instead, where it is"; \
-		cp labs/kmalloc/allocator-tree.svg $(DOCS_PICTURES)/allocator-tree.svg 2>/dev/null || :; \
-	fi
-	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/check-warnings.txt; exit 1; }
+	@python3 tools/site/pictures.py draw --out $(DOCS_PICTURES)
 
 docs: docs-pictures
 	@python3 tools/site/build.py --kind $(DOCS_KIND) --out build/docs \
@@ -254,13 +244,15 @@ site: docs-pictures
 SITE_LAB := $(or $(LAB),buddy)
 SITE_CHECK = python3 tools/site/check.py --screenshots $(1)/screenshots \
 	--shot index.html="Start here" --shot lab_$(SITE_LAB).html="Lab" \
-	--picture allocator-tree.svg --picture layout-riscv64.svg
-docs-check: deps
+	--picture buddy-tree.svg --picture allocator-tree.svg
+docs-check: docs-pictures
 	@tools/deps.sh site
-	@$(MAKE) --no-print-directory docs
+	@python3 tools/site/build.py --kind $(DOCS_KIND) --out build/docs \
+		--pictures $(DOCS_PICTURES) --graphs $(DOCS_GRAPHS)
 	@$(call SITE_CHECK,build/docs) $(if $(filter public,$(DOCS_KIND)),--public) build/docs/html
 	@if [ "$(DOCS_KIND)" = instructors ]; then \
-		$(MAKE) --no-print-directory site && \
+		python3 tools/site/build.py --kind public --out build/site \
+			--pictures $(DOCS_PICTURES) --graphs $(DOCS_GRAPHS) && \
 		$(call SITE_CHECK,build/site) --public build/site/html; fi
 
 # The transcripts in the documentation, from real runs (after a kernel change).

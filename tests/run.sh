@@ -160,15 +160,10 @@ quick() {
 	{
 		# Both sites without their call graphs (make test-toolchains draws
 		# them), checked as a reader meets them (links, markup, no lab's
-		# code in the public one, Chromium); the kmalloc tree the reference
-		# drew (not the fallback copy a handout uses) is the committed one.
+		# code in the public one, Chromium); the pictures the reference
+		# drew (not the fallback copies a handout uses) are the committed ones.
 		build "docs-check" make --no-print-directory docs-check DOCS_GRAPHS=NO &&
-			build "docs-kmalloc-picture-current" sh -c 'cmp -s \
-				build/docs/pictures/kmalloc/01-dot-alloc.svg labs/kmalloc/allocator-tree.svg || {
-				echo "labs/kmalloc/allocator-tree.svg is not what the kernel draws now" \
-					"(or it drew nothing: build/docs/pictures/kmalloc.log); refresh it:" \
-					"cp build/docs/pictures/kmalloc/01-dot-alloc.svg labs/kmalloc/allocator-tree.svg"
-				exit 1; }'
+			build "docs-pictures-current" python3 tools/site/pictures.py check
 		# Each layer uses only the layers below it: the includes of every
 		# source, the calls between the objects of both gnu -O0 kernels.
 		step "layers" python3 tools/check_layers.py build/riscv64/obj-gnu-O0 \

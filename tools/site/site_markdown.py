@@ -7,6 +7,7 @@ reads a few things in it otherwise. Each rewrite here is of one such thing:
     `docs/debugging.md`, becomes a link to its page (plain text when the site
     has no such page: the public site has no instructors' guides);
   - a lab's title gets its number in the course and previous/next links;
+  - a picture is named by its file name alone (Doxygen's IMAGE_PATH);
   - code spans Doxygen misreads become HTML <code>: one holding a quote
     (`grep ' x$'` would show as quotation marks) or, in a table, Markdown's
     escaped bar `\\|` (Doxygen shows the backslash); a code span broken over
@@ -79,6 +80,12 @@ def plain_headings(prose):
     return re.sub(r"^#+ .*$", heading, prose, flags=re.M)
 
 
+def flat_pictures(prose):
+    """Pictures and links to them by file name alone: Doxygen copies every
+    picture into the one directory of the site (IMAGE_PATH finds it)."""
+    return re.sub(r"(\]\()[^)\s]*/([\w.-]+\.(?:svg|png))\)", r"\1\2)", prose)
+
+
 def link_documents(prose, page, labels):
     """Links and mentions of other documents as links between pages."""
     here = posixpath.dirname(page.path)
@@ -147,6 +154,7 @@ def rewrite(page, labels, labs_in_order):
             chunk = join_broken_code_spans(chunk)
             chunk = html_code_spans(chunk)
             chunk = plain_headings(chunk)
+            chunk = flat_pictures(chunk)
             chunk = link_documents(chunk, page, labels)
         chunks.append(chunk)
     return "\n".join(chunks)
