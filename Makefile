@@ -208,7 +208,9 @@ bochs bochs-debug: deps
 # Warnings are errors: Doxyfile checks every public function is documented,
 # Doxyfile.site builds the course site (pages, sources, call graphs).
 # The site's pictures are drawn here, from a real run (IMAGE_PATH in
-# Doxyfile.site); the copies beside the handouts are for readers of the
+# Doxyfile.site): the kmalloc allocator tree, and each architecture's
+# memory layout (dot layout). The copies beside the pages that show them
+# (labs/kmalloc/allocator-tree.svg, docs/layout-ARCH.svg) are for readers of the
 # repository, and for a handout whose kernel cannot draw them yet (its lab
 # unfinished): then the site shows the copy (make test checks the copy is
 # what the reference draws).
@@ -226,6 +228,18 @@ docs: deps
 			"says why); the pages use labs/kmalloc/allocator-tree.svg instead, where it is"; \
 		cp labs/kmalloc/allocator-tree.svg $(DOCS_PICTURES)/allocator-tree.svg 2>/dev/null || :; \
 	fi
+	@for arch in riscv64 x86_64; do \
+		$(MAKE) --no-print-directory kernel ARCH=$$arch || exit 1; \
+		if python3 tools/snapshot.py --arch $$arch --mem 128M --out $(DOCS_PICTURES)/layout-$$arch \
+			"dot layout" >$(DOCS_PICTURES)/layout-$$arch.log 2>&1; then \
+			cp $(DOCS_PICTURES)/layout-$$arch/01-dot-layout.svg $(DOCS_PICTURES)/layout-$$arch.svg; \
+		else \
+			echo "note: this kernel cannot draw the $$arch memory layout yet" \
+				"($(DOCS_PICTURES)/layout-$$arch.log says why); the pages use" \
+				"docs/layout-$$arch.svg instead, where it is"; \
+			cp docs/layout-$$arch.svg $(DOCS_PICTURES)/layout-$$arch.svg 2>/dev/null || :; \
+		fi; \
+	done
 	@PAGODA_ROOT=$$(pwd) doxygen Doxyfile || { cat build/docs/check-warnings.txt; exit 1; }
 	@PAGODA_ROOT=$$(pwd) PAGODA_DOCS_GRAPHS=$(DOCS_GRAPHS) doxygen Doxyfile.site || \
 		{ cat build/docs/warnings.txt; exit 1; }

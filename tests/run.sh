@@ -159,15 +159,24 @@ quick() {
 	# two lanes again.
 	{
 		# The site without its call graphs (make test-toolchains draws them);
-		# the kmalloc tree the reference drew (not the fallback copy a
-		# handout uses) is the committed one.
-		build "docs-without-warnings" make --no-print-directory docs DOCS_GRAPHS=NO &&
+		# the kmalloc tree and the memory layouts the reference drew (not
+		# the fallback copies a handout uses) are the committed ones.
+		if build "docs-without-warnings" make --no-print-directory docs DOCS_GRAPHS=NO; then
 			build "docs-kmalloc-picture-current" sh -c 'cmp -s \
 				build/docs/pictures/kmalloc/01-dot-alloc.svg labs/kmalloc/allocator-tree.svg || {
 				echo "labs/kmalloc/allocator-tree.svg is not what the kernel draws now" \
 					"(or it drew nothing: build/docs/pictures/kmalloc.log); refresh it:" \
 					"cp build/docs/pictures/kmalloc/01-dot-alloc.svg labs/kmalloc/allocator-tree.svg"
 				exit 1; }'
+			build "docs-layout-pictures-current" sh -c 'for a in riscv64 x86_64; do
+				drawn=build/docs/pictures/layout-$a/01-dot-layout.svg
+				cmp -s $drawn docs/layout-$a.svg || {
+				echo "docs/layout-$a.svg is not what the kernel draws now (or it drew" \
+					"nothing: build/docs/pictures/layout-$a.log); refresh it: cp $drawn" \
+					"docs/layout-$a.svg"
+				exit 1; }
+			done'
+		fi
 		# Each layer uses only the layers below it: the includes of every
 		# source, the calls between the objects of both gnu -O0 kernels.
 		step "layers" python3 tools/check_layers.py build/riscv64/obj-gnu-O0 \
