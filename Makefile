@@ -227,6 +227,7 @@ DOCS_GRAPHS ?= YES
 DOCS_KIND := $(if $(wildcard .pagoda-lab),public,instructors)
 docs-pictures: deps
 	@$(MAKE) --no-print-directory kernel ARCH=riscv64
+	@$(MAKE) --no-print-directory kernel ARCH=x86_64
 	@python3 tools/site/pictures.py draw --out $(DOCS_PICTURES)
 
 docs: docs-pictures

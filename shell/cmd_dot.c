@@ -1,7 +1,8 @@
 /**
  * @file cmd_dot.c
  * @brief dot: Graphviz pictures. dot buddy is in dot_buddy.c, dot alloc in
- *        cmd_kmalloc.c; render any of them with `make snapshot`.
+ *        cmd_kmalloc.c, dot layout in dot_layout.c; render any of them with
+ *        `make snapshot`.
  *
  * dot pt: the page-table tree: tables as boxes, runs of like leaves as one
  * node each (4K green, 2M blue, 1G violet).
@@ -115,6 +116,8 @@ void cmd_dot(int argc, char **argv)
 		dot_pt(argc, argv);
 	else if (argc == 2 && strcmp(argv[1], "alloc") == 0)
 		dot_alloc();
+	else if (argc == 2 && strcmp(argv[1], "layout") == 0)
+		dot_layout();
 	else if (argc == 2 && strcmp(argv[1], "buddy") == 0)
 		dot_buddy(0);
 	else if (argc == 3 && strcmp(argv[1], "buddy") == 0 && strcmp(argv[2], "frag") == 0)

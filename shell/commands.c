@@ -43,8 +43,9 @@ const struct command shell_commands[] = {
 	  cmd_kmalloc },
 	{ "kfree", "0x<addr>", 1, 1, "free what kmalloc returned", cmd_kfree },
 	{ "allocators", "", 0, 0, "one row per allocator object, in address order", cmd_allocators },
-	{ "dot", "buddy [frag] | pt [0x<va>] | alloc", 1, 2,
-	  "print a Graphviz graph of the buddy tree, page tables or allocator tree\n"
+	{ "dot", "buddy [frag] | pt [0x<va>] | alloc | layout", 1, 2,
+	  "print a Graphviz graph of the buddy tree, page tables, allocator tree\n"
+	  "      or memory layout (what lies where, physical and virtual)\n"
 	  "      (buddy frag: free blocks coloured by order, red 4K .. green 1M)", cmd_dot },
 	{ "stress", "<operations> [seed]", 1, 2,
 	  "random alloc/free/kmalloc/map/unmap with a check every 1000; memory ends as it began",

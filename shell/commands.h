@@ -43,5 +43,8 @@ void dot_buddy(int by_fragmentation);
 void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx);
 /** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */
 void dot_alloc(void);
+/** @brief Print what lies where in physical and virtual memory as a
+ *         Graphviz digraph (dot layout). */
+void dot_layout(void);
 
 #endif

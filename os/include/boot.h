@@ -5,11 +5,19 @@
 #ifndef PAGODA_BOOT_H
 #define PAGODA_BOOT_H
 
+#include "arch.h"
+
 /**
  * @brief Ask the machine for its memory map, log it, and hand every usable
  *        range to the page manager (panics if none is usable).
  */
 void memory_init(void);
+
+/**
+ * @brief The memory map memory_init() read from the machine (RAM,
+ *        reserved ranges, devices), for the shell to show; empty before it.
+ */
+const struct boot_memory *boot_memory_map(void);
 
 /**
  * @brief Build the kernel's own page tables (W^X, guard page, devices) from

@@ -78,6 +78,11 @@ void memory_init(void)
 		pmm_segment_count(), plural(pmm_segment_count()));
 }
 
+const struct boot_memory *boot_memory_map(void)
+{
+	return &boot_memory;
+}
+
 void paging_init(void)
 {
 	struct vm_stats st;

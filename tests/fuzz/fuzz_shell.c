@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "boot.h"
 #include "fault.h"
 #include "fuzz_pmm.h"
 #include "kprintf.h"
@@ -382,9 +383,16 @@ __attribute__((no_sanitize("address"))) static void copy_kstate(volatile uint64_
 		dst[i] = src[i];
 }
 
+/* The memory map boot() made, as os/kernel/boot.c keeps it (for dot layout). */
+static struct boot_memory memory;
+
+const struct boot_memory *boot_memory_map(void)
+{
+	return &memory;
+}
+
 static void boot(void)
 {
-	static struct boot_memory memory;
 	FUZZ_CHECK((size_t)(__kstate_end - __kstate_start) <= sizeof(kstate_saved) &&
 			   (uintptr_t)__kstate_start % 8 == 0,
 		   "kernel state of %zu bytes", (size_t)(__kstate_end - __kstate_start));

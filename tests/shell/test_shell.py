@@ -434,7 +434,7 @@ BAD_INPUTS = [
     "free", "free 0x0", "free 0x1", "free 0xffffffffffffffff", "free #0", "free #99",
     "free #x", "free #", "free 0xzz", "free 12 13", "show", "show #7", "show #",
     "show 0x1", "foo", "ALLOC 3", "dot", "dot nothing", "dot buddy extra", "dot buddy frag x",
-    "dot frag", "dot buddy Frag",
+    "dot frag", "dot buddy Frag", "dot layout extra", "dot Layout",
     "buddy -x", "buddy -v -v", "meminfo extra", "check now", "poweroff now",
     "help nonsense", "a b c d e f g h i j",
 ]

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The kernel's page tables, checked through the shell on either architecture.
+"""The kernel's page tables and memory layout (dot layout), checked through
+the shell on either architecture.
 
 Addresses of the kernel's sections come from build/ARCH/kernel.sym (the
 linker's own answer), and every claim is checked with `vtop`, `meminfo`
@@ -9,6 +10,7 @@ Usage: test_vm.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
 """
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
@@ -294,6 +296,106 @@ def dot_pt_is_valid_graphviz():
             assert len(graphs) == 1 and graphs[0] == text, cmd
             assert shell.render(graphs[0]) == "", cmd
         assert "3 x 4K rw-" in text or "1 x 4K rw-" in text, text
+
+
+UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
+         "PiB": 1 << 50, "EiB": 1 << 60}
+
+
+def size_of(text):
+    """Bytes of a size as the shell prints it ("1.5 MiB"), and the
+    uncertainty of its rounding."""
+    m = re.fullmatch(r"(\d+)(?:\.(\d))? (B|KiB|MiB|GiB|TiB|PiB|EiB)", text)
+    assert m, "not a size: %r" % text
+    unit = UNITS[m.group(3)]
+    return (int(m.group(1)) * 10 + int(m.group(2) or 0)) * unit // 10, \
+        unit // 20 if m.group(2) else 0
+
+
+def layout_stacks(graph):
+    """The boxes of the two stacks of `dot layout`, high to low, as
+    (start, end, colour, lines of the label), and each stack's title."""
+    stacks = {}
+    for name, table in re.findall(r"^  (physical|virtual) \[label=<(.*?)>\];$", graph,
+                                  re.M | re.S):
+        title = re.search(r"<B>[^<]*</B><BR/>([^<]*)</TD>", table).group(1)
+        cells = re.findall(r'<TD ROWSPAN="2" (?:BORDER="0" ALIGN="RIGHT"|BGCOLOR="(\w+)")>'
+                           r"(.*?)</TD>", table)
+        # Edge, box, edge, ..., box, edge: from the top down.
+        assert len(cells) % 2 == 1 and len(cells) >= 3, cells
+        edges = [int(text, 16) if text.startswith("0x") else None for _, text in cells[::2]]
+        assert all(not colour for colour, _ in cells[::2]), cells
+        assert edges[-1] == 0, "a stack starts at 0"
+        boxes = []
+        for i, (colour, text) in enumerate(cells[1::2]):
+            assert colour, cells
+            boxes.append((edges[i + 1], edges[i], colour, text.split("<BR/>")))
+        stacks[name] = (title, boxes)
+    assert sorted(stacks) == ["physical", "virtual"], graph[:500]
+    return stacks
+
+
+def check_layout(c, mem):
+    sym = symbols()
+    text = c.run_text("dot layout")
+    graphs = pc.dot_blocks(text)
+    assert len(graphs) == 1 and graphs[0] == text, "only the digraph is printed"
+    graph = graphs[0]
+    assert shell.render(graph) == ""
+    svg = subprocess.run(["dot", "-Tsvg"], input=graph, capture_output=True, text=True,
+                         check=True).stdout
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
+    assert width <= 1200, "the picture is %d px wide" % width
+    stacks = layout_stacks(graph)
+    for name, (_, boxes) in stacks.items():
+        assert len(boxes) <= 40, "%s: %d boxes" % (name, len(boxes))
+        for start, end, _, lines in boxes:
+            # Every box's size is its edges' distance (the top one's end is 2^64).
+            size, slack = size_of(lines[1].split(",")[0])
+            assert abs(((end or 1 << 64) - start) - size) <= slack, (name, hex(start), lines)
+            assert start < (end or 1 << 64) and start % PAGE == 0, (name, hex(start), lines)
+    # The kernel image where its linker symbols put it, in both stacks.
+    page_up = (sym["_kernel_end"] + PAGE - 1) // PAGE * PAGE
+    phys = {lines[0]: (start, end) for start, end, _, lines in stacks["physical"][1]}
+    assert phys["kernel image"] == (sym["_kernel_start"], page_up), phys
+    virt = {lines[0]: (start, end, lines[1]) for start, end, _, lines in stacks["virtual"][1]}
+    assert virt["kernel text"] == (sym["_kernel_start"], sym["_etext"],
+                                   virt["kernel text"][2]), virt
+    assert virt["kernel text"][2].endswith(", r-xg"), virt["kernel text"]
+    assert virt["boot stack guard page"][:2] == (sym["boot_stack_guard"],
+                                                 sym["boot_stack_guard"] + PAGE)
+    assert virt["window of map"][:2] == (WINDOW, WINDOW + (64 << 30))
+    # RAM as much as QEMU was given (x86_64's firmware keeps some for itself).
+    m = re.fullmatch(r"RAM (.+) in \d+ ranges?", stacks["physical"][0])
+    assert m, stacks["physical"][0]
+    ram, slack = size_of(m.group(1))
+    want = size_of(mem.replace("M", " MiB").replace("G", " GiB"))[0]
+    assert want - (2 << 20) - slack <= ram <= want + slack, (m.group(0), mem)
+    # Every colour filled is in the legend, and the legend only has those.
+    legend = re.search(r"^  legend \[label=<(.*?)>\];$", graph, re.M | re.S).group(1)
+    named = re.findall(r'<TD BGCOLOR="(\w+)">\s*</TD><TD ALIGN="LEFT">[^<]+</TD>', legend)
+    used = {colour for _, boxes in stacks.values() for _, _, colour, _ in boxes}
+    assert sorted(named) == sorted(used), (named, used)
+    return stacks
+
+
+@test
+def dot_layout_draws_what_lies_where():
+    with shell.boot() as c:
+        before = shell.meminfo(c)
+        check_layout(c, "128M")
+        assert shell.meminfo(c) == before, "dot layout changed nothing"
+        for bad in ("dot layout extra", "dot layout 0x1000"):
+            shell.expect_error(c, bad)
+        assert shell.meminfo(c) == before
+
+
+@test
+def dot_layout_stays_readable_at_16g():
+    with shell.boot(mem="16G") as c:
+        stacks = check_layout(c, "16G")
+        ram = [lines[0] for _, _, _, lines in stacks["virtual"][1]].count("RAM, va = pa")
+        assert ram >= 2, stacks["virtual"]
 
 
 FAULT = r"fault: (.+) at 0x([0-9a-f]+) \(pc 0x([0-9a-f]+)\)"

@@ -47,6 +47,8 @@ PICTURES = [
             "alloc 3; alloc 5; alloc 2 scattered; dot buddy"),
     Picture("docs/pictures/page-table.svg",
             "map 0x2000000000 3; map 0x2000200000 512; dot pt 0x2000000000"),
+    Picture("docs/pictures/layout-riscv64.svg", "dot layout"),
+    Picture("docs/pictures/layout-x86_64.svg", "dot layout", arch="x86_64"),
 ]
 
 
