@@ -5,7 +5,10 @@
  *        `make snapshot`.
  *
  * dot pt: the page-table tree: tables as boxes, runs of like leaves as one
- * node each (4K green, 2M blue, 1G violet).
+ * node each (4K green, 2M blue, 1G violet), and a legend of the colours.
+ *
+ * dot_legend() is here for every dot picture: each ends with a table that
+ * names every colour it used, and only those.
  */
 #include "commands.h"
 #include "kprintf.h"
@@ -14,6 +17,21 @@
 #include "kstring.h"
 #include "vm.h"
 #include "vm_kernel.h"
+
+/* One node, a table: a swatch and a meaning per row. Rows say what each
+ * colour means in words, so a picture is readable without this file. */
+void dot_legend(const struct dot_colour *colours, unsigned count, unsigned long used)
+{
+	kprintf("  legend [shape=plaintext, style=\"\", label=<<table border=\"0\" "
+		"cellborder=\"1\" cellspacing=\"0\" cellpadding=\"3\">\n"
+		"    <tr><td colspan=\"2\"><b>colours</b></td></tr>\n");
+	for (unsigned i = 0; i < count; i++)
+		if (used & (1ul << i))
+			kprintf("    <tr><td bgcolor=\"%s\" width=\"20\"></td>"
+				"<td align=\"left\">%s</td></tr>\n", colours[i].fill,
+				colours[i].meaning);
+	kprintf("  </table>>];\n");
+}
 
 /* Node name of the table at @level that holds the entry for @va. */
 static void print_table_id(unsigned level, uintptr_t va)
@@ -28,10 +46,28 @@ static void print_table_id(unsigned level, uintptr_t va)
  * first; one node counts the rest, so the graph stays readable. */
 #define DOT_PT_MAX 250
 
+enum pt_colour { PT_ROOT, PT_TABLE, PT_4K, PT_2M, PT_1G, PT_MORE, PT_COLOURS };
+static const struct dot_colour pt_colours[PT_COLOURS] = {
+	[PT_ROOT] = { "lightyellow", "root table" },
+	[PT_TABLE] = { "lightgray", "table" },
+	[PT_4K] = { "palegreen", "4K pages" },
+	[PT_2M] = { "lightblue", "2M pages" },
+	[PT_1G] = { "plum", "1G pages" },
+	[PT_MORE] = { "white", "not drawn: counted" },
+};
+
 struct dot_pt {
 	unsigned drawn;
 	size_t more_tables, more_runs;
+	unsigned long used; /* bit c: pt_colours[c] was used */
 };
+
+/* The fill colour @c, noted for the legend. */
+static const char *pt_colour(struct dot_pt *d, enum pt_colour c)
+{
+	d->used |= 1ul << c;
+	return pt_colours[c].fill;
+}
 
 static int over_budget(struct dot_pt *d, int table)
 {
@@ -53,8 +89,8 @@ static void dot_table(unsigned level, unsigned index, uintptr_t va, uintptr_t si
 		return;
 	kprintf("  ");
 	print_table_id(level + 1, va);
-	kprintf(" [fillcolor=lightgray, label=\"L%u table 0x%lx\\nva 0x%lx-0x%lx\"];\n  ",
-		level + 1, (unsigned long)table_pa, (unsigned long)va, (unsigned long)(va + size));
+	kprintf(" [fillcolor=%s, label=\"L%u table 0x%lx\\nva 0x%lx-0x%lx\"];\n  ",
+		pt_colour(ctx, PT_TABLE), level + 1, (unsigned long)table_pa, (unsigned long)va, (unsigned long)(va + size));
 	print_table_id(level, va);
 	kprintf(" -> ");
 	print_table_id(level + 1, va);
@@ -67,8 +103,8 @@ static void dot_run(const struct pt_run *r, void *ctx)
 	if (over_budget(ctx, 0))
 		return;
 	pt_flags_text(r->flags, flags);
-	const char *color = r->size == VM_SIZE_4K ? "palegreen"
-			    : r->size == VM_SIZE_2M ? "lightblue" : "plum";
+	const char *color = pt_colour(ctx, r->size == VM_SIZE_4K ? PT_4K
+					   : r->size == VM_SIZE_2M ? PT_2M : PT_1G);
 	kprintf("  r%u_%lx [fillcolor=%s, label=\"%lu x %s %s\\nva 0x%lx-0x%lx\\npa 0x%lx\"];\n  ",
 		r->level, (unsigned long)r->va, color, (unsigned long)r->count,
 		pt_size_text(r->size), flags, (unsigned long)r->va,
@@ -81,7 +117,7 @@ static void dot_run(const struct pt_run *r, void *ctx)
 static void dot_pt(int argc, char **argv)
 {
 	uintptr_t start = 0, end = UINTPTR_MAX;
-	struct dot_pt d = { 0, 0, 0 };
+	struct dot_pt d = { 0, 0, 0, 0 };
 	struct pt_fold fold = { .table = dot_table, .run = dot_run, .ctx = &d };
 
 	if (argc == 3) {
@@ -100,13 +136,15 @@ static void dot_pt(int argc, char **argv)
 	vm_get_info(&info);
 	kprintf("digraph pt {\n");
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
-	kprintf("  root [fillcolor=lightyellow, label=\"%s root table\\n0x%lx\"];\n",
-		info.name, (unsigned long)kernel_space.root);
+	kprintf("  root [fillcolor=%s, label=\"%s root table\\n0x%lx\"];\n",
+		pt_colour(&d, PT_ROOT), info.name, (unsigned long)kernel_space.root);
 	pt_fold_visit(&fold, start, end);
 	if (d.more_tables + d.more_runs)
-		kprintf("  more [shape=box3d, fillcolor=lightgray, label=\"%lu more table%s and %lu more "
-			"run%s of leaves\"];\n  root -> more;\n", (unsigned long)d.more_tables,
+		kprintf("  more [shape=box3d, fillcolor=%s, label=\"%lu more table%s and %lu more "
+			"run%s of leaves\"];\n  root -> more;\n", pt_colour(&d, PT_MORE),
+			(unsigned long)d.more_tables,
 			plural(d.more_tables), (unsigned long)d.more_runs, plural(d.more_runs));
+	dot_legend(pt_colours, PT_COLOURS, d.used);
 	kprintf("}\n");
 }
 

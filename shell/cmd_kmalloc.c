@@ -71,10 +71,19 @@ void cmd_allocators(int argc, char **argv)
  * stands for the rest, so the graph stays readable however many there are. */
 #define DOT_ALLOC_MAX 200
 
+enum alloc_colour { A_FULL, A_SLAB, A_OTHER, A_MORE, A_COLOURS };
+static const struct dot_colour alloc_colours[A_COLOURS] = {
+	[A_FULL] = { "salmon", "full allocator" },
+	[A_SLAB] = { "lightblue", "slab with room" },
+	[A_OTHER] = { "palegreen", "first fit with room" },
+	[A_MORE] = { "lightgray", "not drawn: counted" },
+};
+
 struct dot_alloc {
 	size_t seen;
 	uintptr_t last_drawn; /* the highest address drawn */
 	size_t more, more_used, more_size;
+	unsigned long used; /* bit c: alloc_colours[c] was used */
 };
 
 static void find_cutoff(const struct allocator *a, void *ctx)
@@ -91,12 +100,13 @@ static void find_cutoff(const struct allocator *a, void *ctx)
 
 static void dot_node(const struct allocator *a, void *ctx)
 {
-	const struct dot_alloc *d = ctx;
+	struct dot_alloc *d = ctx;
 	if ((uintptr_t)a > d->last_drawn)
 		return;
+	enum alloc_colour c = a->full ? A_FULL : a->type == MEMM_SLAB ? A_SLAB : A_OTHER;
+	d->used |= 1ul << c;
 	kprintf("  a%lx [fillcolor=%s, label=\"%s", (unsigned long)(uintptr_t)a,
-		a->full ? "salmon" : a->type == MEMM_SLAB ? "lightblue" : "palegreen",
-		memm_type_name(a->type));
+		alloc_colours[c].fill, memm_type_name(a->type));
 	if (a->type == MEMM_SLAB)
 		kprintf(" %lu", (unsigned long)a->object_size);
 	kprintf("\\n0x%lx\\npid %u\\n%lu / %lu bytes\"];\n", (unsigned long)(uintptr_t)a, a->pid,
@@ -116,7 +126,7 @@ static void dot_node(const struct allocator *a, void *ctx)
 
 void dot_alloc(void)
 {
-	struct dot_alloc d = { 0, 0, 0, 0, 0 };
+	struct dot_alloc d = { 0, 0, 0, 0, 0, 0 };
 	kprintf("digraph alloc {\n");
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\"];\n");
 	memm_for_each(find_cutoff, &d);
@@ -124,10 +134,15 @@ void dot_alloc(void)
 		memm_for_each(dot_node, &d);
 	else
 		kprintf("  empty [label=\"no allocators\", style=dashed];\n");
-	if (d.more)
-		kprintf("  more [shape=box3d, fillcolor=lightgray, label=\"%lu more allocator%s above "
-			"0x%lx\n%lu / %lu bytes\"];\n", (unsigned long)d.more, plural(d.more),
+	if (d.more) {
+		d.used |= 1ul << A_MORE;
+		kprintf("  more [shape=box3d, fillcolor=%s, label=\"%lu more allocator%s above "
+			"0x%lx\n%lu / %lu bytes\"];\n", alloc_colours[A_MORE].fill,
+			(unsigned long)d.more, plural(d.more),
 			(unsigned long)d.last_drawn, (unsigned long)d.more_used,
 			(unsigned long)d.more_size);
+	}
+	if (d.used)
+		dot_legend(alloc_colours, A_COLOURS, d.used);
 	kprintf("}\n");
 }

@@ -39,6 +39,23 @@ void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx)
 			fn(sets[i].id, ctx);
 }
 
+void shell_each_set_in(uintptr_t start, uintptr_t end, void (*fn)(unsigned id, void *ctx),
+		       void *ctx)
+{
+	for (int i = 0; i < MAX_SETS; i++) {
+		struct list_node *n;
+		if (sets[i].id == 0)
+			continue;
+		list_for_each(n, &sets[i].set.pages) {
+			uintptr_t addr = pmm_set_address(n);
+			if (start <= addr && addr < end) {
+				fn(sets[i].id, ctx);
+				break;
+			}
+		}
+	}
+}
+
 /* The set holding the page at @addr, or NULL. */
 static struct shell_set *set_of_page(uintptr_t addr)
 {

@@ -47,4 +47,18 @@ void dot_alloc(void);
  *         Graphviz digraph (dot layout). */
 void dot_layout(void);
 
+/** @brief Call @p fn with the id of each live scattered set that has a page
+ *         in [@p start, @p end) (dot buddy names the sets it draws). */
+void shell_each_set_in(uintptr_t start, uintptr_t end, void (*fn)(unsigned id, void *ctx),
+		       void *ctx);
+
+/** @brief What one fill colour of a dot picture means, for its legend. */
+struct dot_colour {
+	const char *fill;    /**< Graphviz colour, e.g. "palegreen" or "/rdylgn9/1" */
+	const char *meaning; /**< what a node of that colour is */
+};
+/** @brief Print a legend node: a row for each of the @p count @p colours
+ *         whose bit is set in @p used (bit i: colours[i]). */
+void dot_legend(const struct dot_colour *colours, unsigned count, unsigned long used);
+
 #endif

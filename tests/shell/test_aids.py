@@ -14,8 +14,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import pagoda_console as pc  # noqa: E402
 import tap  # noqa: E402
 import test_shell  # noqa: E402
-from test_shell import (PAGE, alloc, boot, expect_error, interrupt, meminfo,  # noqa: E402
-                        render, single, state)
+from test_shell import (PAGE, alloc, boot, expect_error, interrupt,  # noqa: E402
+                        legend_names_every_fill, meminfo, render, single, state, svg_of,
+                        svg_width_px)
 
 TESTS = []
 
@@ -42,12 +43,14 @@ def dot_buddy_stays_small_and_says_what_it_folded():
         assert nodes <= 100, "dot buddy has %d nodes" % nodes
         assert re.search(r'label="\d+ x 1 MiB allocated\\n', graph), graph
         assert re.search(r'label="\d+ x 1 MiB free\\n', graph), graph
-        assert "allocated (page table)" in graph and "allocated (mapping)" in graph, graph
+        assert re.search(r'fillcolor="lightskyblue", label="order \d\\npage table\\n', graph)
+        assert re.search(r'fillcolor="plum", label="order \d\\nmapping\\n', graph), graph
         c.run("alloc 100000 scattered")
         graph, nodes = dot_nodes(c)
         assert nodes <= 300, "dot buddy has %d nodes" % nodes
-        assert re.search(r'label="\d+ x \d+ [KM]iB mixed\\n0x[0-9a-f]+-0x[0-9a-f]+'
-                         r'\\n\d+ of \d+ pages free"', graph), graph
+        # Scattered pages fold into runs that name their set (mixed nodes: below).
+        assert re.search(r'label="\d+ x 1 MiB scattered\\n0x[0-9a-f]+-0x[0-9a-f]+\\nin #1"',
+                         graph), graph
         assert render(graph) == ""
     with boot(mem="1G") as c:
         # Alternate allocated and free 1 MiB blocks: no two like roots in a row.
@@ -56,8 +59,49 @@ def dot_buddy_stays_small_and_says_what_it_folded():
             c.run("free 0x%x" % addr)
         graph, nodes = dot_nodes(c)
         assert 250 <= nodes <= 300, "dot buddy has %d nodes" % nodes
-        assert " mixed\\n" in graph
+        assert re.search(r'label="\d+ x \d+ [KM]iB mixed\\n0x[0-9a-f]+-0x[0-9a-f]+'
+                         r'\\n\d+ pages free\\n\d+ pages yours"', graph), graph
         assert render(graph) == ""
+
+@test
+def dot_buddy_fits_a_screen_at_16g():
+    """Issue 18: at 16G, with thousands of scattered pages and long runs,
+    both pictures fit a 1920-pixel-wide screen at full size (no text under
+    10 pt), name every colour they use, and show your allocations by the
+    names alloc gave them, not hidden in grey "mixed" nodes."""
+    with boot(mem="16G") as c:
+        c.run("alloc 300 scattered")
+        small = alloc(c, 1000)
+        c.run("alloc 3000 scattered")
+        big = alloc(c, 50000)
+        c.run("map 0x2000000000 3")
+        c.run("kmalloc 100")
+        assert c.run("alloc 5000 scattered")[-1] == "allocated 5000 pages as #3"
+        for cmd in ("dot buddy", "dot buddy frag"):
+            text = c.run_text(cmd)
+            graph = pc.dot_blocks(text)[0]
+            svg = svg_of(graph)
+            assert svg_width_px(svg) <= 1920, "%s is %d px wide" % (cmd, svg_width_px(svg))
+            sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+            assert sizes and min(sizes) >= 10, (cmd, min(sizes))
+            fills = legend_names_every_fill(graph)
+            assert "lightcyan" in fills, fills
+            segments = set(re.findall(r'seg\d+ \[shape=folder, fillcolor="([^"]+)"', graph))
+            blocks = set(re.findall(r's\d+_\d+ \[fillcolor="([^"]+)"', graph))
+            assert segments == {"lightcyan"} and "lightcyan" not in blocks, (segments, blocks)
+            # Runs of scattered pages are folded: no two leaves of one page
+            # each side by side in hundreds.
+            assert graph.count("\\nscattered\\n") < 50, graph.count("\\nscattered\\n")
+            for addr in (small, big):
+                assert re.search(r'label="[^"]*\\nat 0x%x"' % addr, graph), (cmd, addr)
+            for set_id in ("#1", "#2", "#3"):
+                assert re.search(r'label="[^"]*\\nin[ #\d]* %s[ #\d.]*"' % set_id, graph), \
+                    (cmd, set_id)
+            assert " mixed\\n" not in graph, cmd
+        plain = pc.dot_blocks(c.run_text("dot buddy"))[0]
+        assert re.search(r'fillcolor="salmon"[^\n]*at 0x%x"' % big, plain)
+        assert re.search(r'fillcolor="gold"[^\n]*in[ #\d]* #3', plain)
+
 
 @test
 def show_names_the_owner():

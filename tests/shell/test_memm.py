@@ -124,6 +124,7 @@ def hundreds_of_allocators_in_a_long_chain():
         # Bounded: 200 allocators drawn, one node says what is left out.
         assert len(re.findall(r"^  a[0-9a-f]+ \[", graph, re.M)) == 200, graph[-500:]
         assert re.search(r'more \[.*label="400 more allocators above 0x[0-9a-f]+', graph), graph[-500:]
+        assert "lightgray" in shell.legend_names_every_fill(graph)
         assert kmalloc(c, 2000) > 0  # the search for room walks all 600
         for a in blocks[::-1]:
             assert shell.single(c.run("kfree 0x%x" % a)).startswith("freed 2000 bytes")
@@ -142,6 +143,7 @@ def dot_alloc_is_valid_graphviz():
         graphs = pc.dot_blocks(text)
         assert len(graphs) == 1 and graphs[0] == text
         assert shell.render(graphs[0]) == ""
+        assert shell.legend_names_every_fill(graphs[0]) >= {"lightblue", "palegreen"}
         nodes = re.findall(r"^\s+a([0-9a-f]+) \[", text, re.M)
         assert len(nodes) == len(allocators(c)) >= 3
         # A binary search tree: lower children are lower addresses.

@@ -531,6 +531,33 @@ def render(dot_text):
     return proc.stderr
 
 
+def svg_of(dot_text):
+    """@dot_text rendered by Graphviz to SVG, as text."""
+    proc = subprocess.run(["dot", "-Tsvg"], input=dot_text, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    return proc.stdout
+
+
+def svg_width_px(svg):
+    """The width a browser shows @svg at: Graphviz gives points, 96 px per 72 pt."""
+    return int(re.search(r'<svg width="(\d+)pt"', svg).group(1)) * 96 // 72
+
+
+def legend_names_every_fill(graph):
+    """Assert the legend of @graph has a row for each fill colour its nodes
+    use, and only those, each row saying something; return the colours."""
+    fills = set(re.findall(r'fillcolor="?([^",\]]+)"?', graph))
+    legend = re.search(r"^  legend \[.*?^  </table>>\];$", graph, re.S | re.M)
+    assert legend, "no legend in " + graph[-500:]
+    rows = re.findall(r'<td bgcolor="([^"]+)"[^>]*></td><td align="left">([^<]*)</td>',
+                      legend.group(0))
+    named = [colour for colour, meaning in rows]
+    assert all(meaning.strip() for colour, meaning in rows), rows
+    assert len(named) == len(set(named)), "a colour twice: %r" % named
+    assert set(named) == fills, "legend %r, nodes use %r" % (sorted(named), sorted(fills))
+    return fills
+
+
 @test
 def dot_buddy_is_valid_graphviz():
     with boot() as c:
@@ -543,9 +570,10 @@ def dot_buddy_is_valid_graphviz():
         c.run("alloc 2 scattered")
         graph = pc.dot_blocks(c.run_text("dot buddy"))[0]
         assert render(graph) == ""
-        assert "salmon" in graph and "palegreen" in graph and "gold" in graph
-        assert "order 1 allocated\\n0x%x" % addr in graph, graph[:2000]
-        assert "order 2 split\\n0x%x" % addr in graph
+        assert legend_names_every_fill(graph) >= {"salmon", "palegreen", "gold", "lightcyan"}
+        assert "order 1\\nallocated\\n0x%x\\n3 pages\\nat 0x%x" % (addr, addr) in graph, \
+            graph[:2000]
+        assert "order 2\\nsplit\\n0x%x" % addr in graph
 
 
 @test
@@ -560,25 +588,28 @@ def dot_buddy_frag_colours_by_order():
         graph = graphs[0]
         assert render(graph) == ""
         # Each free block in the colour of its order, 4 KiB red .. 1 MiB green.
-        free = re.findall(r'fillcolor="/rdylgn9/(\d)", label="order (\d) free', graph)
+        free = re.findall(r'fillcolor="/rdylgn9/(\d)", label="order (\d)\\nfree', graph)
         assert free and all(int(col) == int(order) + 1 for col, order in free), free
         folded = re.findall(r'fillcolor="/rdylgn9/(\d)", shape=box3d, label="\d+ x 1 MiB free',
                             graph)
         assert folded and set(folded) == {"9"}, folded
-        assert 'legend8 [fillcolor="/rdylgn9/9", label="8\\n1 MiB"]' in graph
+        fills = legend_names_every_fill(graph)
+        assert "/rdylgn9/9" in fills and "white" in fills and "palegreen" not in fills, fills
+        assert '<td bgcolor="/rdylgn9/9" width="20"></td><td align="left">free order 8 (1M)' \
+            in graph
         # Each segment states its index for 1 MiB and its longest free run.
         for i in range(len(rows) - 1):
-            m = re.search(r'seg%d \[shape=folder, fillcolor="/rdylgn9/(\d)", label="[^"]*'
-                          r'unusable for 1 MiB: (\d)\.(\d{3})\\nlongest free run: (\d+) pages?"'
-                          % i, graph)
+            # Segments in a colour no block has; the label states the index.
+            m = re.search(r'seg%d \[shape=folder, fillcolor="lightcyan", label="[^"]*'
+                          r'unusable for\\n1 MiB: (\d)\.(\d{3})\\nlongest free run:\\n(\d+) '
+                          r'pages?"' % i, graph)
             assert m, graph[:3000]
-            index = int(m.group(2) + m.group(3))
+            index = int(m.group(1) + m.group(2))
             assert index == unusable_index(rows["seg%d" % i], MAX_ORDER), (i, index)
-            assert int(m.group(1)) == 9 - index * 8 // 1000
-            assert int(m.group(4)) == longest_free_run(c, i)
+            assert int(m.group(3)) == longest_free_run(c, i)
         # Plain dot buddy keeps its colours.
         plain = c.run_text("dot buddy")
-        assert "rdylgn" not in plain and "legend" not in plain and "palegreen" in plain
+        assert "rdylgn" not in plain and "palegreen" in legend_names_every_fill(plain)
 
 
 @test

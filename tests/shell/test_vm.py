@@ -265,9 +265,10 @@ def dot_pt_stays_small():
         assert c.run("map 0x%x 153600 0x100001000 r" % WINDOW, timeout=120)[-1] == \
             "mapped 153600 pages at 0x%x" % WINDOW
         graph = pc.dot_blocks(c.run_text("dot pt", timeout=60))[0]
-        nodes = len(re.findall(r"^  (?!node )\w+ \[", graph, re.M))
+        nodes = len(re.findall(r"^  (?!node |legend )\w+ \[", graph, re.M))
         assert nodes <= 252, "dot pt has %d nodes" % nodes
         m = re.search(r'more \[.*label="(\d+) more tables? and (\d+) more runs? of leaves"', graph)
+        assert "white" in shell.legend_names_every_fill(graph)
         assert m and int(m.group(1)) + int(m.group(2)) > 300, graph[-400:]
         assert shell.render(graph) == ""
         assert c.run("unmap 0x%x 153600" % WINDOW, timeout=120)[-1] == \
@@ -295,6 +296,8 @@ def dot_pt_is_valid_graphviz():
             graphs = pc.dot_blocks(text)
             assert len(graphs) == 1 and graphs[0] == text, cmd
             assert shell.render(graphs[0]) == "", cmd
+            fills = shell.legend_names_every_fill(graphs[0])
+            assert {"lightyellow", "lightgray", "palegreen"} <= fills, (cmd, fills)
         assert "3 x 4K rw-" in text or "1 x 4K rw-" in text, text
 
 
