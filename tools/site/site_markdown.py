@@ -21,7 +21,9 @@ import posixpath
 import re
 
 FENCE = re.compile(r"^(```|~~~)")
-LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+\.md)\)")
+# A link to a document; a #section in it leads to the page (Doxygen names
+# sections otherwise than GitHub).
+LINK = re.compile(r"\[([^\]]+)\]\(([^)\s#]+\.md)(?:#[\w-]*)?\)")
 MENTION = re.compile(r"`?\b((?:docs/[\w-]+|labs/\w+/README)\.md)\b`?")
 HEADING = re.compile(r"^(#+)\s+(.*?)\s*(\{#[\w-]+\})?\s*$")
 TITLE_OF_LAB = re.compile(r"^Lab \w+:\s*")
