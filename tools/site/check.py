@@ -6,6 +6,7 @@
               work from file://)
   artefacts   no page shows markup Doxygen failed to read: a backslash
               before a bar, a literal <tt>, a backtick, \\ref or \\subpage,
+              an HTML entity escaped twice (&#39; shown as such),
               a function named __attribute__, a "File Reference" page of a
               Markdown file
   lab code    (--public) no line of any lab's reference code is in any page
@@ -54,7 +55,8 @@ class Page(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.links, self.ids, self.prose, self.all_text = [], set(), [], []
+        self.links, self.ids = [], set()
+        self.prose, self.all_text = [], []  # the text a reader sees, without and with code
         self.open = []   # (tag, inside code?) of the elements open here
 
     def handle_starttag(self, tag, attrs):
@@ -79,6 +81,8 @@ class Page(HTMLParser):
                 break
 
     def handle_data(self, data):
+        if any(tag in ("script", "style") for tag, _ in self.open):
+            return
         self.all_text.append(data)
         if not (self.open and self.open[-1][1]):
             self.prose.append(data)
@@ -130,6 +134,10 @@ def check_artefacts(pages):
         if re.search(r'<div class="title">\s*__attribute__', "".join(page.all_text)) or \
                 "__attribute__()" in "".join(page.all_text):
             bad.append("%s: a function named __attribute__" % name)
+        # (A source listing shows the code as it is: dot_layout.c prints "&lt;".)
+        m = re.search(r"&(#\d+|amp|lt|gt|quot);", "".join(page.all_text))
+        if m and not name.endswith("_source.html"):
+            bad.append("%s: an HTML entity shown as text: %s" % (name, m.group(0)))
         if name.endswith("_8md.html"):
             bad.append("%s: a File Reference page of a Markdown file" % name)
     return bad

@@ -8,11 +8,11 @@ reads a few things in it otherwise. Each rewrite here is of one such thing:
     has no such page: the public site has no instructors' guides);
   - a lab's title gets its number in the course and previous/next links;
   - a picture is named by its file name alone (Doxygen's IMAGE_PATH);
-  - code spans Doxygen misreads become HTML <code>: one holding a quote
-    (`grep ' x$'` would show as quotation marks) or, in a table, Markdown's
-    escaped bar `\\|` (Doxygen shows the backslash); a code span broken over
-    two lines is joined first; headings lose their backticks (Doxygen shows
-    <tt> in the tree view).
+  - code spans Doxygen misreads are written so that it reads them: one
+    holding a quote (`grep ' x$'` would show as quotation marks), or in a
+    table Markdown's escaped bar `\\|` (Doxygen shows the backslash); a code
+    span broken over two lines is joined first; headings lose their
+    backticks (Doxygen shows <tt> in the tree view).
 
 Fenced code blocks are left exactly as they are.
 """
@@ -60,18 +60,21 @@ def join_broken_code_spans(prose):
     return "\n".join(out)
 
 
-def html_code_spans(prose):
-    """Code spans Doxygen misreads, as <code> with their text escaped: one
-    holding a quote (Doxygen reads `text' as quotation marks) or, in a table
-    row, Markdown's escaped bar \\| (Doxygen shows the backslash)."""
+def readable_code_spans(prose):
+    """Code spans Doxygen misreads, in a form it reads. One holding a quote
+    (Doxygen takes `text' for quotation marks, but not in a span of two
+    backticks) gets two backticks. In a table row one holding Markdown's
+    escaped bar \\| (Doxygen shows the backslash) becomes HTML <code>, in
+    which Doxygen reads \\| as a bar; Doxygen knows the entities &lt; &gt;
+    &amp; there, not numeric ones."""
     def span(m, in_table):
         inner = m.group(1)
-        if "'" not in inner and not (in_table and "\\|" in inner):
-            return m.group(0)
-        if in_table:
-            inner = inner.replace("\\|", "|")
-        escaped = "".join("&#%d;" % ord(c) if c in "&<>|'\\@$*_#" else c for c in inner)
-        return "<code>%s</code>" % escaped
+        if in_table and "\\|" in inner:
+            return "<code>%s</code>" % inner.replace("&", "&amp;").replace(
+                "<", "&lt;").replace(">", "&gt;")
+        if "'" in inner:
+            return "`` %s ``" % inner
+        return m.group(0)
     return "\n".join(re.sub(r"`([^`]+)`", lambda m: span(m, line.lstrip().startswith("|")), line)
                      for line in prose.split("\n"))
 
@@ -154,7 +157,7 @@ def rewrite(page, labels, labs_in_order):
     for is_code, chunk in split_fenced(text):
         if not is_code:
             chunk = join_broken_code_spans(chunk)
-            chunk = html_code_spans(chunk)
+            chunk = readable_code_spans(chunk)
             chunk = plain_headings(chunk)
             chunk = flat_pictures(chunk)
             chunk = link_documents(chunk, page, labels)
