@@ -245,7 +245,7 @@ site: docs-pictures
 SITE_LAB := $(or $(LAB),buddy)
 SITE_CHECK = python3 tools/site/check.py --screenshots $(1)/screenshots \
 	--shot index.html="Start here" --shot lab_$(SITE_LAB).html="Lab" \
-	--picture buddy-tree.svg --picture allocator-tree.svg
+	--picture buddy-tree.svg --picture allocator-tree.svg --search Sv39
 docs-check: docs-pictures
 	@tools/deps.sh site
 	@python3 tools/site/build.py --kind $(DOCS_KIND) --out build/docs \

@@ -16,12 +16,13 @@
               own size (the stylesheet shrinks it, but then it is unreadable)
   browser     (--screenshots DIR) headless Chromium draws each --shot page
               and the first --picture the site has; each must show
-              something (not one flat colour), and a page its text
+              something (not one flat colour), and a page its text; the
+              full-text search finds --search WORD
 
 TAP on stdout; exit 1 when anything fails.
 
 Usage: tools/site/check.py HTML_DIR [--public] [--screenshots DIR
-       [--shot PAGE.html=TEXT]... [--picture FILE]...]
+       [--shot PAGE.html=TEXT]... [--picture FILE]... [--search WORD]]
 """
 import argparse
 import html
@@ -225,6 +226,16 @@ def check_browser(html_dir, out_dir, shots):
     return bad
 
 
+def check_search(html_dir, word):
+    """The page "Search the guides", asked for @word, lists sections."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        return ["no chromium (tools/deps.sh site installs it)"]
+    url = "file://%s?q=%s" % (os.path.abspath(os.path.join(html_dir, "search_text.html")), word)
+    hits = dom(chromium, url).count('class="pagoda-hit"')
+    return [] if hits else ["search_text.html?q=%s lists no section" % word]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("html_dir")
@@ -234,6 +245,8 @@ def main():
                     help="a page to screenshot, and a text its page must show (repeatable)")
     ap.add_argument("--picture", action="append", default=[], metavar="FILE",
                     help="a picture to screenshot: the first of these the site has")
+    ap.add_argument("--search", metavar="WORD",
+                    help="the full-text search must find WORD (a word no name holds)")
     args = ap.parse_args()
 
     html_dir = args.html_dir
@@ -261,9 +274,13 @@ def main():
             results.append(("the site has a picture to screenshot",
                             ["none of %s" % ", ".join(args.picture)]))
         shots += [(p, "") for p in pictures[:1]]
-        results.append(("Chromium draws %s" % ", ".join(s[0] for s in shots),
-                        check_browser(html_dir, args.screenshots, shots)))
+        if shots:
+            results.append(("Chromium draws %s" % ", ".join(s[0] for s in shots),
+                            check_browser(html_dir, args.screenshots, shots)))
 
+    if args.search:
+        results.append(("the full-text search finds %r in Chromium" % args.search,
+                        check_search(html_dir, args.search)))
     print("1..%d" % len(results))
     failed = 0
     for i, (what, bad) in enumerate(results, 1):
