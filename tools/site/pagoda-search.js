@@ -13,6 +13,8 @@
 	function snippet(text, word) {
 		var at = text.toLowerCase().indexOf(word);
 		var start = Math.max(0, at - 80);
+		if (start > 0)  /* begin at a word, not inside one */
+			start = Math.min(at, text.indexOf(" ", start) + 1 || at);
 		var piece = (start > 0 ? "… " : "") + text.substr(start, 220) +
 			(start + 220 < text.length ? " …" : "");
 		var html = escapeHtml(piece);
