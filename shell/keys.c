@@ -8,6 +8,7 @@
  * its end, so an unknown one (Ctrl-Right is ESC [ 1 ; 5 C) never leaks
  * "5C" into the line.
  */
+#include "console.h"
 #include "keys.h"
 #include "kprintf.h"
 

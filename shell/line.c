@@ -13,8 +13,12 @@
  * Only printable ASCII is stored. A line longer than SHELL_LINE_MAX keeps
  * being echoed at its end (so the user sees what they typed) but is refused
  * on Enter; until it is short again the cursor stays at its end.
+ *
+ * A line some of whose bytes were lost (typed faster than the console's
+ * ring could keep) is dropped, never run.
  */
 #include "complete.h"
+#include "console.h"
 #include "keys.h"
 #include "kprintf.h"
 #include "shell.h"
@@ -236,7 +240,7 @@ static int finish(struct line *l, int key)
 	}
 	console_puts("\n");
 	if (l->overflow)
-		return -1;
+		return LINE_TOO_LONG;
 	remember(l->buf);
 	return (int)l->length;
 }
@@ -329,6 +333,12 @@ int line_read(char *buf)
 
 		if (key == '\r' || key == '\n' || key == CTRL('C'))
 			return finish(&l, key);
+		if (key == CONSOLE_LOST) { /* this line's end never came: drop it */
+			move_to(&l, l.length);
+			console_puts("\n");
+			buf[0] = '\0';
+			return LINE_LOST;
+		}
 		if (!move_key(&l, key))
 			edit_key(&l, key, previous);
 	}

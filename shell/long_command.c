@@ -6,15 +6,16 @@
  * The os layer calls progress_report() every PROGRESS_EVERY units of work;
  * this handler answers it. Quick commands print nothing extra: the first
  * progress line comes only after half a second, then one a second.
- * Keys typed meanwhile are dropped, except Ctrl-C, which asks the
- * operation to stop (it then undoes what it did, or says what it kept).
+ * Keys typed meanwhile wait in the console's ring and run after it, except
+ * Ctrl-C, which asks the operation to stop (it then undoes what it did, or
+ * says what it kept) and throws away what was typed ahead.
  */
 #include "arch.h"
+#include "console.h"
 #include "kprintf.h"
 #include "progress.h"
 #include "shell.h"
 
-#define CTRL_C 0x03
 #define NS_PER_MS 1000000ull
 #define FIRST_REPORT_MS 500
 #define REPORT_EVERY_MS 1000
@@ -25,17 +26,15 @@ static const char *reporting; /* the command's outermost operation */
 
 static int shell_progress(const char *what, size_t done, size_t total)
 {
-	int c;
 	/* Once stopped, every operation of the command stops (stress runs
 	 * checks, which report progress of their own). */
 	if (interrupted)
 		return 1;
-	while ((c = console_poll()) >= 0)
-		if (c == CTRL_C) {
-			kprintf("^C\n");
-			interrupted = 1;
-			return 1;
-		}
+	if (console_interrupted()) { /* the receive interrupt saw Ctrl-C */
+		kprintf("^C\n");
+		interrupted = 1;
+		return 1;
+	}
 	/* Only the first operation to report is shown: stress's checks
 	 * report too, and their page counts would only confuse. */
 	if (reporting == NULL)

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 
+#include "console.h"
 #include "fault.h"
 #include "kprintf.h"
 #include "commands.h"
@@ -122,8 +123,11 @@ _Noreturn void shell_run(void)
 	for (;;) {
 		console_puts(SHELL_PROMPT);
 		int n = line_read(line);
-		if (n < 0)
+		if (n == LINE_TOO_LONG)
 			shell_error("line too long (at most %d characters)", SHELL_LINE_MAX);
+		else if (n == LINE_LOST)
+			shell_error("input lost: %lu characters typed too fast",
+				    (unsigned long)console_lost());
 		else
 			run_line(line);
 	}

@@ -30,10 +30,15 @@ extern const struct command shell_commands[];
 /** @brief Print the prompt, read lines and run them, forever. */
 _Noreturn void shell_run(void);
 
+#define LINE_TOO_LONG (-1) /**< line_read(): longer than SHELL_LINE_MAX */
+#define LINE_LOST (-2)     /**< line_read(): input was lost in this line */
+
 /**
  * @brief Read one line with echo and editing into @p buf.
- * @return its length, or -1 if it was longer than SHELL_LINE_MAX
- *         (or abandoned with Ctrl-C, which returns 0 with an empty line)
+ * @return its length, or LINE_TOO_LONG if it was longer than SHELL_LINE_MAX,
+ *         or LINE_LOST if some of it was lost (console_lost() says how
+ *         much); in both cases @p buf is not run. Ctrl-C abandons the line:
+ *         0 with an empty line.
  */
 int line_read(char *buf);
 

@@ -49,8 +49,25 @@ const char *arch_name(void);
 /** @brief Write one byte to the console (no newline translation). */
 void arch_console_putc(char c);
 
-/** @brief Read one byte from the console, or -1 if none is waiting. */
-int arch_console_getc(void);
+/*
+ * Console input comes by interrupt: the machine's receive handlers give
+ * each byte typed to console_received() (os/lib/include/console.h). The
+ * start-up turns interrupts on just before kmain(); they are off while a
+ * trap or interrupt is handled.
+ */
+
+/** @brief Turn interrupts off. @return 1 if they were on (for arch_interrupts_restore()) */
+int arch_interrupts_off(void);
+
+/** @brief Turn interrupts back on if @p on (what arch_interrupts_off() returned). */
+void arch_interrupts_restore(int on);
+
+/**
+ * @brief Called with interrupts off: sleep until an interrupt comes, let
+ *        its handler run, and return with interrupts off again. No interrupt
+ *        that came after the caller turned them off is missed.
+ */
+void arch_wait_for_interrupt(void);
 
 /* ---- memory discovery ---- */
 
@@ -200,16 +217,21 @@ uint64_t arch_time_ns(void);
 
 /** @brief Registers a function keeps across calls, saved by arch_setjmp(). */
 struct arch_jmp_buf {
-	uint64_t regs[14]; /**< arch-specific layout */
+	uint64_t regs[15]; /**< arch-specific layout */
 };
 
 /**
- * @brief Save the caller's context; returns 0, and again (with the value
- *        given to arch_longjmp()) when something jumps back to it.
+ * @brief Save the caller's context, with whether interrupts are on;
+ *        returns 0, and again (with the value given to arch_longjmp()) when
+ *        something jumps back to it.
  */
 int arch_setjmp(struct arch_jmp_buf *buf) __attribute__((returns_twice));
 
-/** @brief Resume the context saved in @p buf, making arch_setjmp() return @p value. */
+/**
+ * @brief Resume the context saved in @p buf, making arch_setjmp() return
+ *        @p value; interrupts are on again if they were at arch_setjmp()
+ *        (a fault handler that jumps out of a trap leaves them off).
+ */
 _Noreturn void arch_longjmp(struct arch_jmp_buf *buf, int value);
 
 /* ---- debug break ---- */

@@ -160,6 +160,8 @@ static void add_property(struct walk *w, const char *name, const uint8_t *value,
 		l->node.compatible_len = len;
 	} else if (strcmp(name, "device_type") == 0) {
 		l->node.device_type = (const char *)value;
+	} else if (strcmp(name, "interrupts") == 0 && len >= 4) {
+		l->node.interrupt = be32(value);
 	} else if (strcmp(name, "#address-cells") == 0 && len == 4) {
 		l->child_address_cells = be32(value);
 	} else if (strcmp(name, "#size-cells") == 0 && len == 4) {

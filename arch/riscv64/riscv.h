@@ -12,8 +12,40 @@
 /** @brief Write @p v to the control and status register @p csr. */
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" : : "r"((uint64_t)(v)))
 
+/** @brief Set the bits @p v in the CSR @p csr. */
+#define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" : : "r"((uint64_t)(v)) : "memory")
+/** @brief Clear the bits @p v in the CSR @p csr; @return its old value. */
+#define csr_read_clear(csr, v) ({ uint64_t v__; \
+	__asm__ volatile("csrrc %0, " #csr ", %1" : "=r"(v__) : "r"((uint64_t)(v)) : "memory"); v__; })
+
+#define SSTATUS_SIE (1u << 1) /**< sstatus: supervisor interrupts on */
+#define SIE_SEIE (1u << 9)    /**< sie: supervisor external interrupts (the PLIC) */
+#define SCAUSE_INTERRUPT (1ull << 63)         /**< scause: an interrupt, not an exception */
+#define SCAUSE_EXTERNAL (SCAUSE_INTERRUPT | 9) /**< scause: supervisor external interrupt */
+
 /** @brief Use the NS16550A at @p base, registers 2^@p reg_shift bytes apart. */
 void uart_init(uintptr_t base, unsigned reg_shift);
+
+/** @brief Have the UART interrupt when a byte arrives. */
+void uart_enable_receive_interrupt(void);
+
+/** @brief The UART's interrupt: hand every byte waiting to the console. */
+void uart_interrupt(void);
+
+/**
+ * @brief Use the PLIC at @p base for the interrupts of its context
+ *        @p context (QEMU virt: 2 * hart + 1 is the hart's S-mode).
+ */
+void plic_init(uintptr_t base, unsigned context);
+
+/** @brief Let the PLIC deliver interrupt source @p irq to our context. */
+void plic_enable(unsigned irq);
+
+/** @brief Claim the highest pending source (0: none). */
+unsigned plic_claim(void);
+
+/** @brief Tell the PLIC that source @p irq has been handled. */
+void plic_complete(unsigned irq);
 
 /** @brief Use the SiFive test device at @p base to power off. */
 void power_init(uintptr_t base);

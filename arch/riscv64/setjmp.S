@@ -1,7 +1,8 @@
 /*
  * arch_setjmp / arch_longjmp: save and restore what the calling convention
- * says a callee keeps (ra, sp, s0-s11), so that a fault can abandon a
- * shell command and resume at the shell's recovery point.
+ * says a callee keeps (ra, sp, s0-s11), and sstatus (whether interrupts
+ * are on), so that a fault can abandon a shell command and resume at the
+ * shell's recovery point: the trap it jumps out of had turned them off.
  */
 	.section .text
 	.globl arch_setjmp, arch_longjmp
@@ -20,6 +21,8 @@ arch_setjmp:
 	sd	s9, 11*8(a0)
 	sd	s10, 12*8(a0)
 	sd	s11, 13*8(a0)
+	csrr	t0, sstatus
+	sd	t0, 14*8(a0)
 	li	a0, 0
 	ret
 
@@ -38,5 +41,8 @@ arch_longjmp:
 	ld	s9, 11*8(a0)
 	ld	s10, 12*8(a0)
 	ld	s11, 13*8(a0)
+	ld	t0, 14*8(a0)
+	andi	t0, t0, 2	/* sstatus.SIE */
+	csrs	sstatus, t0
 	mv	a0, a1
 	ret

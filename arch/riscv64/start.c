@@ -8,16 +8,27 @@
 #include "kprintf.h"
 #include "riscv.h"
 
-/* Find the console UART and the power-off device in the device tree. */
+/** @brief What riscv_start() looks for in the device tree. */
+struct devices {
+	unsigned uart_irq; /**< the UART's interrupt source at the PLIC (0: none) */
+	uintptr_t plic;    /**< the PLIC's registers (0: none) */
+};
+
+/* Find the console UART, its interrupt controller and the power-off device
+ * in the device tree. */
 static void find_devices(const struct fdt_node *node, void *ctx)
 {
+	struct devices *found = ctx;
 	uint64_t addr, size;
-	(void)ctx;
 	if (!fdt_reg(node, 0, &addr, &size))
 		return;
 	if (fdt_compatible(node, "ns16550a")) {
 		uart_init((uintptr_t)addr, 0);
+		found->uart_irq = node->interrupt;
 		boot_device_add((uintptr_t)addr, (uintptr_t)size, "uart");
+	} else if (fdt_compatible(node, "riscv,plic0") || fdt_compatible(node, "sifive,plic-1.0.0")) {
+		found->plic = (uintptr_t)addr;
+		boot_device_add((uintptr_t)addr, (uintptr_t)size, "interrupt controller");
 	} else if (fdt_compatible(node, "sifive,test0")) {
 		power_init((uintptr_t)addr);
 		boot_device_add((uintptr_t)addr, (uintptr_t)size, "test device");
@@ -31,12 +42,23 @@ static void find_devices(const struct fdt_node *node, void *ctx)
  */
 _Noreturn void riscv_start(unsigned long hartid, const void *dtb)
 {
+	struct devices found = { 0, 0 };
 	trap_init();
-	if (fdt_walk(dtb, find_devices, NULL) != 0)
+	if (fdt_walk(dtb, find_devices, &found) != 0)
 		panic("no valid device tree at %p", dtb);
 	kprintf("riscv64: hart %lu, device tree at %p (%u bytes)\n", hartid, dtb,
 		fdt_size(dtb));
+	if (found.plic == 0 || found.uart_irq == 0)
+		panic("no interrupt controller for the UART in the device tree");
 	boot_memory_init(dtb);
+	/* Console input by interrupt: the UART raises source uart_irq at the
+	 * PLIC, which raises an S-mode external interrupt on this hart (QEMU
+	 * virt gives hart N the contexts 2N, M-mode, and 2N + 1, S-mode). */
+	plic_init(found.plic, 2 * (unsigned)hartid + 1);
+	plic_enable(found.uart_irq);
+	uart_enable_receive_interrupt();
+	csr_set(sie, SIE_SEIE);
+	csr_set(sstatus, SSTATUS_SIE);
 	arch_poweroff(kmain());
 }
 
@@ -52,6 +74,26 @@ const char *arch_name(void)
 uint64_t arch_time_ns(void)
 {
 	return csr_read(time) * NS_PER_TICK;
+}
+
+int arch_interrupts_off(void)
+{
+	return (csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE) != 0;
+}
+
+void arch_interrupts_restore(int on)
+{
+	if (on)
+		csr_set(sstatus, SSTATUS_SIE);
+}
+
+void arch_wait_for_interrupt(void)
+{
+	/* wfi wakes for an enabled interrupt even while sstatus.SIE is off;
+	 * turning SIE on for a moment lets it be taken. */
+	__asm__ volatile("wfi" ::: "memory");
+	csr_set(sstatus, SSTATUS_SIE);
+	csr_read_clear(sstatus, SSTATUS_SIE);
 }
 
 int arch_debug_break(void)

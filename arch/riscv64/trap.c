@@ -1,11 +1,15 @@
 /**
  * @file trap.c
- * @brief Supervisor traps. The kernel takes no interrupts, so a trap is an
- *        exception: page and access faults go to the handler the OS set with
+ * @brief Supervisor traps. The one interrupt the kernel takes is the
+ *        PLIC's external interrupt, for the UART's received bytes. Of the
+ *        exceptions, page and access faults go to the handler the OS set with
  *        arch_set_fault_handler() (which maps a lazy page and has the
  *        instruction run again, or abandons the shell command),
  *        anything else is a bug and panics, which ends QEMU with a non-zero
  *        status instead of hanging.
+ *
+ * A trap turns interrupts off (sstatus.SIE) until its sret, so the trap
+ * stack is never used twice at once.
  */
 #include "arch.h"
 #include "kprintf.h"
@@ -74,11 +78,27 @@ static int describe_fault(uint64_t cause, struct arch_fault *fault)
 	}
 }
 
+/* Handle every interrupt the PLIC has pending for us. The UART's is the
+ * only source enabled (start.c). */
+static void external_interrupt(void)
+{
+	unsigned irq;
+	while ((irq = plic_claim()) != 0) {
+		uart_interrupt();
+		plic_complete(irq);
+	}
+}
+
 /** @brief Called by trap_entry.S with the saved registers. */
 void trap_handler(struct trap_frame *frame)
 {
 	uint64_t cause = csr_read(scause);
 	struct arch_fault fault;
+
+	if (cause == SCAUSE_EXTERNAL) {
+		external_interrupt();
+		return;
+	}
 
 	/* Resolved (a lazy page now mapped): sret to sepc, the faulting
 	 * instruction, with every register as it was. */

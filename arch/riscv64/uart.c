@@ -1,16 +1,20 @@
 /**
  * @file uart.c
- * @brief The NS16550A serial port of QEMU's virt machine, polled.
+ * @brief The NS16550A serial port of QEMU's virt machine: output polled,
+ *        input by its receive interrupt (through the PLIC, see trap.c).
  *
  * Until the device tree has told us where the UART is, output goes through
  * the SBI firmware's legacy putchar, so early messages are never lost.
  */
 #include "arch.h"
+#include "console.h"
 #include "riscv.h"
 #include "sbi.h"
 
 #define UART_RBR 0 /* receive buffer (read) */
 #define UART_THR 0 /* transmit holding (write) */
+#define UART_IER 1 /* interrupt enable */
+#define IER_RECEIVED 0x01 /* interrupt when a byte was received */
 #define UART_LSR 5 /* line status */
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
@@ -40,9 +44,14 @@ void arch_console_putc(char c)
 	uart[UART_THR << uart_shift] = (uint8_t)c;
 }
 
-int arch_console_getc(void)
+void uart_enable_receive_interrupt(void)
 {
-	if (uart == NULL || (reg_read(UART_LSR) & LSR_DATA_READY) == 0)
-		return -1;
-	return reg_read(UART_RBR);
+	uart[UART_IER << uart_shift] = IER_RECEIVED;
+}
+
+void uart_interrupt(void)
+{
+	/* Empty the receive FIFO: the interrupt stays raised while it is not. */
+	while (reg_read(UART_LSR) & LSR_DATA_READY)
+		console_received((char)reg_read(UART_RBR));
 }

@@ -1,7 +1,8 @@
 /**
  * @file console.c
  * @brief The x86_64 console: COM1 and the VGA screen out, COM1 and the
- *        PS/2 keyboard in, so a serial terminal and a VM window both work.
+ *        PS/2 keyboard in (by their interrupts, see trap.c), so a serial
+ *        terminal and a VM window both work.
  */
 #include "arch.h"
 #include "x86.h"
@@ -12,8 +13,24 @@ void arch_console_putc(char c)
 	vga_putc(c);
 }
 
-int arch_console_getc(void)
+#define RFLAGS_IF (1u << 9) /* interrupts on */
+
+int arch_interrupts_off(void)
 {
-	int c = serial_getc();
-	return c >= 0 ? c : keyboard_getc();
+	uint64_t rflags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(rflags) : : "memory");
+	return (rflags & RFLAGS_IF) != 0;
+}
+
+void arch_interrupts_restore(int on)
+{
+	if (on)
+		__asm__ volatile("sti" ::: "memory");
+}
+
+void arch_wait_for_interrupt(void)
+{
+	/* sti takes effect after the next instruction: no interrupt can come
+	 * between it and hlt, so none is missed; the handler runs, then cli. */
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }

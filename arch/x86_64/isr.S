@@ -1,7 +1,8 @@
 /*
- * Exception entry stubs, vectors 0-31. Each pushes a dummy error code when
- * the CPU does not push one, then its vector number, so every exception
- * reaches x86_trap() with the same struct trap_frame (see trap.c).
+ * Entry stubs: the exceptions, vectors 0-31, and the 8259 PICs' IRQs 0-15
+ * at vectors 32-47. Each pushes a dummy error code when the CPU does not
+ * push one, then its vector number, so every trap reaches x86_trap() with
+ * the same struct trap_frame (see trap.c).
  */
 	.section .text
 
@@ -50,6 +51,9 @@ ISR_NO_ERROR 28
 ISR_ERROR 29
 ISR_ERROR 30
 ISR_NO_ERROR 31
+.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+ISR_NO_ERROR \n
+.endr
 
 isr_common:
 	pushq	%rax
@@ -91,6 +95,6 @@ isr_common:
 	.balign 8
 	.globl isr_table
 isr_table:
-.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
 	.quad	isr\n
 .endr

@@ -1,12 +1,14 @@
 /**
  * @file keyboard.c
- * @brief The PS/2 keyboard, polled, turned into the bytes a terminal sends.
+ * @brief The PS/2 keyboard's interrupt (IRQ 1), its keys turned into the
+ *        bytes a terminal sends.
  *
  * The i8042 controller delivers scan code set 1: a key's make code on
  * press, the same code | 0x80 on release, and 0xe0 before extended keys
  * such as the arrows. Up and Down become ESC [ A and ESC [ B, so the line
  * editor treats keyboard and serial input alike.
  */
+#include "console.h"
 #include "io.h"
 #include "x86.h"
 
@@ -65,7 +67,8 @@ static int from_scancode(uint8_t code)
 	return (unsigned char)c;
 }
 
-int keyboard_getc(void)
+/* The next byte the keys typed make, or -1 when there is none. */
+static int keyboard_getc(void)
 {
 	if (pending_pos < pending_len)
 		return (unsigned char)pending[pending_pos++];
@@ -84,4 +87,11 @@ int keyboard_getc(void)
 		if (c >= 0)
 			return c;
 	}
+}
+
+void keyboard_interrupt(void)
+{
+	int c;
+	while ((c = keyboard_getc()) >= 0)
+		console_received((char)c);
 }

@@ -1,7 +1,9 @@
 /**
  * @file serial.c
- * @brief COM1, the 16550 UART at I/O port 0x3f8, polled.
+ * @brief COM1, the 16550 UART at I/O port 0x3f8: output polled, input by
+ *        its receive interrupt (IRQ 4).
  */
+#include "console.h"
 #include "io.h"
 #include "x86.h"
 
@@ -16,16 +18,20 @@
 #define LCR_8N1 0x03
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
+#define IER_RECEIVED 0x01 /* interrupt when a byte was received */
+#define MCR_DTR_RTS 0x03
+#define MCR_OUT2 0x08     /* on a PC: connects the UART's interrupt to the PIC */
 
 void serial_init(void)
 {
-	outb(COM1 + REG_IER, 0x00);       /* polled: no interrupts */
+	outb(COM1 + REG_IER, 0x00);       /* no interrupts while setting up */
 	outb(COM1 + REG_LCR, LCR_DLAB);
 	outb(COM1 + REG_DATA, 1);         /* divisor 1: 115200 baud */
 	outb(COM1 + REG_IER, 0);
 	outb(COM1 + REG_LCR, LCR_8N1);
 	outb(COM1 + REG_FCR, 0xc7);       /* enable and clear FIFOs */
-	outb(COM1 + REG_MCR, 0x03);       /* DTR + RTS */
+	outb(COM1 + REG_MCR, MCR_DTR_RTS | MCR_OUT2);
+	outb(COM1 + REG_IER, IER_RECEIVED);
 }
 
 void serial_putc(char c)
@@ -35,9 +41,9 @@ void serial_putc(char c)
 	outb(COM1 + REG_DATA, (uint8_t)c);
 }
 
-int serial_getc(void)
+void serial_interrupt(void)
 {
-	if ((inb(COM1 + REG_LSR) & LSR_DATA_READY) == 0)
-		return -1;
-	return inb(COM1 + REG_DATA);
+	/* Empty the receive FIFO: the interrupt stays raised while it is not. */
+	while (inb(COM1 + REG_LSR) & LSR_DATA_READY)
+		console_received((char)inb(COM1 + REG_DATA));
 }

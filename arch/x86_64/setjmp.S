@@ -1,7 +1,9 @@
 /*
  * arch_setjmp / arch_longjmp: save and restore what the System V ABI says a
- * callee keeps (rbx, rbp, r12-r15, rsp) and the return address, so that a
- * fault can abandon a shell command and resume at the shell's recovery point.
+ * callee keeps (rbx, rbp, r12-r15, rsp), the return address and rflags
+ * (whether interrupts are on), so that a fault can abandon a shell command
+ * and resume at the shell's recovery point: the trap it jumps out of had
+ * turned interrupts off.
  */
 	.section .text
 	.globl arch_setjmp, arch_longjmp
@@ -16,6 +18,8 @@ arch_setjmp:
 	movq	%rax, 6*8(%rdi)
 	movq	(%rsp), %rax		/* our return address */
 	movq	%rax, 7*8(%rdi)
+	pushfq
+	popq	8*8(%rdi)
 	xorl	%eax, %eax
 	ret
 
@@ -27,5 +31,7 @@ arch_longjmp:
 	movq	4*8(%rdi), %r14
 	movq	5*8(%rdi), %r15
 	movq	6*8(%rdi), %rsp
+	pushq	8*8(%rdi)
+	popfq
 	movl	%esi, %eax
 	jmpq	*7*8(%rdi)

@@ -28,6 +28,8 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
 			from_dsdt ? "from the DSDT" : "0, the DSDT has none");
 	else
 		kprintf("x86_64: no ACPI found: poweroff will halt instead\n");
+	pic_enable_console(); /* console input by interrupt, from now on */
+	__asm__ volatile("sti" ::: "memory");
 	arch_poweroff(kmain());
 }
 

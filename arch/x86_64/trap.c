@@ -1,17 +1,21 @@
 /**
  * @file trap.c
- * @brief The interrupt descriptor table and the exception handler.
+ * @brief The interrupt descriptor table, the exception handler, and the
+ *        interrupts of the legacy 8259 PICs.
  *
- * Interrupts stay disabled (the kernel polls its devices), so anything that
- * arrives here is a CPU exception. A page fault goes to the handler the OS
+ * The only interrupts enabled are the console's: the PS/2 keyboard (IRQ 1)
+ * and COM1 (IRQ 4), whose handlers pass the bytes received to the console.
+ * Every other vector is a CPU exception. A page fault goes to the handler the OS
  * set with arch_set_fault_handler(), which maps a lazy page and has the
  * instruction run again, or abandons the shell command;
  * anything else is a bug: panic() prints
  * the reason and exits QEMU with a non-zero status instead of letting a
  * triple fault reboot the machine.
  *
- * Every exception runs on its own stack (IST1 of the TSS), so a fault on
- * the boot stack's guard page can still be reported.
+ * Every exception and interrupt runs on its own stack (IST1 of the TSS),
+ * so a fault on the boot stack's guard page can still be reported. They
+ * are interrupt gates: interrupts are off until the handler's iretq, so
+ * that stack is never used twice at once.
  */
 #include "arch.h"
 #include "io.h"
@@ -43,6 +47,21 @@ struct idt_gate {
 #define VECTOR_PAGE_FAULT 14 /* #PF: CR2 holds the address, the error code says why */
 #define PF_WRITE (1u << 1)
 #define PF_FETCH (1u << 4)
+#define NR_VECTORS 48       /* 32 exceptions, then IRQs 0-15 */
+#define IRQ_BASE 32         /* the vector of IRQ 0 */
+#define IRQ_KEYBOARD 1
+#define IRQ_COM1 4
+#define IRQ_SPURIOUS 7      /* what the master PIC sends when an IRQ vanished */
+
+/* The two 8259 PICs: the master has IRQs 0-7, the slave (on its IRQ 2) 8-15. */
+#define PIC1_COMMAND 0x20
+#define PIC1_DATA 0x21
+#define PIC2_COMMAND 0xa0
+#define PIC2_DATA 0xa1
+#define PIC_INIT 0x11         /* ICW1: initialise, ICW4 follows */
+#define PIC_8086 0x01         /* ICW4: 8086 mode */
+#define PIC_EOI 0x20          /* OCW2: end of interrupt */
+#define PIC_READ_ISR 0x0b     /* OCW3: next read of the command port gives the in-service bits */
 
 /** @brief The 64-bit task-state segment: only its stack pointers matter here. */
 struct tss {
@@ -55,10 +74,10 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-extern const uint64_t isr_table[32];
+extern const uint64_t isr_table[NR_VECTORS];
 extern uint64_t gdt64_tss[2];
 static arch_fault_handler fault_handler;
-static struct idt_gate idt[32];
+static struct idt_gate idt[NR_VECTORS];
 static struct tss tss;
 static uint8_t exception_stack[8192] __attribute__((aligned(16)));
 
@@ -91,16 +110,47 @@ void idt_init(void)
 		uint64_t base;
 	} __attribute__((packed)) pointer = { sizeof(idt) - 1, (uintptr_t)idt };
 
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < NR_VECTORS; i++) {
 		uint64_t addr = isr_table[i];
 		idt[i] = (struct idt_gate){ (uint16_t)addr, KERNEL_CODE, 1 /* IST1 */, GATE_INTERRUPT,
 					    (uint16_t)(addr >> 16), (uint32_t)(addr >> 32), 0 };
 	}
 	tss_init();
 	__asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
-	/* Mask both 8259 PICs: nothing should ever raise an IRQ. */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	/* The PICs start with IRQs on vectors 8-15, the CPU's exceptions:
+	 * move them to 32-47, and mask every IRQ until pic_enable(). */
+	outb(PIC1_COMMAND, PIC_INIT);
+	outb(PIC2_COMMAND, PIC_INIT);
+	outb(PIC1_DATA, IRQ_BASE);     /* ICW2: vector of IRQ 0 */
+	outb(PIC2_DATA, IRQ_BASE + 8); /* ... and of IRQ 8 */
+	outb(PIC1_DATA, 1 << 2);       /* ICW3: the slave is on the master's IRQ 2 */
+	outb(PIC2_DATA, 2);            /* ... and knows it is */
+	outb(PIC1_DATA, PIC_8086);
+	outb(PIC2_DATA, PIC_8086);
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}
+
+void pic_enable_console(void)
+{
+	outb(PIC1_DATA, (uint8_t)~(1 << IRQ_KEYBOARD | 1 << IRQ_COM1));
+}
+
+/* IRQ @irq came: serve its device, then tell the PIC it is done. */
+static void irq(unsigned irq)
+{
+	if (irq == IRQ_SPURIOUS) {
+		outb(PIC1_COMMAND, PIC_READ_ISR);
+		if ((inb(PIC1_COMMAND) & (1 << IRQ_SPURIOUS)) == 0)
+			return; /* spurious: nothing to serve, no end of interrupt */
+	}
+	if (irq == IRQ_KEYBOARD)
+		keyboard_interrupt();
+	else if (irq == IRQ_COM1)
+		serial_interrupt();
+	if (irq >= 8)
+		outb(PIC2_COMMAND, PIC_EOI);
+	outb(PIC1_COMMAND, PIC_EOI);
 }
 
 void arch_set_fault_handler(arch_fault_handler handler)
@@ -110,6 +160,10 @@ void arch_set_fault_handler(arch_fault_handler handler)
 
 void x86_trap(struct trap_frame *frame)
 {
+	if (frame->vector >= IRQ_BASE) {
+		irq((unsigned)(frame->vector - IRQ_BASE));
+		return;
+	}
 	if (frame->vector == VECTOR_PAGE_FAULT && fault_handler != NULL) {
 		enum fault_access access = (frame->error & PF_FETCH)   ? FAULT_EXECUTE
 					   : (frame->error & PF_WRITE) ? FAULT_WRITE

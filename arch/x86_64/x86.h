@@ -15,16 +15,17 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info);
 void serial_init(void);
 /** @brief Send one byte on COM1. */
 void serial_putc(char c);
-/** @brief One received byte from COM1, or -1. */
-int serial_getc(void);
+/** @brief COM1's interrupt: hand every byte received to the console. */
+void serial_interrupt(void);
 
 /** @brief Clear the VGA text screen and take it over. */
 void vga_init(void);
 /** @brief Show one byte on the VGA text screen (\\r, \\n, \\b understood). */
 void vga_putc(char c);
 
-/** @brief One byte typed on the PS/2 keyboard (arrows as ESC [ A/B), or -1. */
-int keyboard_getc(void);
+/** @brief The keyboard's interrupt: hand the bytes typed (arrows as
+ *         ESC [ A/B) to the console. */
+void keyboard_interrupt(void);
 
 /** @brief Stop in the Bochs debugger (xchg bx, bx); a no-op elsewhere. */
 void bochs_break(void);
@@ -39,8 +40,11 @@ struct boot_memory;
  */
 void x86_boot_map_ram(struct boot_memory *m);
 
-/** @brief Install the exception handlers. */
+/** @brief Install the exception and interrupt handlers; every IRQ masked. */
 void idt_init(void);
+
+/** @brief Let the keyboard's and COM1's IRQs through the PIC. */
+void pic_enable_console(void);
 
 /** @brief Measure the TSC's rate against the PIT, for arch_time_ns(). */
 void clock_init(void);

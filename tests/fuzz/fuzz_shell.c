@@ -27,6 +27,7 @@
 
 #include "arch.h"
 #include "boot.h"
+#include "console.h"
 #include "fault.h"
 #include "fuzz_pmm.h"
 #include "kprintf.h"
@@ -247,14 +248,29 @@ int __wrap_line_read(char *buf)
 	return n;
 }
 
-int arch_console_getc(void)
+/* Console input comes by "interrupt": each time the shell waits for a key,
+ * the next byte of the fuzz input arrives. */
+int arch_interrupts_off(void)
 {
-	if (in_pos < input->size)
-		return input->data[in_pos++];
+	return 0;
+}
+
+void arch_interrupts_restore(int on)
+{
+	(void)on;
+}
+
+void arch_wait_for_interrupt(void)
+{
+	if (in_pos < input->size) {
+		console_received((char)input->data[in_pos++]);
+		return;
+	}
 	/* Enter runs the last line; after it, this input is done. */
 	if (!sent_enter) {
 		sent_enter = 1;
-		return '\r';
+		console_received('\r');
+		return;
 	}
 	longjmp(input_done, 1);
 }

@@ -30,17 +30,11 @@ void console_putc(char c);
 /** @brief Print a string to the console. */
 void console_puts(const char *s);
 
-/** @brief Wait for and return one byte of console input. */
-int console_getc(void);
-
 /** @brief "s" unless @p n is 1: for "1 page", "2 pages". */
 const char *plural(unsigned long n);
 
 /** @brief "an" before a word that starts with a vowel, else "a": "an allocator object". */
 const char *article(const char *word);
-
-/** @brief One byte of console input if one is waiting, else -1 (never waits). */
-int console_poll(void);
 
 /** @brief Print a message and power off with a failure status. */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
