@@ -7,8 +7,8 @@
  * this handler answers it. Quick commands print nothing extra: the first
  * progress line comes only after half a second, then one a second.
  * Keys typed meanwhile wait in the console's ring and run after it, except
- * Ctrl-C, which asks the operation to stop (it then undoes what it did, or
- * says what it kept) and throws away what was typed ahead.
+ * Ctrl-C, which the receive interrupt notes at once and which asks the
+ * operation to stop (it then undoes what it did, or says what it kept).
  */
 #include "arch.h"
 #include "console.h"

@@ -2,7 +2,7 @@
 
 The kernel runs in QEMU (or Bochs) exactly as `make run` starts it; this
 module plays the student at the keyboard: it waits for the prompt before
-typing each line (input sent earlier would be lost), and returns what the
+typing each line (so each answer is read apart), and returns what the
 kernel printed in answer. Standard library only.
 """
 import os

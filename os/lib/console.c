@@ -25,8 +25,7 @@
  * The ring's invariant: ring[tail % SIZE .. head % SIZE) are the bytes
  * received and not yet read, oldest first, and 0 <= head - tail <= SIZE
  * (head and tail only grow; unsigned wrap-around keeps the difference
- * right). Only console_received() moves head; the reader moves tail, and
- * so does Ctrl-C, which empties the ring.
+ * right). Only console_received() moves head; only the reader moves tail.
  */
 static char ring[CONSOLE_RING_SIZE];
 static size_t head, tail;
@@ -56,8 +55,7 @@ void console_puts(const char *s)
 void console_received(char c)
 {
 	if (c == CONSOLE_CTRL_C) {
-		tail = head; /* what was typed before Ctrl-C is abandoned too */
-		ctrl_c = 1;
+		ctrl_c = 1; /* for what runs now; what was typed ahead stays */
 		return;
 	}
 	uint64_t now = arch_time_ns();

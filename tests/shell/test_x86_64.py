@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import pagoda_console as pc  # noqa: E402
 import tap  # noqa: E402
 import test_debug  # noqa: E402
+import test_console  # noqa: E402
 import test_shell as shell  # noqa: E402
 
 B = "build/x86_64"
@@ -178,6 +179,10 @@ def bochs_boots_the_shell_and_powers_off():
         assert shell.single(c.run("free #1")) == "freed 4 pages of #1"
         assert shell.state(c) == before
         assert shell.single(c.run("check")) == "check: ok"
+        # Bochs' UART receives at the baud rate and has a 16-byte FIFO:
+        # a paste must reach the shell whole while it echoes (issue 19).
+        test_console.check_burst(c, 200, first_id=2)
+        assert shell.state(c) == before
         c.send("poweroff\r")
         status = c.wait_exit(60)
     assert status == 0, "tools/bochs.sh exited %s after poweroff (make bochs: Error)" % status

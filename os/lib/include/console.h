@@ -19,9 +19,10 @@
 
 /**
  * @brief Called by the machine's interrupt handlers (interrupts off) for
- *        each byte typed. Ctrl-C throws away what was typed ahead and sets
- *        the flag console_interrupted() reads; any other byte joins the ring,
- *        or, if the ring is full, is lost with the rest of that input.
+ *        each byte typed. Ctrl-C is not kept: it sets the flag that
+ *        console_interrupted() reads, so a running command sees it at once.
+ *        Any other byte joins the ring, or, if the ring is full, is lost
+ *        with the rest of that input.
  */
 void console_received(char c);
 
