@@ -82,7 +82,7 @@ void console_received(char c)
 /* The next thing for the reader, or -1. Called with interrupts off. */
 static int take(void)
 {
-	if (ctrl_c) {
+	if (ctrl_c && tail == head) { /* after the keys typed before it */
 		ctrl_c = 0;
 		return CONSOLE_CTRL_C;
 	}

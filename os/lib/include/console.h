@@ -27,8 +27,8 @@
 void console_received(char c);
 
 /**
- * @brief Wait for the next byte of input and return it. Ctrl-C comes first
- *        if it was typed. @return the byte; or CONSOLE_LOST once, where input
+ * @brief Wait for the next byte of input and return it. Ctrl-C, if it
+ *        was typed and no command took it, comes after the bytes before it. @return the byte; or CONSOLE_LOST once, where input
  *        was lost (console_lost() says how much): the line that was being
  *        typed has lost its end.
  */
