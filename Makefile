@@ -35,6 +35,8 @@
 #                        in the reference the instructors' site, with every
 #                        lab's solution (DOCS_GRAPHS=NO: without the call
 #                        graphs, several times faster)
+#   make docs-pictures   only draw the pictures of the docs with the kernel
+#                        (tools/site/pictures.py; make docs does it first)
 #   make site            the site to publish, in build/site/html: every lab's
 #                        code cut as in the handouts, no instructors' pages
 #   make docs-check      build the sites and check them as a reader meets
