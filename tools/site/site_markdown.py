@@ -166,11 +166,12 @@ def rewrite(page, labels, labs_in_order):
 
 
 def write_pages(pages, src):
-    """Every page, rewritten, into the site's source tree @src."""
+    """Every page, rewritten, into the top of the site's source tree @src,
+    named by its label (index.md, docs_memory.md, ...): in a directory of
+    its own, a page would give Doxygen a "Directory Reference" with nothing
+    in it."""
     labels = {p.path: p.label for p in pages}
     labs_in_order = [p for p in pages if p.lab]
     for page in pages:
-        dst = os.path.join(src, page.path)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        with open(dst, "w", encoding="utf-8") as f:
+        with open(os.path.join(src, page.label + ".md"), "w", encoding="utf-8") as f:
             f.write(rewrite(page, labels, labs_in_order))

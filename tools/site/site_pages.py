@@ -38,7 +38,7 @@ INSTRUCTOR_GUIDES = [
 @dataclass
 class Page:
     """One Markdown page of the site."""
-    path: str            # where it lies in the site's source tree
+    path: str            # the document's path in the tree (site/...: made here)
     label: str           # its Doxygen page name (for \\ref and \\subpage)
     text: str            # its Markdown as the site shows it, before rewriting
     section: str = ""    # the label of the section page above it
