@@ -99,7 +99,6 @@ def link_documents(prose, page, labels):
         label = labels.get(target_path)
         if label is None:
             return text
-        page.links[target_path] = label
         return '\\ref %s "%s"' % (label, text.replace('"', "'").replace("\n", " "))
 
     def link(m):

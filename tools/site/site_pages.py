@@ -16,7 +16,7 @@ view show them in this order, not alphabetically):
 import os
 import re
 from xml.sax.saxutils import quoteattr
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import labs as L
 
@@ -45,7 +45,6 @@ class Page:
     lab: str = ""        # the lab whose handout it is
     number: int = 0      # the lab's place in the course order
     blurb: str = ""      # one line for the section's list
-    links: dict = field(default_factory=dict)  # filled in by site_markdown
 
 
 def label_of(path):
