@@ -375,8 +375,8 @@ def check_layout(c, mem):
     want = size_of(mem.replace("M", " MiB").replace("G", " GiB"))[0]
     assert want - (2 << 20) - slack <= ram <= want + slack, (m.group(0), mem)
     # Every colour filled is in the legend, and the legend only has those.
-    legend = re.search(r"^  legend \[label=<(.*?)>\];$", graph, re.M | re.S).group(1)
-    named = re.findall(r'<TD BGCOLOR="(\w+)">\s*</TD><TD ALIGN="LEFT">[^<]+</TD>', legend)
+    legend = re.search(r"^  legend \[.*?^  </table>>\];$", graph, re.M | re.S).group(0)
+    named = re.findall(r'<td bgcolor="(\w+)"[^>]*></td><td align="left">[^<]+</td>', legend)
     used = {colour for _, boxes in stacks.values() for _, _, colour, _ in boxes}
     assert sorted(named) == sorted(used), (named, used)
     return stacks
