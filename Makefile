@@ -6,7 +6,8 @@
 #   make test            the quick loop (about 5 minutes): host unit tests,
 #                        short fuzzing, both kernels built with both
 #                        toolchains, the shell suites on the gnu -O0
-#                        kernels, gdb and Bochs, the docs and their
+#                        kernels, gdb and Bochs, the sites (make
+#                        docs-check), the docs and their
 #                        transcripts; last line "N passed, N failed in M:SS"
 #   make test-toolchains the shell suites on the llvm kernels; -O2 built with
 #                        both compilers and tested with one per arch
