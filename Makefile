@@ -13,8 +13,9 @@
 #                        both compilers and tested with one per arch
 #   make test-labs       the labs' graders proven: each handout builds and
 #                        leaks nothing, its starter fails, every wrong
-#                        solution fails (tools/lab/teeth.py), and every
-#                        lab's mutant record holds (make mutants)
+#                        solution fails (tools/lab/teeth.py), its own
+#                        site passes make docs-check, and every lab's
+#                        mutant record holds (make mutants)
 #   make host            the page manager's host unit tests (build/host/test_*)
 #   make host-clang-check  the host sources (the labs' tests too) compile
 #                        warning-free with clang
