@@ -158,22 +158,31 @@ static uintptr_t piece_end(uintptr_t p)
 
 /* Every page of [va, va + size) mapped or reserved, by leaves and
  * reservations inside the range? The first page that is not (or whose
- * leaf or reservation sticks out) goes to *where. */
+ * leaf or reservation sticks out) goes to *where. Nothing is unmapped
+ * yet, so its progress reports say 0 of @pages done. */
 static int check_unmap(uintptr_t va, uintptr_t size, uintptr_t *where)
 {
+	uintptr_t next_report = va + PROGRESS_EVERY * VM_SIZE_4K;
 	for (uintptr_t p = va; p < va + size;) {
 		struct vm_lazy_range r;
 		struct vm_walk walk;
 		*where = p;
+		if (p >= next_report) {
+			next_report = p + PROGRESS_EVERY * VM_SIZE_4K;
+			if (progress_report("unmap", 0, size / VM_SIZE_4K))
+				return VM_ERR_INTERRUPTED;
+		}
 		if (vm_lazy_find(p, &r)) {
-			if (r.va != p || piece_end(p) > va + size)
+			if (r.va != p || r.va + r.pages * VM_SIZE_4K > va + size)
 				return VM_ERR_RESERVED;
+			p = r.va + r.pages * VM_SIZE_4K;
 		} else if (vm_translate(&kernel_space, p, &walk) != VM_OK) {
 			return VM_ERR_NOT_MAPPED;
 		} else if ((p & (walk.size - 1)) || p + walk.size > va + size) {
 			return VM_ERR_LARGE_PAGE;
+		} else {
+			p += walk.size;
 		}
-		p = piece_end(p);
 	}
 	return VM_OK;
 }
@@ -204,7 +213,11 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 	if (pages == 0 || !vm_demo_contains(va, pages))
 		return VM_ERR_WINDOW;
 	uintptr_t size = pages * VM_SIZE_4K;
+	if (progress_report("unmap", 0, pages))
+		return VM_ERR_INTERRUPTED;
 	int err = check_unmap(va, size, where);
+	if (err == VM_ERR_INTERRUPTED)
+		*where = va;
 	if (err != VM_OK)
 		return err;
 	/* In chunks of about PROGRESS_EVERY pages (whole leaves, whole
