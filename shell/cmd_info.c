@@ -161,6 +161,10 @@ void cmd_check(int argc, char **argv)
 		return;
 	}
 	found += vm_check(&kernel_space, 1, report_vm_violation, NULL);
+	if (shell_interrupted()) {
+		shell_error("check interrupted: only part of the page tables was checked");
+		return;
+	}
 	size_t tree = memm_check();
 	if (tree)
 		kprintf("check: allocator tree: %lu problem%s\n", (unsigned long)tree, plural(tree));
