@@ -40,18 +40,25 @@ static int managed(uintptr_t pa, uintptr_t size)
 	return 0;
 }
 
+static void free_held_leaf(unsigned level, uintptr_t va, uintptr_t size, uint64_t raw, int leaf,
+			   void *ctx)
+{
+	struct vm_entry e;
+	(void)va;
+	(void)ctx;
+	if (!leaf || size != VM_SIZE_4K)
+		return;
+	vm_entry_decode(raw, level, &e);
+	pmm_free_held(e.address, PMM_HOLDER_MAPPING, NULL); /* if it owns it */
+}
+
 /* Give back the pages [va, end) maps that a mapping owns (4 KiB leaves;
  * a large leaf maps memory the page manager does not manage). Their
- * leaves stay until the caller unmaps the range. */
+ * leaves stay until the caller unmaps the range. One visit of the tables,
+ * not a walk per page: undoing a long map after Ctrl-C must be quick. */
 static void free_held_pages(uintptr_t va, uintptr_t end)
 {
-	for (uintptr_t p = va; p < end;) {
-		struct vm_walk walk;
-		vm_translate(&kernel_space, p, &walk);
-		if (walk.size == VM_SIZE_4K)
-			pmm_free_held(walk.pa, PMM_HOLDER_MAPPING, NULL); /* if it owns it */
-		p += walk.size;
-	}
+	vm_visit(&kernel_space, va, end, free_held_leaf, NULL);
 }
 
 /* Undo the first @count pages of an auto mapping: all are mapped. One
@@ -213,8 +220,6 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 	if (pages == 0 || !vm_demo_contains(va, pages))
 		return VM_ERR_WINDOW;
 	uintptr_t size = pages * VM_SIZE_4K;
-	if (progress_report("unmap", 0, pages))
-		return VM_ERR_INTERRUPTED;
 	int err = check_unmap(va, size, where);
 	if (err == VM_ERR_INTERRUPTED)
 		*where = va;
