@@ -30,6 +30,7 @@
 #include "commands.h"
 #include "kprintf.h"
 #include "progress.h"
+#include "shell.h"
 #include "pmm.h"
 
 #define MAX_NODES 250 /* nodes drawn in detail, over all segments */
@@ -397,6 +398,7 @@ int dot_buddy(int by_fragmentation)
 
 	frag = by_fragmentation;
 	d.pages_before = d.seen = 0;
+	shell_progress_in_graph();
 	d.stopped = progress_report("dot", 0, pmm_total_pages());
 	kprintf("digraph buddy {\n");
 	/* Left to right, close together: the width stays that of nine orders. */

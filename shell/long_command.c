@@ -24,6 +24,7 @@ static uint64_t started_ns, reported_ns;
 static int interrupted;
 static const char *reporting; /* the command's own operation */
 static size_t shown_done, shown_total; /* its last report */
+static const char *line_start; /* "// " inside a graph, else "" */
 
 static int shell_progress(const char *what, size_t done, size_t total)
 {
@@ -52,7 +53,7 @@ static int shell_progress(const char *what, size_t done, size_t total)
 	    now - reported_ns < REPORT_EVERY_MS * NS_PER_MS)
 		return 0;
 	reported_ns = now;
-	kprintf("%s: %lu of %lu done (%lu%%); Ctrl-C abandons it\n", reporting,
+	kprintf("%s%s: %lu of %lu done (%lu%%); Ctrl-C abandons it\n", line_start, reporting,
 		(unsigned long)shown_done, (unsigned long)shown_total,
 		(unsigned long)(shown_total ? shown_done * 100 / shown_total : 0));
 	return 0;
@@ -65,10 +66,16 @@ void shell_command_starts(void)
 	interrupted = 0;
 	reporting = NULL;
 	shown_done = shown_total = 0;
+	line_start = "";
 	progress_set_handler(shell_progress);
 }
 
 int shell_interrupted(void)
 {
 	return interrupted;
+}
+
+void shell_progress_in_graph(void)
+{
+	line_start = "// ";
 }
