@@ -23,7 +23,11 @@ command here is timed line by line as the console delivers it:
 The sizes keep each architecture's run to a few tens of seconds while every
 command still runs well past the half second. The limits allow for an
 emulator on a shared machine: a line due after a second may come a little
-later when QEMU does not get the processor at once.
+later when QEMU does not get the processor at once. Under `make test` (two
+lanes, beside other work) QEMU can lose a quarter of a second now and then,
+so a sweep that is only late is run once more; a kernel that does not report
+is late every time (it was silent 1.5-5 s, and heard Ctrl-C 1.1-1.9 s late),
+and a wrong line or a Ctrl-C never heard fails at once.
 
 Usage: test_long.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
 """
@@ -46,6 +50,10 @@ ACTED_S = 1.0       # ^C is echoed by then
 # take about as long as doing it: 2 s of mapping take nearly 2 s to unmap
 # on riscv64, where QEMU makes each page's TLB flush (sfence.vma) costly.
 ENDED_S = 2.5
+
+
+class Late(AssertionError):
+    """Output came later than the limit allows."""
 
 
 def test(fn):
@@ -91,22 +99,31 @@ def run_timed(c, line, ctrl_c_at=None, what=None):
     shown = ["%.2f %s" % (t, x[:90]) for t, x in lines if not x.startswith("  ")][-12:]
     until = end if sent is None else sent
     silence = longest_silence([x for x in lines if x[0] < until], until)
-    assert silence <= SILENCE_S, "`%s`: %.2f s without output (%.2f s in all):\n%s" % (
-        line, silence, end, "\n".join(shown))
+    if silence > SILENCE_S:
+        raise Late("`%s`: %.2f s without output (%.2f s in all):\n%s" % (
+            line, silence, end, "\n".join(shown)))
     what = what or line.split()[0]
     progress = [x for _, x in lines if shell.PROGRESS.fullmatch(x)]
     assert all(x.startswith(what + ": ") for x in progress), (line, progress)
     if sent is not None:
         echoed = [t for t, x in lines if x == "^C"]
-        assert echoed and echoed[0] - sent <= ACTED_S, "`%s`: Ctrl-C at %.2f s, ^C at %s:\n%s" % (
-            line, sent, echoed, "\n".join(shown))
-        assert end - sent <= ENDED_S, "`%s`: Ctrl-C at %.2f s, prompt at %.2f s:\n%s" % (
-            line, sent, end, "\n".join(shown))
+        assert echoed, "`%s`: Ctrl-C at %.2f s not heard:\n%s" % (line, sent, "\n".join(shown))
+        if echoed[0] - sent > ACTED_S or end - sent > ENDED_S:
+            raise Late("`%s`: Ctrl-C at %.2f s, ^C at %.2f s, prompt at %.2f s:\n%s" % (
+                line, sent, echoed[0], end, "\n".join(shown)))
     return [x for _, x in lines if not shell.PROGRESS.fullmatch(x)]
 
 
 @test
 def every_long_command_reports_each_second_and_stops_on_ctrl_c_at_16g():
+    try:
+        sweep()
+    except Late as e:
+        print("# late, once (a busy machine?); again:\n# " + str(e).replace("\n", "\n# "))
+        sweep()
+
+
+def sweep():
     with shell.boot(mem="16G") as c:
         out = run_timed(c, "map 0x2400000000 1000000", CTRL_C_S)
         assert out[-1] == "error: cannot map 0x2400000000: interrupted (nothing was changed)", out
