@@ -98,7 +98,7 @@ suites() {
 	done
 }
 
-ALL_SUITES="shell line vm lazy memm stress aids"
+ALL_SUITES="shell line vm lazy memm stress aids long"
 
 # The quick suite's kernels of one architecture: both toolchains build it
 # warning-free; the shell suites, the debugger, many memory sizes (and what

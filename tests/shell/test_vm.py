@@ -166,6 +166,13 @@ def map_errors_change_nothing():
         ]:
             shell.expect_error(c, line)
         assert (shell.meminfo(c), c.run("pt")) == before
+        # The error names the address that is wrong.
+        va = WINDOW + PAGE * 8
+        assert shell.expect_error(c, "map 0x%x 1 0x1001 r" % va) == \
+            "error: cannot map 0x%x: physical address 0x1001 is not page aligned" % va
+        assert shell.expect_error(c, "map 0x%x 1 0x1000 r" % (va + 1)) == \
+            "error: cannot map 0x%x: not page aligned" % (va + 1)
+        assert (shell.meminfo(c), c.run("pt")) == before
         assert shell.single(c.run("unmap 0x%x 2" % WINDOW)) == "unmapped 2 pages at 0x%x" % WINDOW
 
 
