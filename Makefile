@@ -6,14 +6,16 @@
 #   make test            the quick loop (about 5 minutes): host unit tests,
 #                        short fuzzing, both kernels built with both
 #                        toolchains, the shell suites on the gnu -O0
-#                        kernels, gdb and Bochs, the docs and their
+#                        kernels, gdb and Bochs, the sites (make
+#                        docs-check), the docs and their
 #                        transcripts; last line "N passed, N failed in M:SS"
 #   make test-toolchains the shell suites on the llvm kernels; -O2 built with
 #                        both compilers and tested with one per arch
 #   make test-labs       the labs' graders proven: each handout builds and
 #                        leaks nothing, its starter fails, every wrong
-#                        solution fails (tools/lab/teeth.py), and every
-#                        lab's mutant record holds (make mutants)
+#                        solution fails (tools/lab/teeth.py), its own
+#                        site passes make docs-check, and every lab's
+#                        mutant record holds (make mutants)
 #   make host            the page manager's host unit tests (build/host/test_*)
 #   make host-clang-check  the host sources (the labs' tests too) compile
 #                        warning-free with clang

@@ -148,6 +148,12 @@ static void dot_pt(int argc, char **argv)
 	kprintf("}\n");
 }
 
+static void dot_buddy_command(int by_fragmentation)
+{
+	if (dot_buddy(by_fragmentation))
+		shell_error("dot buddy interrupted: the graph shows only part of memory");
+}
+
 void cmd_dot(int argc, char **argv)
 {
 	if (strcmp(argv[1], "pt") == 0)
@@ -157,9 +163,9 @@ void cmd_dot(int argc, char **argv)
 	else if (argc == 2 && strcmp(argv[1], "layout") == 0)
 		dot_layout();
 	else if (argc == 2 && strcmp(argv[1], "buddy") == 0)
-		dot_buddy(0);
+		dot_buddy_command(0);
 	else if (argc == 3 && strcmp(argv[1], "buddy") == 0 && strcmp(argv[2], "frag") == 0)
-		dot_buddy(1);
+		dot_buddy_command(1);
 	else
 		shell_usage("dot");
 }

@@ -11,6 +11,15 @@
 #include "vm_kernel.h"
 #include "vm_lazy.h"
 
+/* Pages poisoning caught written after they were freed: no longer free,
+ * never to be reused. The line appears once there is one. */
+static void print_quarantined(void)
+{
+	size_t n = pmm_poison_quarantined();
+	if (n)
+		kprintf("quarantined pages: %lu\n", (unsigned long)n);
+}
+
 void cmd_meminfo(int argc, char **argv)
 {
 	(void)argc;
@@ -38,6 +47,7 @@ void cmd_meminfo(int argc, char **argv)
 	vm_lazy_count(&lazy_reserved, &lazy_present);
 	kprintf("lazy pages reserved: %lu\n", (unsigned long)lazy_reserved);
 	kprintf("lazy pages present: %lu\n", (unsigned long)lazy_present);
+	print_quarantined();
 }
 
 /* One row of the buddy table: a label, then one number per order. The
@@ -134,6 +144,7 @@ void cmd_buddy(int argc, char **argv)
 	print_fragmentation();
 	if (verbose)
 		print_free_lists();
+	print_quarantined();
 }
 
 static void report_violation(const struct pmm_violation *v, void *ctx)
@@ -161,6 +172,10 @@ void cmd_check(int argc, char **argv)
 		return;
 	}
 	found += vm_check(&kernel_space, 1, report_vm_violation, NULL);
+	if (shell_interrupted()) {
+		shell_error("check interrupted: only part of the page tables was checked");
+		return;
+	}
 	size_t tree = memm_check();
 	if (tree)
 		kprintf("check: allocator tree: %lu problem%s\n", (unsigned long)tree, plural(tree));

@@ -137,7 +137,7 @@ void dot_alloc(void)
 	if (d.more) {
 		d.used |= 1ul << A_MORE;
 		kprintf("  more [shape=box3d, fillcolor=%s, label=\"%lu more allocator%s above "
-			"0x%lx\n%lu / %lu bytes\"];\n", alloc_colours[A_MORE].fill,
+			"0x%lx\\n%lu / %lu bytes\"];\n", alloc_colours[A_MORE].fill,
 			(unsigned long)d.more, plural(d.more),
 			(unsigned long)d.last_drawn, (unsigned long)d.more_used,
 			(unsigned long)d.more_size);

@@ -28,4 +28,8 @@ void report_poison(void)
 	while (pmm_poison_take_report(&r))
 		shell_error("use after free: page 0x%lx was written after it was freed (first bad "
 			    "byte at +0x%lx)", (unsigned long)r.page, (unsigned long)r.offset);
+	size_t more = pmm_poison_take_unlisted();
+	if (more)
+		shell_error("use after free: %lu more page%s written after being freed, "
+			    "quarantined too", (unsigned long)more, more == 1 ? " was" : "s were");
 }

@@ -18,14 +18,15 @@ void cmd_stress(int argc, char **argv)
 		shell_error("'%s' is not a number of operations from 1 to %llu", argv[1], MAX_OPS);
 		return;
 	}
-	if (argc == 3 && !parse_number(argv[2], &seed)) {
-		shell_error("'%s' is not a seed (a number)", argv[2]);
+	if (argc == 3 && (!parse_number(argv[2], &seed) || seed == 0)) {
+		/* The generator (xorshift) has no seed 0. */
+		shell_error("'%s' is not a seed (a number from 1)", argv[2]);
 		return;
 	}
-	if (argc == 2)
-		seed = arch_time_ns() % 1000000; /* a new run each time; printed to replay it */
-	kprintf("stress: %lu operations, seed %lu (replay: stress %lu %lu)\n", (unsigned long)ops,
-		(unsigned long)seed, (unsigned long)ops, (unsigned long)seed);
+	if (argc == 2) /* a new run each time; printed to replay it */
+		seed = arch_time_ns() % 1000000 + 1;
+	kprintf("stress: %lu operation%s, seed %lu (replay: stress %lu %lu)\n", (unsigned long)ops,
+		plural(ops), (unsigned long)seed, (unsigned long)ops, (unsigned long)seed);
 	stress_run((size_t)ops, seed, &r);
 
 	uint64_t ms = r.ns / 1000000;

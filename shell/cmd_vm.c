@@ -82,6 +82,12 @@ void cmd_map(int argc, char **argv)
 		return;
 	}
 	int err = vm_demo_map(va, pages, auto_pages, pa, flags);
+	if (err == VM_ERR_UNALIGNED && (va & (VM_SIZE_4K - 1)) == 0) {
+		/* The virtual address is aligned: the physical one is not. */
+		shell_error("cannot map 0x%lx: physical address 0x%lx is not page aligned",
+			    (unsigned long)va, (unsigned long)pa);
+		return;
+	}
 	if (err == VM_ERR_NO_MEMORY) {
 		size_t tables, needed = vm_demo_pages_needed(va, pages, auto_pages, pa, &tables);
 		shell_error("cannot map 0x%lx: not enough free memory: %lu page%s needed "
@@ -108,6 +114,10 @@ void cmd_unmap(int argc, char **argv)
 	uintptr_t where;
 	size_t done;
 	int err = vm_demo_unmap(va, pages, &where, &done);
+	if (err == VM_ERR_INTERRUPTED && done == 0) {
+		shell_error("interrupted: nothing was unmapped");
+		return;
+	}
 	if (err == VM_ERR_INTERRUPTED) {
 		shell_error("interrupted: unmapped the first %lu page%s at 0x%lx; the %lu from 0x%lx "
 			    "are still mapped", (unsigned long)done, plural(done), (unsigned long)va,

@@ -37,8 +37,9 @@ int shell_canonical(uintptr_t va);
 /** @brief Print why touching the lazy page of @p va failed: no free page. */
 void shell_lazy_no_memory(uintptr_t va);
 /** @brief Print the buddy block tree as a Graphviz digraph (dot buddy; with
- *         @p by_fragmentation, dot buddy frag: free blocks coloured by order). */
-void dot_buddy(int by_fragmentation);
+ *         @p by_fragmentation, dot buddy frag: free blocks coloured by order).
+ *  @return 1 if Ctrl-C stopped it (the graph, closed, shows only part), else 0 */
+int dot_buddy(int by_fragmentation);
 /** @brief Call @p fn with the id of each live scattered set (for Tab). */
 void shell_each_set_id(void (*fn)(unsigned id, void *ctx), void *ctx);
 /** @brief Print the allocator tree as a Graphviz digraph (dot alloc). */

@@ -29,6 +29,8 @@
  */
 #include "commands.h"
 #include "kprintf.h"
+#include "progress.h"
+#include "shell.h"
 #include "pmm.h"
 
 #define MAX_NODES 250 /* nodes drawn in detail, over all segments */
@@ -85,7 +87,16 @@ struct dot_buddy {
 	uintptr_t run_start, run_end;
 	size_t run_free, run_yours;                /* free pages, and pages of yours */
 	struct pmm_tree_node run_first;            /* its first root */
+	/* Progress: pages of the segments before, nodes seen, and whether
+	 * Ctrl-C stopped the drawing (the walk then only runs out). */
+	size_t pages_before, seen;
+	uintptr_t segment_start;
+	int stopped;
 };
+
+/* Tree nodes between two progress reports: thousands of scattered pages
+ * make millions of nodes. */
+#define DOT_REPORT_EVERY 256
 
 static int frag; /* dot buddy frag: colour free blocks by their order */
 
@@ -348,6 +359,14 @@ static void finish_root(struct dot_buddy *d)
 static void collect(const struct pmm_tree_node *n, void *ctx)
 {
 	struct dot_buddy *d = ctx;
+	if (d->stopped)
+		return;
+	if (++d->seen % DOT_REPORT_EVERY == 0 &&
+	    progress_report("dot", d->pages_before + (n->addr - d->segment_start) / PMM_PAGE_SIZE,
+			    pmm_total_pages())) {
+		d->stopped = 1;
+		return;
+	}
 	if (n->parent < 0)
 		finish_root(d);
 	if (d->nodes < ROOT_NODES)
@@ -373,27 +392,37 @@ static void print_segment(struct dot_buddy *d, unsigned i)
 	kprintf("\"];\n");
 }
 
-void dot_buddy(int by_fragmentation)
+int dot_buddy(int by_fragmentation)
 {
 	static struct dot_buddy d; /* 40 KiB: not on the kernel stack */
 
 	frag = by_fragmentation;
+	d.pages_before = d.seen = 0;
+	shell_progress_in_graph();
+	d.stopped = progress_report("dot", 0, pmm_total_pages());
 	kprintf("digraph buddy {\n");
 	/* Left to right, close together: the width stays that of nine orders. */
 	kprintf("  rankdir=LR;\n  ranksep=0.15;\n  nodesep=0.1;\n");
 	kprintf("  node [shape=box, style=filled, fontname=\"monospace\", fontsize=11];\n");
 	d.drawn = 0;
 	d.used = 0;
-	for (unsigned i = 0; i < pmm_segment_count(); i++) {
+	for (unsigned i = 0; i < pmm_segment_count() && !d.stopped; i++) {
+		struct pmm_segment_info info;
+		pmm_segment_info(i, &info);
 		print_segment(&d, i);
 		d.drawn++;
 		d.segment = i;
+		d.segment_start = info.start;
 		d.nodes = 0;
 		d.run_count = 0;
 		pmm_tree_walk(i, collect, &d);
+		if (d.stopped)
+			break;
 		finish_root(&d);
 		flush_run(&d);
+		d.pages_before += info.pages;
 	}
 	dot_legend(colours, NR_COLOURS, d.used);
 	kprintf("}\n");
+	return d.stopped;
 }

@@ -43,10 +43,7 @@ enum kind {
 	NR_KINDS
 };
 
-static const struct {
-	const char *color;
-	const char *meaning;
-} kinds[NR_KINDS] = {
+static const struct dot_colour kinds[NR_KINDS] = {
 	[K_NOTHING] = { "white", "nothing: no RAM, or not mapped" },
 	[K_PAGES] = { "palegreen", "pages the page manager hands out" },
 	[K_ARRAY] = { "khaki", "page array: an entry per page" },
@@ -183,7 +180,7 @@ static void print_box(uintptr_t start, uintptr_t end, const struct candidate *c,
 {
 	enum kind kind = c ? c->kind : K_NOTHING;
 	used_kinds |= 1u << kind;
-	kprintf("<TR><TD ROWSPAN=\"2\" BGCOLOR=\"%s\">", kinds[kind].color);
+	kprintf("<TR><TD ROWSPAN=\"2\" BGCOLOR=\"%s\">", kinds[kind].fill);
 	if (c && c->seg >= 0) {
 		struct pmm_segment_info info;
 		pmm_segment_info((unsigned)c->seg, &info);
@@ -307,17 +304,6 @@ static void virtual(void)
 	print_stack(1);
 }
 
-static void legend(void)
-{
-	kprintf("  legend [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
-		"CELLPADDING=\"3\">\n<TR><TD COLSPAN=\"2\" BORDER=\"0\"><B>colours</B></TD></TR>\n");
-	for (unsigned k = 0; k < NR_KINDS; k++)
-		if (used_kinds & (1u << k))
-			kprintf("<TR><TD BGCOLOR=\"%s\">    </TD><TD ALIGN=\"LEFT\">%s</TD></TR>\n",
-				kinds[k].color, kinds[k].meaning);
-	kprintf("</TABLE>>];\n");
-}
-
 void dot_layout(void)
 {
 	used_kinds = 0;
@@ -328,7 +314,7 @@ void dot_layout(void)
 	kprintf("  node [shape=plaintext, fontname=\"monospace\", fontsize=11];\n");
 	physical();
 	virtual();
-	legend();
+	dot_legend(kinds, NR_KINDS, used_kinds);
 	/* An edge nobody sees puts the legend under the physical stack, which
 	 * keeps the picture narrow. */
 	kprintf("  physical -> legend [style=invis];\n}\n");

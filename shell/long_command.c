@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "console.h"
 #include "kprintf.h"
+#include "kstring.h"
 #include "progress.h"
 #include "shell.h"
 
@@ -21,8 +22,11 @@
 #define REPORT_EVERY_MS 1000
 
 static uint64_t started_ns, reported_ns;
+static int reported; /* a line shown yet for this command */
 static int interrupted;
-static const char *reporting; /* the command's outermost operation */
+static const char *reporting; /* the command's own operation */
+static size_t shown_done, shown_total; /* its last report */
+static const char *line_start; /* "// " inside a graph, else "" */
 
 static int shell_progress(const char *what, size_t done, size_t total)
 {
@@ -35,32 +39,44 @@ static int shell_progress(const char *what, size_t done, size_t total)
 		interrupted = 1;
 		return 1;
 	}
-	/* Only the first operation to report is shown: stress's checks
-	 * report too, and their page counts would only confuse. */
+	/* The line shows the command's own operation: the first to report
+	 * (it reports 0 done before it runs any other). Others it runs
+	 * (stress's checks) only keep its line coming while they work. */
 	if (reporting == NULL)
 		reporting = what;
-	if (what != reporting)
-		return 0;
+	if (what == reporting || strcmp(what, reporting) == 0) {
+		shown_done = done;
+		shown_total = total;
+	}
 	uint64_t now = arch_time_ns();
 	if (now - started_ns < FIRST_REPORT_MS * NS_PER_MS ||
-	    now - reported_ns < REPORT_EVERY_MS * NS_PER_MS)
+	    (reported && now - reported_ns < REPORT_EVERY_MS * NS_PER_MS))
 		return 0;
+	reported = 1;
 	reported_ns = now;
-	kprintf("%s: %lu of %lu done (%lu%%); Ctrl-C abandons it\n", what, (unsigned long)done,
-		(unsigned long)total, (unsigned long)(total ? done * 100 / total : 0));
+	kprintf("%s%s: %lu of %lu done (%lu%%); Ctrl-C abandons it\n", line_start, reporting,
+		(unsigned long)shown_done, (unsigned long)shown_total,
+		(unsigned long)(shown_total ? shown_done * 100 / shown_total : 0));
 	return 0;
 }
 
 void shell_command_starts(void)
 {
 	started_ns = arch_time_ns();
-	reported_ns = 0;
+	reported = 0;
 	interrupted = 0;
 	reporting = NULL;
+	shown_done = shown_total = 0;
+	line_start = "";
 	progress_set_handler(shell_progress);
 }
 
 int shell_interrupted(void)
 {
 	return interrupted;
+}
+
+void shell_progress_in_graph(void)
+{
+	line_start = "// ";
 }

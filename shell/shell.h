@@ -63,6 +63,12 @@ void shell_command_starts(void);
 /** @brief 1 if Ctrl-C stopped a long operation of the current command. */
 int shell_interrupted(void);
 
+/**
+ * @brief The current command prints a Graphviz graph: its progress lines
+ *        become dot comments (`// dot: ...`), so the graph stays valid.
+ */
+void shell_progress_in_graph(void);
+
 /** @brief Print "error: " and a message, as one line. */
 void shell_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -98,7 +98,7 @@ suites() {
 	done
 }
 
-ALL_SUITES="shell line console vm lazy memm stress aids"
+ALL_SUITES="shell line console vm lazy memm stress aids long"
 
 # The quick suite's kernels of one architecture: both toolchains build it
 # warning-free; the shell suites, the debugger, many memory sizes (and what
@@ -141,6 +141,7 @@ quick_host() {
 	# The lab cutter's own tests and every marker balanced (the graders'
 	# proofs are make test-labs); the class grader's input and jail.
 	step "lab-cutter" python3 tools/lab/test_labs.py
+	step "site-tools" python3 tools/site/test_site.py
 	step "lab-mutants-tool" python3 tools/lab/test_mutants.py
 	build "lab-markers" python3 tools/lab/lab.py check
 	step "grade-class-input" python3 tests/grade_class/test_submissions.py

@@ -353,9 +353,18 @@ int pmm_poison_enabled(void);
 
 /**
  * @brief Take the oldest use after free found and not yet reported.
+ *
+ * Only the first few since the last take are kept; the pages quarantined
+ * past those are counted by pmm_poison_take_unlisted().
  * @return 1 if @p report was filled, 0 if there is none
  */
 int pmm_poison_take_report(struct pmm_poison_report *report);
+
+/**
+ * @brief Take the count of pages quarantined whose reports did not fit
+ *        (the count starts again at 0).
+ */
+size_t pmm_poison_take_unlisted(void);
 
 /** @brief "page table", "mapping", "allocator object", or "anyone" (::pmm_holder). */
 const char *pmm_holder_name(unsigned holder);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define STRESS_CHECK_EVERY 1000 /**< operations between two full checks */
+#define STRESS_REPORT_EVERY 64  /**< operations between two progress reports */
 
 /** @brief What a stress run did, and the first thing that went wrong. */
 struct stress_result {
@@ -30,7 +31,8 @@ struct stress_result {
 };
 
 /**
- * @brief Run @p ops random operations drawn from @p seed.
+ * @brief Run @p ops random operations drawn from @p seed, 1 or more
+ *        (xorshift has no seed 0: seed 0 is refused, nothing runs).
  * @return 0 if every check passed and memory was returned exactly, -1 otherwise
  */
 int stress_run(size_t ops, uint64_t seed, struct stress_result *result);

@@ -239,7 +239,9 @@ struct vm_violation {
  * Every table below a root holds at least one entry; every table (roots
  * too) is a one-page allocation held by PMM_HOLDER_PAGE_TABLE; the tables
  * and leaves found add up to vm_get_stats(), and the page manager holds no
- * page-table page that no space reaches.
+ * page-table page that no space reaches. It reports progress as "check",
+ * counting on from the page manager's pages (pmm_check() runs first); when
+ * the handler says stop it returns at once, having checked only part.
  * @return the number of violations (0 when all is well)
  */
 size_t vm_check(const struct vm_space *spaces, size_t nr_spaces,

@@ -224,7 +224,11 @@ int stress_run(size_t ops, uint64_t seed, struct stress_result *result)
 	struct stress_result empty = { 0 };
 	*result = empty;
 	s.r = result;
-	s.rng = seed ? seed : 1; /* xorshift never leaves 0 */
+	if (seed == 0) { /* xorshift never leaves 0 */
+		result->failure = "seed 0 (seeds start at 1)";
+		return -1;
+	}
+	s.rng = seed;
 	for (size_t i = 0; i < SLOTS; i++) {
 		s.runs[i].pages = 0;
 		s.sets[i].count = 0;
@@ -238,7 +242,8 @@ int stress_run(size_t ops, uint64_t seed, struct stress_result *result)
 	uint64_t start = arch_time_ns();
 
 	while (result->ops < ops && result->failure == NULL) {
-		if (result->ops % PROGRESS_EVERY == 0 && result->ops > 0 &&
+		/* From operation 0, before its first check reports. */
+		if (result->ops % STRESS_REPORT_EVERY == 0 &&
 		    progress_report("stress", result->ops, ops)) {
 			result->interrupted = 1;
 			break;

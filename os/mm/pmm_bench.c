@@ -47,10 +47,17 @@ static uintptr_t pop(uintptr_t *chain)
 	return addr;
 }
 
-/* Count one unit of work; 1 if the run must stop. */
-static int step(void)
+/* Units of work between two progress reports. Taking a 1 MiB block aside
+ * can take milliseconds (the lowest one is searched for) with 16 GiB on an
+ * emulator, so every few blocks; a timed pair is quick, and a report
+ * inside the timed loop would be timed too. */
+#define ASIDE_REPORT_EVERY 4
+#define PAIR_REPORT_EVERY PROGRESS_EVERY
+
+/* Count one unit of work, reporting every @every; 1 if the run must stop. */
+static int step(size_t every)
 {
-	if (++b.done % PROGRESS_EVERY == 0 && progress_report("bench", b.done, b.total))
+	if (++b.done % every == 0 && progress_report("bench", b.done, b.total))
 		b.stopped = 1;
 	return b.stopped;
 }
@@ -75,7 +82,11 @@ static void choose_pool(void)
 		struct pmm_block block;
 		size_t cursor = 0;
 		uintptr_t prev_top = 0; /* the block before, if a free 1 MiB one */
-		while (pmm_walk(s, &cursor, &block)) {
+		for (size_t n = 1; pmm_walk(s, &cursor, &block); n++) {
+			if (n % PROGRESS_EVERY == 0 && progress_report("bench", 0, b.total)) {
+				b.stopped = 1;
+				return;
+			}
 			int top = block.state == PMM_PAGE_FREE && block.pages == TOP_PAGES;
 			if (top && prev_top && prev_top + TOP_BYTES == block.addr) {
 				b.pool[0] = prev_top;
@@ -97,7 +108,7 @@ static void choose_pool(void)
 static void take_all_aside(void)
 {
 	for (unsigned order = 0; order < PMM_NR_ORDERS && !b.stopped; order++) {
-		for (size_t n = free_blocks(order); n > 0 && !step(); n--) {
+		for (size_t n = free_blocks(order); n > 0 && !step(ASIDE_REPORT_EVERY); n--) {
 			uintptr_t addr;
 			KASSERT(pmm_alloc_contiguous((size_t)1 << order, &addr) == PMM_OK);
 			if (order < PMM_MAX_ORDER) {
@@ -128,9 +139,12 @@ static void put_all_back(void)
 			if (b.pool_taken[j] == b.top_taken)
 				addr = b.pool[j];
 		KASSERT(pmm_free(addr ? addr : pop(&b.top), NULL) == PMM_OK);
+		step(ASIDE_REPORT_EVERY); /* never stops: it undoes */
 	}
-	while (b.small)
+	while (b.small) {
 		KASSERT(pmm_free(pop(&b.small), NULL) == PMM_OK);
+		step(ASIDE_REPORT_EVERY); /* never stops: it undoes */
+	}
 }
 
 /* After the workloads the pool is all that is free, whole again. */
@@ -157,7 +171,7 @@ static void run(struct pmm_bench_result *r, const char *name, size_t pages, size
 	if (hold)
 		KASSERT(pmm_alloc_contiguous(hold, &held) == PMM_OK);
 	uint64_t t0 = b.now_ns();
-	for (size_t i = 0; i < pairs && !step(); i++) {
+	for (size_t i = 0; i < pairs && !step(PAIR_REPORT_EVERY); i++) {
 		KASSERT(pmm_alloc_contiguous(pages, &addr) == PMM_OK);
 		KASSERT(pmm_free(addr, NULL) == PMM_OK);
 		r->pairs++;
@@ -174,19 +188,24 @@ int pmm_bench_run(size_t pairs, uint64_t (*now_ns)(void),
 	if (pairs == 0 || now_ns == NULL || pmm_poison_enabled())
 		return PMM_ERR_INVALID;
 	b.now_ns = now_ns;
+	b.done = 0;
+	b.stopped = 0;
+	/* Every free block is taken aside and put back: two units each. */
+	b.total = 4 * pairs;
+	for (unsigned order = 0; order < PMM_NR_ORDERS; order++)
+		b.total += 2 * free_blocks(order);
+	if (progress_report("bench", 0, b.total))
+		return PMM_ERR_INTERRUPTED;
 	choose_pool();
 	*pool_blocks = b.pool_blocks;
+	if (b.stopped)
+		return PMM_ERR_INTERRUPTED;
 	if (b.pool_blocks == 0)
 		return PMM_ERR_NO_MEMORY;
 	b.small = b.top = 0;
 	b.top_taken = 0;
 	for (size_t j = 0; j < POOL_MAX; j++)
 		b.pool_taken[j] = NOT_TAKEN; /* not yet: an interrupted run may never take it */
-	b.done = 0;
-	b.stopped = 0;
-	b.total = 4 * pairs;
-	for (unsigned order = 0; order < PMM_NR_ORDERS; order++)
-		b.total += free_blocks(order);
 	take_all_aside();
 	if (!b.stopped) {
 		for (size_t j = 0; j < b.pool_blocks; j++)

@@ -31,6 +31,15 @@ static int checked(struct checker *c, size_t pages)
 	return c->stopped;
 }
 
+/* Report the pages checked so far again (a long list takes time); 1 if
+ * the check must stop now. */
+static int report_again(struct checker *c)
+{
+	if (progress_report("check", c->pages_done, pmm_total_pages()))
+		c->stopped = 1;
+	return c->stopped;
+}
+
 static void violation(struct checker *c, enum pmm_violation_kind kind, unsigned segment,
 		      uintptr_t addr, size_t expected, size_t actual)
 {
@@ -196,6 +205,9 @@ static void check_lists(struct checker *c, unsigned s, const size_t heads[PMM_NR
 			/* A cycle that misses the head would loop forever. */
 			if (++length > seg->pages)
 				break;
+			/* Long lists (scattered frees) take time: keep reporting. */
+			if (length % PROGRESS_EVERY == 0 && report_again(c))
+				return;
 		}
 		if (length != seg->free_blocks[order])
 			violation(c, PMM_LIST_COUNT, s, seg->base, seg->free_blocks[order], length);
@@ -206,7 +218,7 @@ static void check_lists(struct checker *c, unsigned s, const size_t heads[PMM_NR
 
 size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void *ctx)
 {
-	struct checker c = { report, ctx, 0, 0, CHECK_REPORT_PAGES, 0 };
+	struct checker c = { report, ctx, 0, 0, 0, 0 }; /* reports from the first block */
 
 	for (unsigned s = 0; s < pmm.nr_segments && !c.stopped; s++) {
 		size_t heads[PMM_NR_ORDERS] = { 0 };

@@ -24,6 +24,7 @@ int pmm_poisoning;
 static struct pmm_poison_report reports[REPORTS];
 static unsigned nr_reports;
 static size_t quarantined; /* pages ever put in quarantine */
+static size_t unlisted;    /* of them, those no report had room for */
 
 /* Mark every free block poisoned (filling what is not), or none. */
 static int mark_free_blocks(int poisoned)
@@ -90,6 +91,13 @@ int pmm_poison_take_report(struct pmm_poison_report *report)
 	return 1;
 }
 
+size_t pmm_poison_take_unlisted(void)
+{
+	size_t n = unlisted;
+	unlisted = 0;
+	return n;
+}
+
 void pmm_poison_fill_pages(struct pmm_segment *seg, size_t first, size_t last)
 {
 	uint64_t *word = (uint64_t *)pmm_addr(seg, first);
@@ -135,5 +143,7 @@ int pmm_poison_quarantine(struct pmm_segment *seg, size_t index)
 	if (nr_reports < REPORTS)
 		reports[nr_reports++] = (struct pmm_poison_report){ pmm_addr(seg, index),
 								    (size_t)offset };
+	else
+		unlisted++;
 	return 1;
 }

@@ -9,6 +9,7 @@
  * It reads every table, so it never runs on a mapping path.
  */
 #include "pmm.h"
+#include "progress.h"
 #include "vm.h"
 
 struct vm_checker {
@@ -16,6 +17,10 @@ struct vm_checker {
 	void *ctx;
 	size_t found;
 	struct vm_stats seen; /* tables and leaves reached */
+	/* Progress, as `check` reports it: the page manager's pages (checked
+	 * before) then one unit per entry reached. */
+	size_t done, total;
+	int stopped; /* the progress handler said stop: skip the rest */
 };
 
 static void violation(struct vm_checker *c, enum vm_violation_kind kind, uintptr_t addr,
@@ -46,6 +51,13 @@ static void check_entry(unsigned level, uintptr_t va, uintptr_t size, uint64_t e
 	(void)size;
 	(void)leaf;
 
+	if (c->stopped)
+		return;
+	if (++c->done % PROGRESS_EVERY == 0 && progress_report("check", c->done, c->total)) {
+		c->stopped = 1;
+		return;
+	}
+
 	vm_entry_decode(entry, level, &e);
 	if (e.leaf) {
 		if (e.shift == VM_SHIFT_4K)
@@ -68,16 +80,24 @@ static void check_entry(unsigned level, uintptr_t va, uintptr_t size, uint64_t e
 	check_table_page(c, table);
 }
 
-/* Page-table pages the page manager holds, reached or not. */
-static size_t owned_table_pages(void)
+/* Page-table pages the page manager holds, reached or not. A walk of
+ * every block (millions, when scattered): it reports too, at the count
+ * reached. */
+static size_t owned_table_pages(struct vm_checker *c)
 {
-	size_t pages = 0;
-	for (unsigned s = 0; s < pmm_segment_count(); s++) {
+	size_t pages = 0, blocks = 0;
+	for (unsigned s = 0; s < pmm_segment_count() && !c->stopped; s++) {
 		struct pmm_block block;
 		size_t cursor = 0;
-		while (pmm_walk(s, &cursor, &block))
+		while (pmm_walk(s, &cursor, &block)) {
 			if (block.state == PMM_PAGE_ALLOCATED && block.holder == PMM_HOLDER_PAGE_TABLE)
 				pages += block.pages;
+			if (++blocks % PROGRESS_EVERY == 0 &&
+			    progress_report("check", c->done, c->total)) {
+				c->stopped = 1;
+				break;
+			}
+		}
 	}
 	return pages;
 }
@@ -85,17 +105,24 @@ static size_t owned_table_pages(void)
 size_t vm_check(const struct vm_space *spaces, size_t nr_spaces,
 		void (*report)(const struct vm_violation *v, void *ctx), void *ctx)
 {
-	struct vm_checker c = { report, ctx, 0, { 0, 0, 0, 0 } };
+	struct vm_checker c = { report, ctx, 0, { 0, 0, 0, 0 }, 0, 0, 0 };
 	struct vm_stats counted;
 
-	for (size_t i = 0; i < nr_spaces; i++) {
+	vm_get_stats(&counted);
+	c.done = pmm_total_pages();
+	c.total = c.done + nr_spaces * (counted.table_pages + counted.leaves_4k +
+					counted.leaves_2m + counted.leaves_1g);
+	for (size_t i = 0; i < nr_spaces && !c.stopped; i++) {
 		check_table_page(&c, spaces[i].root);
 		vm_visit(&spaces[i], 0, UINTPTR_MAX, check_entry, &c);
 	}
-	vm_get_stats(&counted);
+	if (c.stopped)
+		return c.found;
 	if (counted.table_pages != c.seen.table_pages)
 		violation(&c, VM_BAD_TABLE_COUNT, 0, c.seen.table_pages, counted.table_pages);
-	size_t owned = owned_table_pages();
+	size_t owned = owned_table_pages(&c);
+	if (c.stopped)
+		return c.found;
 	if (owned != c.seen.table_pages)
 		violation(&c, VM_BAD_TABLE_COUNT, 0, c.seen.table_pages, owned);
 	if (counted.leaves_4k != c.seen.leaves_4k)

@@ -40,18 +40,25 @@ static int managed(uintptr_t pa, uintptr_t size)
 	return 0;
 }
 
+static void free_held_leaf(unsigned level, uintptr_t va, uintptr_t size, uint64_t raw, int leaf,
+			   void *ctx)
+{
+	struct vm_entry e;
+	(void)va;
+	(void)ctx;
+	if (!leaf || size != VM_SIZE_4K)
+		return;
+	vm_entry_decode(raw, level, &e);
+	pmm_free_held(e.address, PMM_HOLDER_MAPPING, NULL); /* if it owns it */
+}
+
 /* Give back the pages [va, end) maps that a mapping owns (4 KiB leaves;
  * a large leaf maps memory the page manager does not manage). Their
- * leaves stay until the caller unmaps the range. */
+ * leaves stay until the caller unmaps the range. One visit of the tables,
+ * not a walk per page: undoing a long map after Ctrl-C must be quick. */
 static void free_held_pages(uintptr_t va, uintptr_t end)
 {
-	for (uintptr_t p = va; p < end;) {
-		struct vm_walk walk;
-		vm_translate(&kernel_space, p, &walk);
-		if (walk.size == VM_SIZE_4K)
-			pmm_free_held(walk.pa, PMM_HOLDER_MAPPING, NULL); /* if it owns it */
-		p += walk.size;
-	}
+	vm_visit(&kernel_space, va, end, free_held_leaf, NULL);
 }
 
 /* Undo the first @count pages of an auto mapping: all are mapped. One
@@ -158,22 +165,31 @@ static uintptr_t piece_end(uintptr_t p)
 
 /* Every page of [va, va + size) mapped or reserved, by leaves and
  * reservations inside the range? The first page that is not (or whose
- * leaf or reservation sticks out) goes to *where. */
+ * leaf or reservation sticks out) goes to *where. Nothing is unmapped
+ * yet, so its progress reports say 0 of @pages done. */
 static int check_unmap(uintptr_t va, uintptr_t size, uintptr_t *where)
 {
+	uintptr_t next_report = va + PROGRESS_EVERY * VM_SIZE_4K;
 	for (uintptr_t p = va; p < va + size;) {
 		struct vm_lazy_range r;
 		struct vm_walk walk;
 		*where = p;
+		if (p >= next_report) {
+			next_report = p + PROGRESS_EVERY * VM_SIZE_4K;
+			if (progress_report("unmap", 0, size / VM_SIZE_4K))
+				return VM_ERR_INTERRUPTED;
+		}
 		if (vm_lazy_find(p, &r)) {
-			if (r.va != p || piece_end(p) > va + size)
+			if (r.va != p || r.va + r.pages * VM_SIZE_4K > va + size)
 				return VM_ERR_RESERVED;
+			p = r.va + r.pages * VM_SIZE_4K;
 		} else if (vm_translate(&kernel_space, p, &walk) != VM_OK) {
 			return VM_ERR_NOT_MAPPED;
 		} else if ((p & (walk.size - 1)) || p + walk.size > va + size) {
 			return VM_ERR_LARGE_PAGE;
+		} else {
+			p += walk.size;
 		}
-		p = piece_end(p);
 	}
 	return VM_OK;
 }
@@ -205,6 +221,8 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 		return VM_ERR_WINDOW;
 	uintptr_t size = pages * VM_SIZE_4K;
 	int err = check_unmap(va, size, where);
+	if (err == VM_ERR_INTERRUPTED)
+		*where = va;
 	if (err != VM_OK)
 		return err;
 	/* In chunks of about PROGRESS_EVERY pages (whole leaves, whole

@@ -33,6 +33,7 @@
 #include "kprintf.h"
 #include "memm.h"
 #include "shell.h"
+#include "progress.h"
 #include "vm.h"
 #include "vm_kernel.h"
 #include "vm_lazy.h"
@@ -197,6 +198,9 @@ static int progress_line(const char *p, const char *eol)
  * printed, then the prompt): check what it did. */
 static void command_done(void)
 {
+	/* These checks are no command: the shell's progress handler (left
+	 * from the last one) would read keys from the input while they run. */
+	progress_set_handler(NULL);
 	fuzz_pmm_check();
 	size_t problems = memm_check();
 	FUZZ_CHECK(problems == 0, "memm_check found %zu problems", problems);

@@ -174,6 +174,37 @@ def poison_catches_a_write_after_free():
             expect_error(c, line)
 
 
+@test
+def quarantine_past_eight_pages_is_counted():
+    """Eight use-after-free reports are kept; the pages caught past them are
+    summed up in one line, and meminfo and buddy count every one."""
+    with boot() as c:
+        c.run("poison on")
+        assert c.run("alloc 12 scattered")[-1] == "allocated 12 pages as #1"
+        pages = []
+        for line in c.run("show #1")[1:]:
+            m = re.fullmatch(r"\s*0x([0-9a-f]+)(?:-0x([0-9a-f]+))?.*", line)
+            start = int(m.group(1), 16)
+            pages += range(start, int(m.group(2), 16) if m.group(2) else start + PAGE, PAGE)
+        assert len(pages) == 12, pages
+        assert "quarantined" not in " ".join(c.run("meminfo") + c.run("buddy"))
+        free = meminfo(c)["free"]
+        c.run("free #1")
+        for page in pages:
+            c.run("poke 0x%x 0x1" % page)
+        out = c.run("alloc 12 scattered")
+        assert out[0] == "allocated 12 pages as #2", out
+        caught = [x for x in out if x.startswith("error: use after free: page 0x")]
+        assert len(caught) == 8, out
+        assert out[-1] == "error: use after free: 4 more pages were written after being freed, " \
+            "quarantined too", out
+        assert len(out) == 10, out
+        assert meminfo(c)["free"] == free - 12
+        assert c.run("meminfo")[-1] == "quarantined pages: 12"
+        assert c.run("buddy")[-1] == "quarantined pages: 12"
+        assert single(c.run("check")) == "check: ok"
+
+
 def main():
     return tap.main(TESTS, __doc__, test_shell)  # boot() reads test_shell.ARCH
 

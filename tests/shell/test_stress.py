@@ -88,6 +88,35 @@ def stress_refuses_bad_arguments():
         assert shell.meminfo(c) == before
 
 
+@test
+def stress_seeds_start_at_1_and_one_operation_is_singular():
+    with shell.boot() as c:
+        before = shell.meminfo(c)
+        # xorshift has no seed 0: it used to print seed 0 and run seed 1.
+        assert shell.expect_error(c, "stress 2000 0") == \
+            "error: '0' is not a seed (a number from 1)"
+        assert shell.meminfo(c) == before
+        out = c.run("stress 1 5")
+        assert out[0] == "stress: 1 operation, seed 5 (replay: stress 1 5)", out
+        assert re.fullmatch(r"stress: 1 operation in \d+\.\d{3} s \(\d+ ops/s\), peak \d+ pages "
+                            r"in use, 1 check", out[1]), out
+        assert out[-1] == "stress: ok", out
+
+
+@test
+def stress_shows_its_own_progress_not_its_checks():
+    """A check every 1,000 operations reads all 262,144 pages at 1 GiB:
+    the line shown is still stress's, counting operations, from the first
+    half second on; Ctrl-C still stops a check half-way. (20,000
+    operations: the run must outlast the first half second on an idle
+    machine too, where 4,000 took 0.64 s.)"""
+    with shell.boot(mem="1G") as c:
+        out = c.run("stress 20000 1", timeout=300)
+        progress = [x for x in out if shell.PROGRESS.fullmatch(x)]
+        assert progress and all(re.match(r"stress: \d+ of 20000 done", x) for x in progress), out
+        assert out[-1] == "stress: ok", out
+
+
 BENCH_WORKLOADS = ["order0-hot", "order3-hot", "order0-cold", "run512"]
 BENCH_LINE = re.compile(r"bench: (\S+) (\d+) pairs in (\d+) ns: (\d+)\.(\d) ns/op")
 

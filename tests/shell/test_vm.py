@@ -166,6 +166,13 @@ def map_errors_change_nothing():
         ]:
             shell.expect_error(c, line)
         assert (shell.meminfo(c), c.run("pt")) == before
+        # The error names the address that is wrong.
+        va = WINDOW + PAGE * 8
+        assert shell.expect_error(c, "map 0x%x 1 0x1001 r" % va) == \
+            "error: cannot map 0x%x: physical address 0x1001 is not page aligned" % va
+        assert shell.expect_error(c, "map 0x%x 1 0x1000 r" % (va + 1)) == \
+            "error: cannot map 0x%x: not page aligned" % (va + 1)
+        assert (shell.meminfo(c), c.run("pt")) == before
         assert shell.single(c.run("unmap 0x%x 2" % WINDOW)) == "unmapped 2 pages at 0x%x" % WINDOW
 
 
@@ -375,8 +382,8 @@ def check_layout(c, mem):
     want = size_of(mem.replace("M", " MiB").replace("G", " GiB"))[0]
     assert want - (2 << 20) - slack <= ram <= want + slack, (m.group(0), mem)
     # Every colour filled is in the legend, and the legend only has those.
-    legend = re.search(r"^  legend \[label=<(.*?)>\];$", graph, re.M | re.S).group(1)
-    named = re.findall(r'<TD BGCOLOR="(\w+)">\s*</TD><TD ALIGN="LEFT">[^<]+</TD>', legend)
+    legend = re.search(r"^  legend \[.*?^  </table>>\];$", graph, re.M | re.S).group(0)
+    named = re.findall(r'<td bgcolor="(\w+)"[^>]*></td><td align="left">[^<]+</td>', legend)
     used = {colour for _, boxes in stacks.values() for _, _, colour, _ in boxes}
     assert sorted(named) == sorted(used), (named, used)
     return stacks

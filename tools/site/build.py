@@ -109,7 +109,7 @@ def main():
         return 1
     write_layout(out, pages)
     env = dict(os.environ, PAGODA_ROOT=ROOT, PAGODA_SITE_SRC=src, PAGODA_SITE_OUT=out,
-               PAGODA_SITE_MAIN=os.path.join(src, "docs", "start.md"),
+               PAGODA_SITE_MAIN=os.path.join(src, "index.md"),
                PAGODA_SITE_PICTURES=pictures, PAGODA_SITE_TOOLS=HERE,
                PAGODA_DOCS_GRAPHS=args.graphs)
     done = subprocess.run(["doxygen", os.path.join(ROOT, "Doxyfile.site")], cwd=ROOT, env=env)

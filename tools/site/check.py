@@ -9,6 +9,8 @@
               an HTML entity escaped twice (&#39; shown as such),
               a function named __attribute__, a "File Reference" page of a
               Markdown file
+  lab words   every function that holds a lab's region says on its page
+              what it does (in the reference tree: a handout has no regions)
   lab code    (--public) no line of any lab's reference code is in any page
               (the lines tools/lab/lab.py's leak check searches a handout
               for), nor any LAB marker
@@ -171,6 +173,51 @@ def check_lab_code(pages):
     return bad
 
 
+def lab_functions():
+    """(file name, function) of every function that holds a lab's region."""
+    import labs as L
+    found = set()
+    for path, regions in L.all_regions().items():
+        lines = L.read_lines(path)
+        for r in regions:
+            i = r.begin
+            while i > 0 and not re.match(r"^[a-z].*\(", lines[i]):
+                i -= 1
+            m = re.search(r"(\w+)\(", lines[i])
+            if m and i > 0:
+                found.add((os.path.basename(path), m.group(1)))
+    return sorted(found)
+
+
+def file_page(source):
+    """Doxygen's page name of a source file: pmm_buddy.c -> pmm__buddy_8c.html."""
+    return source.replace("_", "__").replace(".", "_8") + ".html"
+
+
+def check_lab_words(html_dir):
+    """Each lab function's entry on its file's page says something."""
+    bad = []
+    for source, name in lab_functions():
+        pages = [f for f in os.listdir(html_dir) if f.endswith(file_page(source))]
+        text = ""
+        for f in pages:
+            with open(os.path.join(html_dir, f), encoding="utf-8") as fh:
+                page = fh.read()
+            m = re.search(r"</a></span>%s\(\)</h2>(.*?)(?:<h2 class=\"memtitle\"|$)" % name,
+                          page, re.S)
+            if m:
+                doc = re.search(r'<div class="memdoc">(.*?)(?:<div class="dynheader">|$)',
+                                m.group(1), re.S)
+                # Words, not "Definition at line 99" or "Referenced by ..."
+                words = re.sub(r'<p class="(definition|reference)">.*?</p>', "",
+                               doc.group(1), flags=re.S) if doc else ""
+                text = squeeze(html.unescape(re.sub(r"<[^>]+>", " ", words)))
+                break
+        if len(text) < 20:
+            bad.append("%s: %s() has %s" % (source, name, "no words" if pages else "no page"))
+    return bad
+
+
 def svg_width(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         head = f.read(2000)
@@ -265,6 +312,8 @@ def main():
     results.append(("no page shows unread markup", check_artefacts(pages)))
     if args.public:
         results.append(("no lab's code and no lab marker in any page", check_lab_code(pages)))
+    if lab_functions():
+        results.append(("every lab function has words on its page", check_lab_words(html_dir)))
     graph_bad, graphs = check_graphs(html_dir)
     results.append(("none of %d graphs is wider than %d px" % (graphs, WIDEST_GRAPH_PX), graph_bad))
     if args.screenshots:

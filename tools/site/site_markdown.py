@@ -99,7 +99,6 @@ def link_documents(prose, page, labels):
         label = labels.get(target_path)
         if label is None:
             return text
-        page.links[target_path] = label
         return '\\ref %s "%s"' % (label, text.replace('"', "'").replace("\n", " "))
 
     def link(m):
@@ -166,11 +165,12 @@ def rewrite(page, labels, labs_in_order):
 
 
 def write_pages(pages, src):
-    """Every page, rewritten, into the site's source tree @src."""
+    """Every page, rewritten, into the top of the site's source tree @src,
+    named by its label (index.md, docs_memory.md, ...): in a directory of
+    its own, a page would give Doxygen a "Directory Reference" with nothing
+    in it."""
     labels = {p.path: p.label for p in pages}
     labs_in_order = [p for p in pages if p.lab]
     for page in pages:
-        dst = os.path.join(src, page.path)
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        with open(dst, "w", encoding="utf-8") as f:
+        with open(os.path.join(src, page.label + ".md"), "w", encoding="utf-8") as f:
             f.write(rewrite(page, labels, labs_in_order))

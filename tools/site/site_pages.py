@@ -16,7 +16,7 @@ view show them in this order, not alphabetically):
 import os
 import re
 from xml.sax.saxutils import quoteattr
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import labs as L
 
@@ -38,14 +38,13 @@ INSTRUCTOR_GUIDES = [
 @dataclass
 class Page:
     """One Markdown page of the site."""
-    path: str            # where it lies in the site's source tree
+    path: str            # the document's path in the tree (site/...: made here)
     label: str           # its Doxygen page name (for \\ref and \\subpage)
     text: str            # its Markdown as the site shows it, before rewriting
     section: str = ""    # the label of the section page above it
     lab: str = ""        # the lab whose handout it is
     number: int = 0      # the lab's place in the course order
     blurb: str = ""      # one line for the section's list
-    links: dict = field(default_factory=dict)  # filled in by site_markdown
 
 
 def label_of(path):
