@@ -106,14 +106,6 @@ int console_getc(void)
 	return c;
 }
 
-int console_poll(void)
-{
-	int on = arch_interrupts_off();
-	int c = take();
-	arch_interrupts_restore(on);
-	return c;
-}
-
 int console_interrupted(void)
 {
 	int on = arch_interrupts_off();

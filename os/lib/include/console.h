@@ -28,14 +28,12 @@ void console_received(char c);
 
 /**
  * @brief Wait for the next byte of input and return it. Ctrl-C, if it
- *        was typed and no command took it, comes after the bytes before it. @return the byte; or CONSOLE_LOST once, where input
- *        was lost (console_lost() says how much): the line that was being
- *        typed has lost its end.
+ *        was typed and no command took it, comes after the bytes before it.
+ * @return the byte; or CONSOLE_LOST once, where input was lost
+ *         (console_lost() says how much): the line that was being typed
+ *         has lost its end.
  */
 int console_getc(void);
-
-/** @brief console_getc() without the wait: -1 if nothing was typed. */
-int console_poll(void);
 
 /** @brief Was Ctrl-C typed since the last call (or since console_getc() returned it)? */
 int console_interrupted(void);
