@@ -2,21 +2,22 @@
 """The site tools' own tests: each rewrite of site_markdown.py, and each
 check of check.py failing on a page made to break it (make test).
 
-Usage: tools/site/test_site.py   (TAP output)
+Usage: tools/site/test_site.py [NAME]   (TAP output; NAME: only the tests whose name holds it)
 """
 import os
 import sys
 import tempfile
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "lab"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "shell"))
 
 import check  # noqa: E402
 import png_pixels  # noqa: E402
 import site_markdown as M  # noqa: E402
 from site_pages import Page  # noqa: E402
+import tap  # noqa: E402
 
 TESTS = []
 
@@ -128,20 +129,5 @@ def a_blank_screenshot_is_told_from_a_drawn_one():
     assert png_pixels.share_not_background(os.path.join(d, "drawn.png")) > 0.3
 
 
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for i, fn in enumerate(TESTS, 1):
-        try:
-            fn()
-            print("ok %d - %s" % (i, fn.__name__))
-        except Exception:
-            failed += 1
-            print("not ok %d - %s" % (i, fn.__name__))
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tap.run(TESTS, "site", sys.argv[1] if len(sys.argv) > 1 else None))
