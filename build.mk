@@ -8,12 +8,17 @@
 ARCH ?= riscv64
 TOOLCHAIN ?= gnu
 MEM ?= 128M
+SMP ?= 1
 
 ifeq ($(filter $(ARCH),riscv64 x86_64),)
   $(error ARCH must be riscv64 or x86_64, not '$(ARCH)')
 endif
 ifeq ($(filter $(TOOLCHAIN),gnu llvm),)
   $(error TOOLCHAIN must be gnu or llvm, not '$(TOOLCHAIN)')
+endif
+# ARCH_MAX_CPUS in arch/include/arch.h: the kernel starts 8 at most.
+ifeq ($(filter $(SMP),1 2 3 4 5 6 7 8),)
+  $(error SMP must be a number of CPUs from 1 to 8, not '$(SMP)')
 endif
 
 # Quiet by default; `make V=1` shows every command.

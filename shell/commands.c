@@ -56,6 +56,8 @@ const struct command shell_commands[] = {
 	{ "poison", "[on|off]", 0, 1,
 	  "fill freed pages with 0x6b and check them when handed out again", cmd_poison },
 	{ "break", "", 0, 0, "stop in the Bochs debugger (a magic breakpoint)", cmd_break },
+	{ "cpus", "", 0, 0, "one line per CPU: its number, the machine's id for it, where it is",
+	  cmd_cpus },
 	{ "poweroff", "", 0, 0, "switch the machine off", cmd_poweroff },
 	{ 0, 0, 0, 0, 0, 0 },
 };

@@ -270,7 +270,9 @@ static void physical(void)
 static void virtual(void)
 {
 	const struct boot_memory *m = boot_memory_map();
-	uintptr_t guard = (uintptr_t)boot_stack_guard;
+	uintptr_t guard = (uintptr_t)kernel_stacks; /* slot 0's: the boot CPU's */
+	uintptr_t others = guard + ARCH_STACK_SLOT;
+	uintptr_t stacks_end = guard + ARCH_MAX_CPUS * (uintptr_t)ARCH_STACK_SLOT;
 	struct vm_info info;
 	vm_get_info(&info);
 	uintptr_t half = (uintptr_t)1 << (info.va_bits - 1);
@@ -281,7 +283,9 @@ static void virtual(void)
 	add((uintptr_t)_kernel_start, (uintptr_t)_etext, K_KERNEL, "kernel text", -1);
 	add((uintptr_t)_etext, (uintptr_t)_erodata, K_KERNEL, "kernel read-only data", -1);
 	add((uintptr_t)_erodata, guard, K_KERNEL, "kernel data", -1);
-	add(guard + VM_SIZE_4K, (uintptr_t)_kernel_end, K_KERNEL, "boot stack and bss", -1);
+	add(guard + ARCH_GUARD_SIZE, others, K_KERNEL, "boot stack", -1);
+	add(others, stacks_end, K_KERNEL, "the other CPUs' stacks, a guard page below each", -1);
+	add(stacks_end, (uintptr_t)_kernel_end, K_KERNEL, "bss", -1);
 	for (size_t i = 0; i < m->nr_devices; i++)
 		add(m->devices[i].start, m->devices[i].end, K_DEVICE, m->devices[i].what, -1);
 	/* RAM as vm_kernel_init() maps it: only its whole pages. */

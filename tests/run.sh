@@ -98,7 +98,7 @@ suites() {
 	done
 }
 
-ALL_SUITES="shell line console vm lazy memm stress aids long"
+ALL_SUITES="shell line console vm lazy memm stress aids long cpus"
 
 # The quick suite's kernels of one architecture: both toolchains build it
 # warning-free; the shell suites, the debugger, many memory sizes (and what

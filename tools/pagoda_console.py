@@ -213,11 +213,13 @@ def clean_lines(text):
     return result
 
 
-def qemu_command(arch="riscv64", mem=None, extra=""):
+def qemu_command(arch="riscv64", mem=None, extra="", smp=None):
     """Ask make for the command `make run` uses, so tests boot the same way."""
     args = ["make", "-s", "--no-print-directory", "print-run-command", "ARCH=" + arch]
     if mem:
         args.append("MEM=" + mem)
+    if smp:
+        args.append("SMP=%d" % smp)
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     return shlex.split(out.strip().splitlines()[-1]) + shlex.split(extra)
 

@@ -29,6 +29,21 @@
 #ifndef PAGODA_MACHINE_INTERFACE_H
 #define PAGODA_MACHINE_INTERFACE_H
 
+/*
+ * The kernel stacks, laid out alike on every machine (each arch's entry
+ * code reserves them; this part is read by assembly too). kernel_stacks
+ * holds one slot per CPU, ARCH_MAX_CPUS in all; slot 0 is the boot CPU's
+ * (boot_stack). A slot is a guard page, never mapped, then the stack,
+ * which grows down from the slot's end: a CPU that runs off its stack
+ * faults on the guard page instead of overwriting the slot below.
+ */
+#define ARCH_MAX_CPUS 8       /**< CPUs the kernel starts at most (make run SMP=n) */
+#define ARCH_GUARD_SIZE 4096  /**< the unmapped page at the bottom of each slot */
+#define ARCH_STACK_SIZE 16384 /**< each CPU's kernel stack */
+#define ARCH_STACK_SLOT (ARCH_GUARD_SIZE + ARCH_STACK_SIZE) /**< one CPU's slot */
+
+#ifndef __ASSEMBLER__ /* the rest is C */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,16 +115,16 @@ void arch_boot_memory(struct boot_memory *memory);
 /* ---- kernel image layout ---- */
 
 /*
- * Defined by each arch's linker.ld (and boot stack by its entry code), in
+ * Defined by each arch's linker.ld (and the stacks by its entry code), in
  * this address order: text [_kernel_start, _etext), read-only data
- * [_etext, _erodata), data, the boot stack's guard page at
- * boot_stack_guard, the boot stack and bss, up to _kernel_end. All are
- * page aligned. Only their addresses mean anything.
+ * [_etext, _erodata), data, the kernel stacks (above: a guard page and a
+ * stack for each CPU, from kernel_stacks on) and bss, up to
+ * _kernel_end. All are page aligned. Only their addresses mean anything.
  */
 extern char _kernel_start[];    /**< first byte of the image (text) */
 extern char _etext[];           /**< end of text, start of read-only data */
 extern char _erodata[];         /**< end of read-only data, start of data */
-extern char boot_stack_guard[]; /**< the page below the boot stack, never mapped */
+extern char kernel_stacks[];    /**< ARCH_MAX_CPUS slots of ARCH_STACK_SLOT bytes */
 extern char _kernel_end[];      /**< one past the image's last byte */
 
 /* ---- paging format ---- */
@@ -200,6 +215,44 @@ typedef int (*arch_fault_handler)(const struct arch_fault *fault);
  */
 void arch_set_fault_handler(arch_fault_handler handler);
 
+/* ---- CPUs ---- */
+
+/** @brief Where a CPU is. */
+enum arch_cpu_state {
+	ARCH_CPU_STARTING, /**< asked to start, not arrived yet */
+	ARCH_CPU_RUNNING,  /**< runs the kernel: the boot CPU, which runs the shell */
+	ARCH_CPU_PARKED,   /**< started, and waits with its interrupts off */
+	ARCH_CPU_FAILED,   /**< did not start: left out (arch_cpu.why says why) */
+};
+
+/** @brief One CPU, as arch_cpus_start() left it. */
+struct arch_cpu {
+	unsigned long hw_id;       /**< the machine's number for it: hart id or local APIC id */
+	enum arch_cpu_state state; /**< where it is */
+	const char *why;           /**< ARCH_CPU_FAILED: why, in a few words; else NULL */
+	long error;                /**< ARCH_CPU_FAILED: the firmware's error code, or 0 */
+};
+
+/**
+ * @brief Start every CPU the firmware lists but the boot CPU (which runs
+ *        already), ARCH_MAX_CPUS in all at most, each on its own stack and
+ *        with its own trap setup, in the boot CPU's address space; they
+ *        park. Waits until each has arrived or is given up on (a CPU that
+ *        does not come is left out, never waited for without end). Called
+ *        once, with the kernel's page tables active.
+ * @return how many CPUs there are, the boot CPU included (CPU 0)
+ */
+unsigned arch_cpus_start(void);
+
+/** @brief CPU @p cpu (0: the boot CPU). @return 0, or -1 if there is no such CPU */
+int arch_cpu_info(unsigned cpu, struct arch_cpu *out);
+
+/** @brief What this machine calls arch_cpu.hw_id: "hart" or "APIC id". */
+const char *arch_cpu_hw_name(void);
+
+/** @brief The number of the CPU running the caller (0: the boot CPU). */
+unsigned arch_cpu_id(void);
+
 /* ---- power ---- */
 
 /** @brief Switch the machine off; QEMU exits with @p status (0 = success). */
@@ -241,5 +294,7 @@ _Noreturn void arch_longjmp(struct arch_jmp_buf *buf, int value);
  * @return 1 if a stop was requested, 0 if this machine has none
  */
 int arch_debug_break(void);
+
+#endif /* __ASSEMBLER__ */
 
 #endif

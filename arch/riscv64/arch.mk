@@ -25,4 +25,4 @@ OPENSBI := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 ARCH_IMAGES :=
 QEMU := qemu-system-riscv64
 # The arguments that boot the kernel; `make run` adds the console.
-QEMU_BOOT = -machine virt -smp 1 -m $(MEM) -bios $(OPENSBI) -kernel $(KERNEL) -no-reboot
+QEMU_BOOT = -machine virt -smp $(SMP) -m $(MEM) -bios $(OPENSBI) -kernel $(KERNEL) -no-reboot

@@ -1,7 +1,11 @@
 /*
  * The first instructions of the kernel. OpenSBI (fw_dynamic) jumps here in
- * S-mode with a0 = this hart's id and a1 = the device tree's address.
+ * S-mode with a0 = this hart's id and a1 = the device tree's address; the
+ * other harts wait in OpenSBI until cpus.c starts them at secondary_entry.
  */
+#include "arch.h"
+#include "cpu.h"
+
 	.section .text.entry
 	.globl _start
 _start:
@@ -24,13 +28,36 @@ _start:
 	j	3b
 	.cfi_endproc
 
-	/* The boot stack, with an unmapped guard page below it: running off
-	 * its end faults instead of silently overwriting other data. */
+/*
+ * A hart that cpus.c started through SBI HSM hart_start: S-mode, paging
+ * off, a0 = its hart id, a1 = its struct riscv_cpu (cpu.h).
+ */
+	.section .text
+	.globl secondary_entry
+	.balign 4
+secondary_entry:
+	.cfi_startproc
+	.cfi_undefined ra
+	csrw	sie, zero
+	mv	tp, a1
+	ld	sp, CPU_STACK_TOP(tp)
+	mv	a0, tp
+	call	riscv_secondary_start
+1:	wfi
+	j	1b
+	.cfi_endproc
+
+	/* The kernel stacks (arch.h): one slot a CPU, each an
+	 * unmapped guard page and the stack above it, so running off a stack
+	 * faults instead of silently overwriting other data. Slot 0 is the
+	 * boot hart's. */
 	.section .bss.stack, "aw", @nobits
 	.balign 4096
-	.globl boot_stack_guard, boot_stack, boot_stack_top
+	.globl kernel_stacks, boot_stack_guard, boot_stack, boot_stack_top
+kernel_stacks:
 boot_stack_guard:
-	.space	4096
+	.space	ARCH_GUARD_SIZE
 boot_stack:
-	.space	16384
+	.space	ARCH_STACK_SIZE
 boot_stack_top:
+	.space	ARCH_STACK_SLOT * (ARCH_MAX_CPUS - 1)

@@ -4,8 +4,10 @@
  *        with its status if it returns.
  */
 #include "arch.h"
+#include "cpu.h"
 #include "fdt.h"
 #include "kprintf.h"
+#include "kstring.h"
 #include "riscv.h"
 
 /** @brief What riscv_start() looks for in the device tree. */
@@ -14,15 +16,18 @@ struct devices {
 	uintptr_t plic;    /**< the PLIC's registers (0: none) */
 };
 
-/* Find the console UART, its interrupt controller and the power-off device
- * in the device tree. */
+/* Find the harts, the console UART, its interrupt controller and the
+ * power-off device in the device tree. */
 static void find_devices(const struct fdt_node *node, void *ctx)
 {
 	struct devices *found = ctx;
 	uint64_t addr, size;
 	if (!fdt_reg(node, 0, &addr, &size))
 		return;
-	if (fdt_compatible(node, "ns16550a")) {
+	if (node->depth == 2 && fdt_name_is(node->path[0], "cpus") && node->device_type &&
+	    strcmp(node->device_type, "cpu") == 0)
+		cpu_found((unsigned long)addr); /* a hart's reg is its hart id */
+	else if (fdt_compatible(node, "ns16550a")) {
 		uart_init((uintptr_t)addr, 0);
 		found->uart_irq = node->interrupt;
 		boot_device_add((uintptr_t)addr, (uintptr_t)size, "uart");
@@ -37,12 +42,14 @@ static void find_devices(const struct fdt_node *node, void *ctx)
 
 /**
  * @brief C start-up on riscv64, called by entry.S on the boot stack.
- * @param hartid this hart's id (the others are parked by OpenSBI)
+ * @param hartid this hart's id (OpenSBI keeps the others stopped until
+ *        arch_cpus_start() starts them)
  * @param dtb the flattened device tree OpenSBI passes in a1
  */
 _Noreturn void riscv_start(unsigned long hartid, const void *dtb)
 {
 	struct devices found = { 0, 0 };
+	cpu_init_boot(hartid); /* tp: CPU 0's data, with its trap stack */
 	trap_init();
 	if (fdt_walk(dtb, find_devices, &found) != 0)
 		panic("no valid device tree at %p", dtb);
@@ -65,15 +72,6 @@ _Noreturn void riscv_start(unsigned long hartid, const void *dtb)
 const char *arch_name(void)
 {
 	return "riscv64 (QEMU virt, S-mode under OpenSBI)";
-}
-
-/* QEMU virt's timer runs at 10 MHz (the device tree's timebase-frequency):
- * one tick is 100 ns. */
-#define NS_PER_TICK 100
-
-uint64_t arch_time_ns(void)
-{
-	return csr_read(time) * NS_PER_TICK;
 }
 
 int arch_interrupts_off(void)

@@ -1,15 +1,19 @@
 /*
- * Trap entry: switch to the trap stack, save every general register there
- * as a struct trap_frame (see trap.c), call trap_handler(frame), restore,
- * sret. Its own stack lets a trap report a fault on the boot stack's guard
- * page, where the interrupted code's stack is unusable.
+ * Trap entry: switch to this hart's trap stack (tp points at its struct
+ * riscv_cpu, cpu.h), save every general register there as a struct
+ * trap_frame (see trap.c), call trap_handler(frame), restore, sret. Its own
+ * stack lets a trap report a fault on a kernel stack's guard page, where
+ * the interrupted code's stack is unusable.
  */
+#include "arch.h"
+#include "cpu.h"
+
 	.section .text
 	.globl trap_entry
 	.balign 4
 trap_entry:
 	csrw	sscratch, sp		/* the interrupted stack pointer */
-	la	sp, trap_stack_top
+	ld	sp, CPU_TRAP_STACK_TOP(tp)
 	addi	sp, sp, -32*8
 	sd	ra, 1*8(sp)
 	sd	gp, 3*8(sp)
@@ -78,8 +82,9 @@ trap_entry:
 	ld	sp, 2*8(sp)
 	sret
 
+	/* One trap stack a hart: cpus.c gives hart i the i-th. */
 	.section .bss.stack, "aw", @nobits
 	.balign 16
-trap_stack:
-	.space	8192
-trap_stack_top:
+	.globl trap_stacks
+trap_stacks:
+	.space	TRAP_STACK_SIZE * ARCH_MAX_CPUS

@@ -1,12 +1,15 @@
 /**
  * @file acpi.c
- * @brief Just enough ACPI to switch the machine off (sleep state S5).
+ * @brief Just enough ACPI to switch the machine off (sleep state S5), and
+ *        to list its CPUs.
  *
  * The FADT ("FACP" table) says which I/O port is the PM1a control register;
  * the DSDT's \_S5 object says which SLP_TYP value means "soft off". Writing
  * SLP_TYP | SLP_EN there powers off QEMU and Bochs alike. Bochs' BIOS has
  * no \_S5 object; its PIIX4 model (like QEMU's) takes SLP_TYP 0 as S5, so
  * 0 is the value used when the DSDT does not say.
+ *
+ * The MADT ("APIC" table) lists each CPU's local APIC: cpus.c starts them.
  */
 #include "io.h"
 #include "kstring.h"
@@ -16,6 +19,9 @@
 #define AML_NAME_OP 0x08
 #define AML_PACKAGE_OP 0x12
 #define AML_BYTE_PREFIX 0x0a
+#define MADT_LOCAL_APIC 0     /* entry type: a processor's local APIC */
+#define MADT_ENABLED 1        /* its flags: usable now */
+#define MADT_ONLINE_CAPABLE 2 /* its flags: can be enabled (ACPI 6.3) */
 
 struct sdt_header {
 	char signature[4];
@@ -97,6 +103,19 @@ static int find_s5(const struct sdt_header *dsdt)
 	return 0;
 }
 
+/* Every usable processor the MADT lists, to cpu_found(). Entries follow the
+ * header, the local APIC's address and flags: type, length, then the
+ * type's fields (a local APIC: processor id, APIC id, flags). */
+static void find_cpus(const struct sdt_header *madt)
+{
+	const uint8_t *p = (const uint8_t *)(madt + 1) + 8;
+	const uint8_t *end = (const uint8_t *)madt + madt->length;
+	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1])
+		if (p[0] == MADT_LOCAL_APIC && p[1] >= 8 &&
+		    (read32(p + 4) & (MADT_ENABLED | MADT_ONLINE_CAPABLE)))
+			cpu_found(p[3]);
+}
+
 int acpi_init(const void *rsdp, unsigned *port, int *from_dsdt)
 {
 	const uint8_t *r = rsdp;
@@ -111,6 +130,9 @@ int acpi_init(const void *rsdp, unsigned *port, int *from_dsdt)
 		root = (const struct sdt_header *)(uintptr_t)read32(r + 16);
 		entry_size = 4;
 	}
+	const struct sdt_header *madt = find_table(root, entry_size, "APIC");
+	if (madt != NULL)
+		find_cpus(madt);
 	const struct sdt_header *fadt = find_table(root, entry_size, "FACP");
 	if (fadt == NULL)
 		return 0;

@@ -26,7 +26,7 @@ ISO := $(BUILD)/pagoda.iso
 QEMU := qemu-system-x86_64
 # isa-debug-exit: a panic exits QEMU with a non-zero status; -no-reboot:
 # a triple fault stops QEMU instead of rebooting in a loop.
-QEMU_BOOT = -m $(MEM) -cdrom $(ISO) -boot d -no-reboot \
+QEMU_BOOT = -m $(MEM) -smp $(SMP) -cdrom $(ISO) -boot d -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 # The ISO: GRUB with a zero-delay menu that boots the kernel via multiboot2.

@@ -13,6 +13,7 @@
  *   2. PAE + EFER.LME + paging = long mode (compatibility submode);
  *   3. a 64-bit GDT and a far jump into a 64-bit code segment.
  */
+#include "arch.h"
 #define MB2_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
 #define EARLY_MAP_GIB 4
@@ -169,13 +170,17 @@ early_pdpt:
 early_pd:
 	.space	4096 * EARLY_MAP_GIB
 
-	/* The boot stack, with an unmapped guard page below it: running off
-	 * its end faults instead of silently overwriting other data. */
+	/* The kernel stacks (arch.h): one slot a CPU, each an
+	 * unmapped guard page and the stack above it, so running off a stack
+	 * faults instead of silently overwriting other data. Slot 0 is the
+	 * boot CPU's. */
 	.section .bss.stack, "aw", @nobits
 	.balign 4096
-	.globl boot_stack_guard, boot_stack, boot_stack_top
+	.globl kernel_stacks, boot_stack_guard, boot_stack, boot_stack_top
+kernel_stacks:
 boot_stack_guard:
-	.space	4096
+	.space	ARCH_GUARD_SIZE
 boot_stack:
-	.space	16384
+	.space	ARCH_STACK_SIZE
 boot_stack_top:
+	.space	ARCH_STACK_SLOT * (ARCH_MAX_CPUS - 1)

@@ -23,6 +23,7 @@ _Noreturn void x86_start(uint32_t magic, uintptr_t boot_info)
 		(unsigned long)boot_info, multiboot_size());
 	unsigned port;
 	int from_dsdt;
+	cpu_init_boot();
 	if (acpi_init(multiboot_rsdp(), &port, &from_dsdt))
 		kprintf("x86_64: ACPI power-off through port 0x%x (S5 type %s)\n", port,
 			from_dsdt ? "from the DSDT" : "0, the DSDT has none");

@@ -61,7 +61,8 @@ const void *multiboot_find(uint32_t type);
 const void *multiboot_rsdp(void);
 
 /**
- * @brief Find the ACPI PM1 control port and the S5 (soft-off) sleep type.
+ * @brief Find the ACPI PM1 control port and the S5 (soft-off) sleep type,
+ *        and hand each CPU the MADT lists to cpu_found().
  * @param rsdp the RSDP (from multiboot_rsdp()), or NULL
  * @param port receives the PM1a control port
  * @param from_dsdt receives 1 if the DSDT gave the sleep type, 0 if the default is used
@@ -70,5 +71,10 @@ const void *multiboot_rsdp(void);
 int acpi_init(const void *rsdp, unsigned *port, int *from_dsdt);
 /** @brief Enter ACPI S5; returns only if that did not work. */
 void acpi_poweroff(void);
+
+/** @brief Make the CPU running this CPU 0, the boot CPU (before acpi_init()). */
+void cpu_init_boot(void);
+/** @brief The MADT lists a CPU whose local APIC id is @p apic_id. */
+void cpu_found(unsigned apic_id);
 
 #endif

@@ -7,7 +7,8 @@
  * - the kernel image W^X: text read+execute, rodata read-only, data and
  *   bss read/write;
  * - the null page unmapped, so a null pointer faults;
- * - the page below the boot stack unmapped: a stack overflow faults there;
+ * - the page below each CPU's kernel stack unmapped: a stack overflow
+ *   faults there;
  * - device registers mapped as devices.
  * Demonstration mappings from the shell go elsewhere: see vm_demo.c.
  */
@@ -55,9 +56,22 @@ static int map_ram(const struct mem_range *r)
 	return err;
 }
 
+/* The kernel stacks: each CPU's slot but its guard page (arch.h). */
+static int map_stacks(void)
+{
+	int err = VM_OK;
+	for (unsigned i = 0; err == VM_OK && i < ARCH_MAX_CPUS; i++) {
+		uintptr_t slot = (uintptr_t)kernel_stacks + i * (uintptr_t)ARCH_STACK_SLOT;
+		err = map_region(slot + ARCH_GUARD_SIZE, slot + ARCH_STACK_SLOT,
+				 VM_READ | VM_WRITE, "kernel stack");
+	}
+	return err;
+}
+
 int vm_kernel_init(const struct boot_memory *m)
 {
-	uintptr_t guard = (uintptr_t)boot_stack_guard;
+	uintptr_t stacks = (uintptr_t)kernel_stacks;
+	uintptr_t stacks_end = stacks + ARCH_MAX_CPUS * (uintptr_t)ARCH_STACK_SLOT;
 	int err = vm_space_init(&kernel_space);
 
 	for (size_t i = 0; err == VM_OK && i < m->nr_ram; i++)
@@ -68,10 +82,12 @@ int vm_kernel_init(const struct boot_memory *m)
 	if (err == VM_OK)
 		err = map_region((uintptr_t)_etext, (uintptr_t)_erodata, VM_READ, "kernel rodata");
 	if (err == VM_OK)
-		err = map_region((uintptr_t)_erodata, guard, VM_READ | VM_WRITE, "kernel data");
+		err = map_region((uintptr_t)_erodata, stacks, VM_READ | VM_WRITE, "kernel data");
 	if (err == VM_OK)
-		err = map_region(guard + VM_SIZE_4K, (uintptr_t)_kernel_end, VM_READ | VM_WRITE,
-				 "kernel stack and bss");
+		err = map_stacks();
+	if (err == VM_OK)
+		err = map_region(stacks_end, (uintptr_t)_kernel_end, VM_READ | VM_WRITE,
+				 "kernel bss");
 	/* Device registers: the whole pages around them (RAM: only whole pages inside). */
 	for (size_t i = 0; err == VM_OK && i < m->nr_devices; i++)
 		err = map_region(PAGE_DOWN(m->devices[i].start), PAGE_UP(m->devices[i].end),
@@ -84,5 +100,7 @@ int vm_kernel_init(const struct boot_memory *m)
 
 int vm_is_stack_guard(uintptr_t addr)
 {
-	return PAGE_DOWN(addr) == (uintptr_t)boot_stack_guard;
+	uintptr_t offset = addr - (uintptr_t)kernel_stacks; /* wraps below them */
+	return offset < ARCH_MAX_CPUS * (uintptr_t)ARCH_STACK_SLOT &&
+	       offset % ARCH_STACK_SLOT < ARCH_GUARD_SIZE;
 }

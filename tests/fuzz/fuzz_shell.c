@@ -41,16 +41,18 @@
 
 #define ARENA_SIZE ((uintptr_t)4 << 20)
 #define OUT_MAX ((size_t)1 << 20)
-#define KIMAGE_PAGES 6
+#define KIMAGE_PAGES (4 + 5 * 8 + 1)
 
-/* The kernel image: text, rodata, data, stack guard, stack and bss. */
+/* The kernel image: text, rodata, data, 8 stack slots of a guard page and
+ * 4 stack pages (arch.h), bss. */
 char pagoda_kimage[KIMAGE_PAGES * 4096] __attribute__((aligned(4096)));
-__asm__(".globl _kernel_start, _etext, _erodata, boot_stack_guard, _kernel_end\n"
+_Static_assert(5 * 8 * 4096 == ARCH_MAX_CPUS * ARCH_STACK_SLOT, "the stacks' pages above");
+__asm__(".globl _kernel_start, _etext, _erodata, kernel_stacks, _kernel_end\n"
 	".set _kernel_start, pagoda_kimage\n"
 	".set _etext, pagoda_kimage + 4096\n"
 	".set _erodata, pagoda_kimage + 8192\n"
-	".set boot_stack_guard, pagoda_kimage + 12288\n"
-	".set _kernel_end, pagoda_kimage + 24576\n");
+	".set kernel_stacks, pagoda_kimage + 12288\n"
+	".set _kernel_end, pagoda_kimage + (4 + 5 * 8 + 1) * 4096\n");
 
 extern char __kstate_start[], __kstate_end[];
 

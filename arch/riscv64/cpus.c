@@ -1,0 +1,124 @@
+/**
+ * @file cpus.c
+ * @brief Every hart up: the device tree lists them, the SBI HSM extension
+ *        starts them, each on its own stack and trap stack with its
+ *        struct riscv_cpu in tp; then they park.
+ *
+ * OpenSBI picks one hart to boot the kernel (any of them: hart 0 is not
+ * promised) and keeps the others stopped until hart_start names them. A
+ * started hart begins at secondary_entry in S-mode with paging off, turns
+ * on the boot hart's page tables, and reports that it arrived.
+ */
+#include <stddef.h>
+
+#include "arch.h"
+#include "cpu.h"
+#include "riscv.h"
+#include "sbi.h"
+
+#define SBI_EXT_HSM 0x48534d /* "HSM" */
+#define SBI_HSM_HART_START 0
+#define START_TIMEOUT_NS 500000000ull /* half a second: QEMU needs far less */
+
+_Static_assert(offsetof(struct riscv_cpu, trap_stack_top) == CPU_TRAP_STACK_TOP, "cpu.h");
+_Static_assert(offsetof(struct riscv_cpu, stack_top) == CPU_STACK_TOP, "cpu.h");
+
+extern char secondary_entry[], trap_stacks[];
+
+/* CPU i is riscv_cpus[i]; the first nr_cpus are the harts found (at most
+ * ARCH_MAX_CPUS), CPU 0 being the boot hart. */
+static struct riscv_cpu riscv_cpus[ARCH_MAX_CPUS];
+static unsigned nr_cpus;
+
+static void cpu_set_up(unsigned id, unsigned long hartid)
+{
+	struct riscv_cpu *cpu = &riscv_cpus[id];
+	cpu->id = id;
+	cpu->hartid = hartid;
+	cpu->stack_top = (uintptr_t)kernel_stacks + (id + 1) * (uintptr_t)ARCH_STACK_SLOT;
+	cpu->trap_stack_top = (uintptr_t)trap_stacks + (id + 1) * (uintptr_t)TRAP_STACK_SIZE;
+}
+
+void cpu_init_boot(unsigned long hartid)
+{
+	cpu_set_up(0, hartid);
+	riscv_cpus[0].state = ARCH_CPU_RUNNING;
+	nr_cpus = 1;
+	__asm__ volatile("mv tp, %0" : : "r"(&riscv_cpus[0]));
+}
+
+void cpu_found(unsigned long hartid)
+{
+	if (hartid == riscv_cpus[0].hartid || nr_cpus == ARCH_MAX_CPUS)
+		return;
+	cpu_set_up(nr_cpus, hartid);
+	riscv_cpus[nr_cpus].state = ARCH_CPU_STARTING;
+	nr_cpus++;
+}
+
+/* Move @cpu from STARTING to @state, unless the other side did first
+ * (a hart arriving just as the boot hart gives up on it). */
+static int leave_starting(struct riscv_cpu *cpu, int state)
+{
+	int starting = ARCH_CPU_STARTING;
+	return __atomic_compare_exchange_n(&cpu->state, &starting, state, 0, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+_Noreturn void riscv_secondary_start(struct riscv_cpu *cpu)
+{
+	csr_write(satp, cpu->satp);
+	__asm__ volatile("sfence.vma" ::: "memory");
+	trap_init();
+	leave_starting(cpu, ARCH_CPU_PARKED);
+	for (;;) /* parked: interrupts off, nothing to do yet */
+		__asm__ volatile("wfi");
+}
+
+unsigned arch_cpus_start(void)
+{
+	uint64_t satp = csr_read(satp);
+	for (unsigned i = 1; i < nr_cpus; i++) {
+		struct riscv_cpu *cpu = &riscv_cpus[i];
+		cpu->satp = satp;
+		__atomic_thread_fence(__ATOMIC_RELEASE); /* its fields before it runs */
+		struct sbi_result r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, (long)cpu->hartid,
+					       (long)secondary_entry, (long)cpu);
+		if (r.error != 0) {
+			cpu->why = "the firmware refused to start it";
+			cpu->error = r.error;
+			cpu->state = ARCH_CPU_FAILED;
+			continue;
+		}
+		uint64_t deadline = arch_time_ns() + START_TIMEOUT_NS;
+		while (__atomic_load_n(&cpu->state, __ATOMIC_ACQUIRE) == ARCH_CPU_STARTING &&
+		       arch_time_ns() < deadline)
+			;
+		if (leave_starting(cpu, ARCH_CPU_FAILED))
+			cpu->why = "it did not arrive within half a second";
+	}
+	return nr_cpus;
+}
+
+int arch_cpu_info(unsigned id, struct arch_cpu *out)
+{
+	if (id >= nr_cpus)
+		return -1;
+	const struct riscv_cpu *cpu = &riscv_cpus[id];
+	*out = (struct arch_cpu){ cpu->hartid, (enum arch_cpu_state)__atomic_load_n(
+						       &cpu->state, __ATOMIC_ACQUIRE),
+				  cpu->why, cpu->error };
+	return 0;
+}
+
+const char *arch_cpu_hw_name(void)
+{
+	return "hart";
+}
+
+unsigned arch_cpu_id(void)
+{
+	const struct riscv_cpu *cpu;
+	__asm__ volatile("mv %0, tp" : "=r"(cpu));
+	return cpu->id;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Every CPU up (issue 20, first step): `make run SMP=n` starts the other
+harts on riscv64 through SBI HSM, each on its own stack above its own
+guard page; x86_64 lists the CPUs of its MADT and, so far, starts only its
+boot CPU. The oracle is what QEMU was told (-smp n) and the kernel's own
+symbol table (where each stack slot lies).
+
+Usage: test_cpus.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
+"""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import pagoda_console as pc  # noqa: E402
+import tap  # noqa: E402
+import test_shell as shell  # noqa: E402
+import test_vm  # noqa: E402
+
+TESTS = []
+SMP = 4
+PAGE = 4096
+# arch/include/arch.h
+MAX_CPUS, GUARD, SLOT = 8, 4096, 4096 + 16384
+BANNER = r"cpus: (\d+) found, (\d+) up: (.*)"
+LINE = r"cpu(\d+) (hart|APIC id) (\d+) (running \(the shell\)|parked|left out: .*)"
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def boot(smp):
+    c = pc.Console(pc.qemu_command(shell.ARCH, smp=smp))
+    banner = [l for l in pc.clean_lines(c.boot_log) if l.startswith("cpus: ")]
+    return c, banner
+
+
+def cpus(c):
+    """The `cpus` lines as (cpu, id, state)."""
+    out = []
+    for line in c.run("cpus"):
+        m = re.fullmatch(LINE, line)
+        assert m, "not a cpus line: %r" % line
+        out.append((int(m.group(1)), int(m.group(3)), m.group(4)))
+    return out
+
+
+@test
+def every_cpu_of_the_machine_is_listed_and_each_riscv_hart_started():
+    c, banner = boot(SMP)
+    with c:
+        m = re.fullmatch(BANNER, banner[0]) if banner else None
+        assert m, "no cpus line in the boot log: %r" % banner
+        assert int(m.group(1)) == SMP, banner
+        rows = cpus(c)
+        assert [r[0] for r in rows] == list(range(SMP)), rows
+        assert sorted(r[1] for r in rows) == list(range(SMP)), \
+            "QEMU numbers its %d CPUs 0..%d: %r" % (SMP, SMP - 1, rows)
+        assert rows[0][2] == "running (the shell)", rows
+        if shell.ARCH == "riscv64":
+            assert int(m.group(2)) == SMP and banner == [banner[0]], banner
+            assert all(r[2] == "parked" for r in rows[1:]), rows
+            # The banner names each hart that came up, as `cpus` does.
+            assert m.group(3) == ", ".join("cpu%d (hart %d)" % r[:2] for r in rows), banner
+        else:
+            assert int(m.group(2)) == 1, banner
+            assert all(r[2] == "left out: x86_64 starts only its boot CPU so far"
+                       for r in rows[1:]), rows
+            assert len(banner) == SMP, "one line for each CPU left out: %r" % banner
+        assert shell.single(c.run("check")) == "check: ok"
+        out = [l for l in c.run("stress 300 7") if not shell.PROGRESS.fullmatch(l)]
+        assert out[-1] == "stress: ok", out
+        assert cpus(c) == rows, "cpus changed while nothing ran on them"
+
+
+@test
+def one_cpu_by_default():
+    c, banner = boot(None)
+    with c:
+        assert len(banner) == 1 and re.fullmatch(r"cpus: 1 found, 1 up: cpu0 \((hart|APIC id) "
+                                                  r"\d+\)", banner[0]), banner
+        rows = cpus(c)
+        assert len(rows) == 1 and rows[0][2] == "running (the shell)", rows
+        shell.expect_error(c, "cpus 2")
+
+
+@test
+def each_stack_slot_has_its_guard_page_unmapped_and_its_stack_mapped():
+    sym = test_vm.symbols()
+    stacks = sym["kernel_stacks"]
+    assert stacks == sym["boot_stack_guard"] and stacks % PAGE == 0
+    c, _ = boot(SMP)
+    with c:
+        for i in range(MAX_CPUS):
+            guard = stacks + i * SLOT
+            what, addr, _ = test_vm.fault(c, "peek 0x%x" % (guard + 8))
+            assert what == "read of stack guard page (stack overflow?)" and \
+                addr == guard + 8, (i, what, hex(addr))
+            for page in range(guard + GUARD, guard + SLOT, PAGE):
+                assert test_vm.vtop(c, page)[2] == "rw-g", (i, hex(page))
+        assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
+def make_refuses_a_number_of_cpus_it_cannot_start():
+    for smp in ["0", "9", "four"]:
+        r = subprocess.run(["make", "-s", "print-run-command", "ARCH=" + shell.ARCH,
+                            "SMP=" + smp], capture_output=True, text=True)
+        assert r.returncode != 0 and \
+            "SMP must be a number of CPUs from 1 to 8, not '%s'" % smp in r.stderr, r.stderr
+
+
+def main():
+    return tap.main(TESTS, __doc__, shell)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
