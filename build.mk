@@ -185,7 +185,7 @@ FUZZ_VM_SRCS := $(FUZZ_PMM_SRCS) os/mm/vm.c os/mm/vm_check.c arch/riscv64/pt.c a
 # (init/main.c, os/kernel/boot.c) and the machine, which tests/fuzz/fuzz_shell.c
 # stands in for.
 FUZZ_SHELL_SRCS := $(FUZZ_MEMM_SRCS) $(wildcard os/mm/vm*.c) $(wildcard shell/*.c) \
-	os/kernel/fault.c os/kernel/stress.c os/lib/console.c os/lib/format.c os/lib/mem_range.c \
+	os/kernel/cpus.c os/kernel/fault.c os/kernel/stress.c os/lib/console.c os/lib/format.c os/lib/mem_range.c \
 	arch/x86_64/pt.c
 
 fuzz_objs = $(patsubst %,$(FUZZ_BUILD)/$(1)/%.o,$(2))

@@ -28,6 +28,7 @@
 #include "arch.h"
 #include "boot.h"
 #include "console.h"
+#include "cpus.h"
 #include "fault.h"
 #include "fuzz_pmm.h"
 #include "kprintf.h"
@@ -99,6 +100,35 @@ uint64_t arch_time_ns(void)
 }
 
 int arch_debug_break(void)
+{
+	return 0;
+}
+
+/* Two CPUs: this one, and one that started and parked. */
+static const struct arch_cpu host_cpus[] = {
+	{ 0, ARCH_CPU_RUNNING, NULL, 0 },
+	{ 1, ARCH_CPU_PARKED, NULL, 0 },
+};
+
+unsigned arch_cpus_start(void)
+{
+	return 2;
+}
+
+int arch_cpu_info(unsigned cpu, struct arch_cpu *info)
+{
+	if (cpu >= 2)
+		return -1;
+	*info = host_cpus[cpu];
+	return 0;
+}
+
+const char *arch_cpu_hw_name(void)
+{
+	return "cpu";
+}
+
+unsigned arch_cpu_id(void)
 {
 	return 0;
 }
@@ -430,6 +460,7 @@ static void boot(void)
 	memory.nr_ram = 1;
 	memory.ram[0] = (struct mem_range){ arena, arena + ARENA_SIZE, "arena" };
 	FUZZ_CHECK(vm_kernel_init(&memory) == VM_OK, "kernel page tables");
+	cpus_init();
 	fault_init();
 
 	memcpy(arena_saved, (void *)arena, ARENA_SIZE);
