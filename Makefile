@@ -216,7 +216,7 @@ console:
 BOCHS_DISPLAY ?= $(if $(DISPLAY),x,headless)
 bochs bochs-debug: deps
 	@$(MAKE) --no-print-directory kernel ARCH=x86_64
-	@tools/bochs.sh $(if $(filter bochs,$@),run,debug) $(MEM) $(BOCHS_DISPLAY)
+	@SMP=$(SMP) tools/bochs.sh $(if $(filter bochs,$@),run,debug) $(MEM) $(BOCHS_DISPLAY)
 
 # The course site (tools/site/build.py). Doxyfile checks every public
 # function is documented; Doxyfile.site builds the pages; warnings are

@@ -157,17 +157,22 @@ def make_run_leaves_line_wrapping_on():
         "wrapping is left off; the output ends with %r" % out[-200:]
 
 
-def bochs_console(**kw):
+def bochs_console(smp=1, **kw):
     port = pc.free_port()
     log = open(os.path.join(B, "bochs-test-stdout.txt"), "w+")
-    argv = ["tools/bochs.sh", "run", "128M", "headless", "socket:%d" % port]
+    argv = ["env", "SMP=%d" % smp, "tools/bochs.sh", "run", "128M", "headless",
+            "socket:%d" % port]
     return pc.Console(argv, port=port, boot_timeout=180, emulator_log=log, **kw), log
 
 
 @test
 def bochs_boots_the_shell_and_powers_off():
-    c, log = bochs_console()
+    # Two CPUs (cpu: count=2): the BIOS's MADT lists both; only the boot
+    # CPU starts so far, and the shell runs on as on one.
+    c, log = bochs_console(smp=2)
     with c:
+        assert [l.split()[:4] for l in c.run("cpus")] == [
+            ["cpu0", "APIC", "id", "0"], ["cpu1", "APIC", "id", "1"]], c.run("cpus")
         before = shell.state(c)
         heads = shell.free_list_heads(c)
         addr = shell.alloc(c, 3)
