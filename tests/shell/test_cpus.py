@@ -9,8 +9,10 @@ Usage: test_cpus.py [--arch riscv64|x86_64] [--only NAME]   (TAP output)
 """
 import os
 import re
+import struct
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import pagoda_console as pc  # noqa: E402
@@ -102,6 +104,61 @@ def each_stack_slot_has_its_guard_page_unmapped_and_its_stack_mapped():
             for page in (guard + GUARD, guard + SLOT - PAGE):  # the stack's ends
                 assert test_vm.vtop(c, page)[2] == "rw-g", (i, hex(page))
         assert shell.single(c.run("check")) == "check: ok"
+
+
+def set_hart_id(dtb, node, hart):
+    """@dtb (bytes) with the reg of /cpus/@node set to @hart: a hart the
+    firmware is told of but that is not there."""
+    data = bytearray(dtb)
+    off_struct, off_strings = struct.unpack(">II", data[8:16])
+    p, path, done = off_struct, [], False
+    while True:
+        token = struct.unpack(">I", data[p:p + 4])[0]
+        p += 4
+        if token == 1:  # FDT_BEGIN_NODE, then its name
+            end = data.index(b"\0", p)
+            path.append(data[p:end].decode())
+            p = (end + 4) & ~3
+        elif token == 2:  # FDT_END_NODE
+            path.pop()
+        elif token == 3:  # FDT_PROP: length, name offset, value
+            length, name = struct.unpack(">II", data[p:p + 8])
+            p += 8
+            key = data[off_strings + name:data.index(b"\0", off_strings + name)]
+            if path[-2:] == ["cpus", node] and key == b"reg":
+                data[p:p + 4] = struct.pack(">I", hart)
+                done = True
+            p = (p + length + 3) & ~3
+        elif token == 9:  # FDT_END
+            break
+    assert done, "no reg in /cpus/%s" % node
+    return bytes(data)
+
+
+@test
+def a_hart_that_never_arrives_is_left_out_not_waited_for():
+    if shell.ARCH != "riscv64":
+        return  # x86_64 starts no other CPU yet
+    with tempfile.TemporaryDirectory() as d:
+        dtb = os.path.join(d, "virt.dtb")
+        cmd = pc.qemu_command("riscv64", smp=SMP)
+        machine = cmd.index("-machine") + 1
+        subprocess.run(cmd[:machine] + [cmd[machine] + ",dumpdtb=" + dtb] +
+                       cmd[machine + 1:], check=True, capture_output=True, timeout=60)
+        with open(dtb, "rb") as f:
+            bad = set_hart_id(f.read(), "cpu@3", 7)
+        with open(dtb, "wb") as f:
+            f.write(bad)
+        c = pc.Console(cmd + ["-dtb", dtb])
+        with c:
+            banner = [l for l in pc.clean_lines(c.boot_log) if l.startswith("cpus: ")]
+            assert len(banner) == 2 and banner[0].startswith("cpus: 4 found, 3 up: ") and \
+                banner[1] == "cpus: cpu3 (hart 7) left out: it did not arrive within half " \
+                "a second", banner
+            rows = cpus(c)
+            assert rows[3] == (3, 7, "left out: it did not arrive within half a second"), rows
+            assert [r[2] for r in rows].count("parked") == 2, rows
+            assert shell.single(c.run("check")) == "check: ok"
 
 
 @test
