@@ -138,7 +138,7 @@ def set_hart_id(dtb, node, hart):
 @test
 def a_hart_that_never_arrives_is_left_out_not_waited_for():
     if shell.ARCH != "riscv64":
-        return  # x86_64 starts no other CPU yet
+        raise tap.Skip("x86_64 starts no other CPU yet")
     with tempfile.TemporaryDirectory() as d:
         dtb = os.path.join(d, "virt.dtb")
         cmd = pc.qemu_command("riscv64", smp=SMP)
