@@ -20,7 +20,7 @@ void cmd_cpus(int argc, char **argv)
 			cpu_state_name(cpu.state));
 		if (i == self)
 			kprintf(" (the shell)");
-		if (cpu.state == ARCH_CPU_FAILED)
+		if (cpu.state == ARCH_CPU_LEFT_OUT)
 			kprintf(cpu.error ? ": %s (error %ld)" : ": %s", cpu.why, cpu.error);
 		kprintf("\n");
 	}

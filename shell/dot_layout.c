@@ -270,9 +270,8 @@ static void physical(void)
 static void virtual(void)
 {
 	const struct boot_memory *m = boot_memory_map();
-	uintptr_t guard = (uintptr_t)kernel_stacks; /* slot 0's: the boot CPU's */
-	uintptr_t others = guard + ARCH_STACK_SLOT;
-	uintptr_t stacks_end = guard + ARCH_MAX_CPUS * (uintptr_t)ARCH_STACK_SLOT;
+	uintptr_t guard = arch_stack_slot(0); /* the boot CPU's slot starts with it */
+	uintptr_t others = arch_stack_slot(1), stacks_end = arch_stack_slot(ARCH_MAX_CPUS);
 	struct vm_info info;
 	vm_get_info(&info);
 	uintptr_t half = (uintptr_t)1 << (info.va_bits - 1);
@@ -285,7 +284,7 @@ static void virtual(void)
 	add((uintptr_t)_erodata, guard, K_KERNEL, "kernel data", -1);
 	add(guard + ARCH_GUARD_SIZE, others, K_KERNEL, "boot stack", -1);
 	add(others, stacks_end, K_KERNEL, "the other CPUs' stacks, a guard page below each", -1);
-	add(stacks_end, (uintptr_t)_kernel_end, K_KERNEL, "bss", -1);
+	add(stacks_end, (uintptr_t)_kernel_end, K_KERNEL, "the rest of bss", -1);
 	for (size_t i = 0; i < m->nr_devices; i++)
 		add(m->devices[i].start, m->devices[i].end, K_DEVICE, m->devices[i].what, -1);
 	/* RAM as vm_kernel_init() maps it: only its whole pages. */

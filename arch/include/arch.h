@@ -118,14 +118,21 @@ void arch_boot_memory(struct boot_memory *memory);
  * Defined by each arch's linker.ld (and the stacks by its entry code), in
  * this address order: text [_kernel_start, _etext), read-only data
  * [_etext, _erodata), data, the kernel stacks (above: a guard page and a
- * stack for each CPU, from kernel_stacks on) and bss, up to
- * _kernel_end. All are page aligned. Only their addresses mean anything.
+ * stack for each CPU, from kernel_stacks on) first in bss, the rest of bss,
+ * up to _kernel_end. All are page aligned. Only their addresses mean
+ * anything.
  */
 extern char _kernel_start[];    /**< first byte of the image (text) */
 extern char _etext[];           /**< end of text, start of read-only data */
 extern char _erodata[];         /**< end of read-only data, start of data */
 extern char kernel_stacks[];    /**< ARCH_MAX_CPUS slots of ARCH_STACK_SLOT bytes */
 extern char _kernel_end[];      /**< one past the image's last byte */
+
+/** @brief The start of CPU @p cpu's stack slot: its guard page, then its stack. */
+static inline uintptr_t arch_stack_slot(unsigned cpu)
+{
+	return (uintptr_t)kernel_stacks + cpu * (uintptr_t)ARCH_STACK_SLOT;
+}
 
 /* ---- paging format ---- */
 
@@ -222,15 +229,15 @@ enum arch_cpu_state {
 	ARCH_CPU_STARTING, /**< asked to start, not arrived yet */
 	ARCH_CPU_RUNNING,  /**< runs the kernel: the boot CPU, which runs the shell */
 	ARCH_CPU_PARKED,   /**< started, and waits with its interrupts off */
-	ARCH_CPU_FAILED,   /**< did not start: left out (arch_cpu.why says why) */
+	ARCH_CPU_LEFT_OUT, /**< not started, or did not arrive: left out (arch_cpu.why says why) */
 };
 
 /** @brief One CPU, as arch_cpus_start() left it. */
 struct arch_cpu {
 	unsigned long hw_id;       /**< the machine's number for it: hart id or local APIC id */
 	enum arch_cpu_state state; /**< where it is */
-	const char *why;           /**< ARCH_CPU_FAILED: why, in a few words; else NULL */
-	long error;                /**< ARCH_CPU_FAILED: the firmware's error code, or 0 */
+	const char *why;           /**< ARCH_CPU_LEFT_OUT: why, in a few words; else NULL */
+	long error;                /**< ARCH_CPU_LEFT_OUT: the firmware's error code, or 0 */
 };
 
 /**

@@ -2,9 +2,10 @@
  * @file cpu.h
  * @brief Each hart's own data, reached through the tp register.
  *
- * Every hart keeps tp pointing at its struct riscv_cpu from its first
- * instructions on (nothing else uses tp in the kernel: it has no thread-
- * local storage). The trap entry finds its trap stack there, so two harts
+ * Every hart keeps tp pointing at its struct riscv_cpu: the boot hart from
+ * riscv_start()'s first line (before it installs the trap entry), the
+ * others from their first instructions (nothing else uses tp in the
+ * kernel: it has no thread-local storage). The trap entry finds its trap stack there, so two harts
  * taking traps at once never share one. The first fields are read from
  * assembly, at the offsets below.
  */

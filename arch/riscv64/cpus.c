@@ -6,8 +6,10 @@
  *
  * OpenSBI picks one hart to boot the kernel (any of them: hart 0 is not
  * promised) and keeps the others stopped until hart_start names them. A
- * started hart begins at secondary_entry in S-mode with paging off, turns
- * on the boot hart's page tables, and reports that it arrived.
+ * started hart begins at secondary_entry (entry.S) in S-mode with paging
+ * off, sets stvec and turns on the boot hart's page tables; it goes on
+ * running at the same addresses because the kernel maps itself at
+ * virtual == physical. Then it says it arrived, and parks.
  */
 #include <stddef.h>
 
@@ -18,7 +20,9 @@
 
 #define SBI_EXT_HSM 0x48534d /* "HSM" */
 #define SBI_HSM_HART_START 0
-#define START_TIMEOUT_NS 500000000ull /* half a second: QEMU needs far less */
+#define SBI_HSM_HART_STOP 1
+#define START_TIMEOUT_NS 500000000ull /* QEMU's harts arrive in microseconds */
+#define NOT_ARRIVED "it did not arrive within half a second"
 
 _Static_assert(offsetof(struct riscv_cpu, trap_stack_top) == CPU_TRAP_STACK_TOP, "cpu.h");
 _Static_assert(offsetof(struct riscv_cpu, stack_top) == CPU_STACK_TOP, "cpu.h");
@@ -35,7 +39,7 @@ static void cpu_set_up(unsigned id, unsigned long hartid)
 	struct riscv_cpu *cpu = &riscv_cpus[id];
 	cpu->id = id;
 	cpu->hartid = hartid;
-	cpu->stack_top = (uintptr_t)kernel_stacks + (id + 1) * (uintptr_t)ARCH_STACK_SLOT;
+	cpu->stack_top = arch_stack_slot(id) + ARCH_STACK_SLOT;
 	cpu->trap_stack_top = (uintptr_t)trap_stacks + (id + 1) * (uintptr_t)TRAP_STACK_SIZE;
 }
 
@@ -69,8 +73,10 @@ _Noreturn void riscv_secondary_start(struct riscv_cpu *cpu)
 {
 	csr_write(satp, cpu->satp);
 	__asm__ volatile("sfence.vma" ::: "memory");
-	trap_init();
-	leave_starting(cpu, ARCH_CPU_PARKED);
+	/* Too late: the boot hart has reported it left out. Stop for good,
+	 * so that "left out" means what it says. */
+	if (!leave_starting(cpu, ARCH_CPU_PARKED))
+		sbi_call(SBI_EXT_HSM, SBI_HSM_HART_STOP, 0, 0, 0);
 	for (;;) /* parked: interrupts off, nothing to do yet */
 		__asm__ volatile("wfi");
 }
@@ -78,24 +84,31 @@ _Noreturn void riscv_secondary_start(struct riscv_cpu *cpu)
 unsigned arch_cpus_start(void)
 {
 	uint64_t satp = csr_read(satp);
+	/* Start them all, then wait for them all: a hart that does not come
+	 * costs half a second once, not once per hart. */
 	for (unsigned i = 1; i < nr_cpus; i++) {
 		struct riscv_cpu *cpu = &riscv_cpus[i];
 		cpu->satp = satp;
-		__atomic_thread_fence(__ATOMIC_RELEASE); /* its fields before it runs */
+		/* The hart reads its struct only after hart_start, which the
+		 * firmware delivers with an IPI; a full fence puts every field
+		 * in memory before it. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		struct sbi_result r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, (long)cpu->hartid,
 					       (long)secondary_entry, (long)cpu);
 		if (r.error != 0) {
 			cpu->why = "the firmware refused to start it";
 			cpu->error = r.error;
-			cpu->state = ARCH_CPU_FAILED;
-			continue;
+			cpu->state = ARCH_CPU_LEFT_OUT;
 		}
-		uint64_t deadline = arch_time_ns() + START_TIMEOUT_NS;
+	}
+	uint64_t deadline = arch_time_ns() + START_TIMEOUT_NS;
+	for (unsigned i = 1; i < nr_cpus; i++) {
+		struct riscv_cpu *cpu = &riscv_cpus[i];
 		while (__atomic_load_n(&cpu->state, __ATOMIC_ACQUIRE) == ARCH_CPU_STARTING &&
 		       arch_time_ns() < deadline)
 			;
-		if (leave_starting(cpu, ARCH_CPU_FAILED))
-			cpu->why = "it did not arrive within half a second";
+		if (leave_starting(cpu, ARCH_CPU_LEFT_OUT))
+			cpu->why = NOT_ARRIVED;
 	}
 	return nr_cpus;
 }
@@ -105,9 +118,8 @@ int arch_cpu_info(unsigned id, struct arch_cpu *out)
 	if (id >= nr_cpus)
 		return -1;
 	const struct riscv_cpu *cpu = &riscv_cpus[id];
-	*out = (struct arch_cpu){ cpu->hartid, (enum arch_cpu_state)__atomic_load_n(
-						       &cpu->state, __ATOMIC_ACQUIRE),
-				  cpu->why, cpu->error };
+	int state = __atomic_load_n(&cpu->state, __ATOMIC_ACQUIRE);
+	*out = (struct arch_cpu){ cpu->hartid, (enum arch_cpu_state)state, cpu->why, cpu->error };
 	return 0;
 }
 

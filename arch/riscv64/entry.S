@@ -39,8 +39,16 @@ secondary_entry:
 	.cfi_startproc
 	.cfi_undefined ra
 	csrw	sie, zero
+	/* Traps first: a fault from here on is reported, not lost. */
+	la	t0, trap_entry
+	csrw	stvec, t0
 	mv	tp, a1
 	ld	sp, CPU_STACK_TOP(tp)
+	/* The stack's top word names the hart that runs on it (its struct
+	 * riscv_cpu): for a debugger, and for the test that each hart has a
+	 * slot of its own. */
+	addi	sp, sp, -16
+	sd	tp, 8(sp)
 	mv	a0, tp
 	call	riscv_secondary_start
 1:	wfi

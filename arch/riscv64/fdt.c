@@ -158,6 +158,8 @@ static void add_property(struct walk *w, const char *name, const uint8_t *value,
 	} else if (strcmp(name, "compatible") == 0) {
 		l->node.compatible = (const char *)value;
 		l->node.compatible_len = len;
+	} else if (strcmp(name, "status") == 0) {
+		l->node.status = (const char *)value;
 	} else if (strcmp(name, "device_type") == 0) {
 		l->node.device_type = (const char *)value;
 	} else if (strcmp(name, "interrupts") == 0 && len >= 4) {

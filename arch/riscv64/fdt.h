@@ -19,6 +19,7 @@ struct fdt_node {
 	const char *compatible;          /**< "compatible" strings, or NULL */
 	uint32_t compatible_len;         /**< their total length */
 	const char *device_type;         /**< "device_type", or NULL */
+	const char *status;              /**< "status" ("okay", "disabled", ...), or NULL */
 	uint32_t interrupt;              /**< first cell of "interrupts" (its source number), or 0 */
 	uint32_t address_cells;          /**< of the parent: cells per address */
 	uint32_t size_cells;             /**< of the parent: cells per size */

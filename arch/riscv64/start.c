@@ -25,9 +25,12 @@ static void find_devices(const struct fdt_node *node, void *ctx)
 	if (!fdt_reg(node, 0, &addr, &size))
 		return;
 	if (node->depth == 2 && fdt_name_is(node->path[0], "cpus") && node->device_type &&
-	    strcmp(node->device_type, "cpu") == 0)
-		cpu_found((unsigned long)addr); /* a hart's reg is its hart id */
-	else if (fdt_compatible(node, "ns16550a")) {
+	    strcmp(node->device_type, "cpu") == 0) {
+		/* A hart's reg is its hart id; a disabled one (a board's
+		 * monitor core, say) is not for the kernel. */
+		if (node->status == NULL || strcmp(node->status, "okay") == 0)
+			cpu_found((unsigned long)addr);
+	} else if (fdt_compatible(node, "ns16550a")) {
 		uart_init((uintptr_t)addr, 0);
 		found->uart_irq = node->interrupt;
 		boot_device_add((uintptr_t)addr, (uintptr_t)size, "uart");

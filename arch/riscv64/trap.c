@@ -8,8 +8,8 @@
  *        anything else is a bug and panics, which ends QEMU with a non-zero
  *        status instead of hanging.
  *
- * A trap turns interrupts off (sstatus.SIE) until its sret, so the trap
- * stack is never used twice at once.
+ * A trap turns interrupts off (sstatus.SIE) until its sret, so a
+ * hart's trap stack is never used twice at once (each hart has its own).
  */
 #include "arch.h"
 #include "kprintf.h"

@@ -82,8 +82,8 @@ trap_entry:
 	ld	sp, 2*8(sp)
 	sret
 
-	/* One trap stack a hart: cpus.c gives hart i the i-th. */
-	.section .bss.stack, "aw", @nobits
+	/* One trap stack a CPU: cpus.c gives CPU i the i-th. */
+	.section .bss, "aw", @nobits
 	.balign 16
 	.globl trap_stacks
 trap_stacks:

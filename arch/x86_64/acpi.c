@@ -20,8 +20,7 @@
 #define AML_PACKAGE_OP 0x12
 #define AML_BYTE_PREFIX 0x0a
 #define MADT_LOCAL_APIC 0     /* entry type: a processor's local APIC */
-#define MADT_ENABLED 1        /* its flags: usable now */
-#define MADT_ONLINE_CAPABLE 2 /* its flags: can be enabled (ACPI 6.3) */
+#define MADT_ENABLED 1        /* its flags: present and usable */
 
 struct sdt_header {
 	char signature[4];
@@ -103,16 +102,18 @@ static int find_s5(const struct sdt_header *dsdt)
 	return 0;
 }
 
-/* Every usable processor the MADT lists, to cpu_found(). Entries follow the
- * header, the local APIC's address and flags: type, length, then the
- * type's fields (a local APIC: processor id, APIC id, flags). */
+/* Every enabled processor the MADT lists, to cpu_found(). Entries follow
+ * the header, the local APIC's address and flags: type, length, then the
+ * type's fields (a local APIC: processor id, APIC id, flags). A processor
+ * that is only "online capable" is not there yet (a hot-plug slot). */
 static void find_cpus(const struct sdt_header *madt)
 {
+	if (madt->length < sizeof(*madt) + 8)
+		return;
 	const uint8_t *p = (const uint8_t *)(madt + 1) + 8;
 	const uint8_t *end = (const uint8_t *)madt + madt->length;
 	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1])
-		if (p[0] == MADT_LOCAL_APIC && p[1] >= 8 &&
-		    (read32(p + 4) & (MADT_ENABLED | MADT_ONLINE_CAPABLE)))
+		if (p[0] == MADT_LOCAL_APIC && p[1] >= 8 && (read32(p + 4) & MADT_ENABLED))
 			cpu_found(p[3]);
 }
 

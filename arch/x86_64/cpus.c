@@ -31,7 +31,7 @@ void cpu_found(unsigned apic_id)
 {
 	if (apic_id == cpus[0].hw_id || nr_cpus == ARCH_MAX_CPUS)
 		return;
-	cpus[nr_cpus++] = (struct arch_cpu){ apic_id, ARCH_CPU_FAILED,
+	cpus[nr_cpus++] = (struct arch_cpu){ apic_id, ARCH_CPU_LEFT_OUT,
 					     "x86_64 starts only its boot CPU so far", 0 };
 }
 

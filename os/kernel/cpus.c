@@ -19,7 +19,7 @@ const char *cpu_state_name(enum arch_cpu_state state)
 		return "running";
 	case ARCH_CPU_PARKED:
 		return "parked";
-	case ARCH_CPU_FAILED:
+	case ARCH_CPU_LEFT_OUT:
 		return "left out";
 	}
 	return "?";
@@ -31,18 +31,18 @@ void cpus_init(void)
 	unsigned up = 0;
 	nr_cpus = arch_cpus_start();
 	for (unsigned i = 0; i < nr_cpus; i++)
-		if (arch_cpu_info(i, &cpu) == 0 && cpu.state != ARCH_CPU_FAILED)
+		if (arch_cpu_info(i, &cpu) == 0 && cpu.state != ARCH_CPU_LEFT_OUT)
 			up++;
 	kprintf("cpus: %u found, %u up:", nr_cpus, up);
 	const char *separator = " ";
 	for (unsigned i = 0; i < nr_cpus; i++)
-		if (arch_cpu_info(i, &cpu) == 0 && cpu.state != ARCH_CPU_FAILED) {
+		if (arch_cpu_info(i, &cpu) == 0 && cpu.state != ARCH_CPU_LEFT_OUT) {
 			kprintf("%scpu%u (%s %lu)", separator, i, arch_cpu_hw_name(), cpu.hw_id);
 			separator = ", ";
 		}
 	kprintf("\n");
 	for (unsigned i = 0; i < nr_cpus; i++)
-		if (arch_cpu_info(i, &cpu) == 0 && cpu.state == ARCH_CPU_FAILED) {
+		if (arch_cpu_info(i, &cpu) == 0 && cpu.state == ARCH_CPU_LEFT_OUT) {
 			kprintf("cpus: cpu%u (%s %lu) left out: %s", i, arch_cpu_hw_name(), cpu.hw_id,
 				cpu.why);
 			kprintf(cpu.error ? " (error %ld)\n" : "\n", cpu.error);

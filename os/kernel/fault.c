@@ -84,6 +84,11 @@ int fault_handle(const struct arch_fault *fault)
 				 : explain(fault->access, fault->addr, fault->firmware);
 	struct arch_jmp_buf *resume = recovery;
 
+	/* The shell's command runs on CPU 0 only: resuming it from another
+	 * CPU would put two CPUs on one stack. */
+	if (arch_cpu_id() != 0)
+		panic("fault: %s at 0x%lx (pc 0x%lx) on cpu%u, which runs no command", what,
+		      (unsigned long)fault->addr, (unsigned long)fault->pc, arch_cpu_id());
 	if (resume == NULL)
 		panic("fault: %s at 0x%lx (pc 0x%lx) outside any command", what,
 		      (unsigned long)fault->addr, (unsigned long)fault->pc);

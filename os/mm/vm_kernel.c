@@ -61,7 +61,7 @@ static int map_stacks(void)
 {
 	int err = VM_OK;
 	for (unsigned i = 0; err == VM_OK && i < ARCH_MAX_CPUS; i++) {
-		uintptr_t slot = (uintptr_t)kernel_stacks + i * (uintptr_t)ARCH_STACK_SLOT;
+		uintptr_t slot = arch_stack_slot(i);
 		err = map_region(slot + ARCH_GUARD_SIZE, slot + ARCH_STACK_SLOT,
 				 VM_READ | VM_WRITE, "kernel stack");
 	}
@@ -70,8 +70,7 @@ static int map_stacks(void)
 
 int vm_kernel_init(const struct boot_memory *m)
 {
-	uintptr_t stacks = (uintptr_t)kernel_stacks;
-	uintptr_t stacks_end = stacks + ARCH_MAX_CPUS * (uintptr_t)ARCH_STACK_SLOT;
+	uintptr_t stacks = arch_stack_slot(0), stacks_end = arch_stack_slot(ARCH_MAX_CPUS);
 	int err = vm_space_init(&kernel_space);
 
 	for (size_t i = 0; err == VM_OK && i < m->nr_ram; i++)
@@ -100,7 +99,6 @@ int vm_kernel_init(const struct boot_memory *m)
 
 int vm_is_stack_guard(uintptr_t addr)
 {
-	uintptr_t offset = addr - (uintptr_t)kernel_stacks; /* wraps below them */
-	return offset < ARCH_MAX_CPUS * (uintptr_t)ARCH_STACK_SLOT &&
-	       offset % ARCH_STACK_SLOT < ARCH_GUARD_SIZE;
+	return addr >= arch_stack_slot(0) && addr < arch_stack_slot(ARCH_MAX_CPUS) &&
+	       (addr - arch_stack_slot(0)) % ARCH_STACK_SLOT < ARCH_GUARD_SIZE;
 }

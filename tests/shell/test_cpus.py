@@ -98,12 +98,33 @@ def each_stack_slot_has_its_guard_page_unmapped_and_its_stack_mapped():
     with c:
         for i in range(MAX_CPUS):
             guard = stacks + i * SLOT
-            what, addr, _ = test_vm.fault(c, "peek 0x%x" % (guard + 8))
-            assert what == "read of stack guard page (stack overflow?)" and \
-                addr == guard + 8, (i, what, hex(addr))
+            for probe in (guard, guard + GUARD - 8):  # the guard page's ends
+                what, addr, _ = test_vm.fault(c, "peek 0x%x" % probe)
+                assert what == "read of stack guard page (stack overflow?)" and \
+                    addr == probe, (i, what, hex(addr))
             for page in (guard + GUARD, guard + SLOT - PAGE):  # the stack's ends
                 assert test_vm.vtop(c, page)[2] == "rw-g", (i, hex(page))
+        # Around the slots: data below, the rest of bss above, both mapped.
+        for page in (stacks - PAGE, stacks + MAX_CPUS * SLOT):
+            assert test_vm.vtop(c, page)[2] == "rw-g", hex(page)
         assert shell.single(c.run("check")) == "check: ok"
+
+
+@test
+def each_started_hart_runs_on_a_slot_of_its_own():
+    if shell.ARCH != "riscv64":
+        raise tap.Skip("x86_64 starts no other CPU yet")
+    stacks = test_vm.symbols()["kernel_stacks"]
+    c, _ = boot(SMP)
+    with c:
+        # secondary_entry leaves its struct riscv_cpu in its stack's top word.
+        top = []
+        for i in range(MAX_CPUS):
+            line = shell.single(c.run("peek 0x%x" % (stacks + (i + 1) * SLOT - 8)))
+            top.append(int(line.split()[-1], 16))
+        assert all(top[1:SMP]) and len(set(top[1:SMP])) == SMP - 1, \
+            "harts 1..%d did not each leave their own word: %r" % (SMP - 1, top)
+        assert not any(top[SMP:]), "a slot no hart was given was used: %r" % top
 
 
 def set_hart_id(dtb, node, hart):

@@ -171,8 +171,9 @@ def bochs_boots_the_shell_and_powers_off():
     # CPU starts so far, and the shell runs on as on one.
     c, log = bochs_console(smp=2)
     with c:
-        assert [l.split()[:4] for l in c.run("cpus")] == [
-            ["cpu0", "APIC", "id", "0"], ["cpu1", "APIC", "id", "1"]], c.run("cpus")
+        assert c.run("cpus") == [
+            "cpu0 APIC id 0 running (the shell)",
+            "cpu1 APIC id 1 left out: x86_64 starts only its boot CPU so far"]
         before = shell.state(c)
         heads = shell.free_list_heads(c)
         addr = shell.alloc(c, 3)
