@@ -99,8 +99,8 @@
 #   ARCH=riscv64|x86_64  which kernel (default riscv64)
 #   TOOLCHAIN=gnu|llvm   GNU cross compiler, or clang + ld.lld (default gnu)
 #   MEM=128M             QEMU's and Bochs' RAM (e.g. MEM=1G)
-#   SMP=1                CPUs of the machine, 1 to 8 (e.g. SMP=4; x86_64
-#                        lists them but starts only its boot CPU so far)
+#   SMP=1                CPUs of the machine, 1 to 8 (e.g. SMP=4): QEMU's
+#                        and Bochs'; every one starts, then parks
 #   OPT=-O0              the kernel's optimisation (OPT=-O2 for speed)
 #   V=1                  show every build command
 #   CMDS='...'           the shell commands for make snapshot and make

@@ -12,6 +12,10 @@
  *      says how much there is (boot_map.c);
  *   2. PAE + EFER.LME + paging = long mode (compatibility submode);
  *   3. a 64-bit GDT and a far jump into a 64-bit code segment.
+ *
+ * The other CPUs (application processors, APs) take the same road from
+ * further back: cpus.c copies ap_trampoline to AP_TRAMPOLINE, below 1 MiB,
+ * and its start-up IPI starts the AP there in real mode.
  */
 #include "arch.h"
 #define MB2_MAGIC 0xe85250d6
@@ -25,6 +29,10 @@
 #define CR0_PE 1
 #define MSR_EFER 0xc0000080
 #define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+#define AP_TRAMPOLINE 0x8000 /* cpus.c: where the trampoline is copied */
+/* The address of trampoline label x once copied to AP_TRAMPOLINE. */
+#define AP(x) ((x) - ap_trampoline + AP_TRAMPOLINE)
 
 	.section .multiboot2, "a"
 	.balign 8
@@ -138,6 +146,88 @@ long_mode:
 	call	x86_start
 5:	hlt
 	jmp	5b
+	.cfi_endproc
+
+/*
+ * An AP's first instructions, copied to AP_TRAMPOLINE (never run where
+ * they are linked). The start-up IPI starts the AP in real mode at
+ * AP_TRAMPOLINE: cs = AP_TRAMPOLINE >> 4, ip = 0, paging off. From there
+ * it is boot's road: protected mode with a small GDT of its own, then long
+ * mode with boot.S's early page tables (below 4 GiB, and they map the
+ * kernel at virtual == physical), then the kernel's 64-bit GDT and a far
+ * jump into the kernel at ap_long_mode.
+ */
+	.section .rodata
+	.code16
+	.globl ap_trampoline, ap_trampoline_end
+ap_trampoline:
+	cli
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	lgdtl	AP(ap_gdt_pointer)
+	movl	%cr0, %eax
+	orl	$CR0_PE, %eax
+	movl	%eax, %cr0
+	ljmpl	$0x08, $AP(ap_protected)
+
+	.code32
+ap_protected:
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	movl	%cr4, %eax
+	orl	$CR4_PAE, %eax
+	movl	%eax, %cr4
+	movl	$early_pml4, %eax
+	movl	%eax, %cr3
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	/* NXE too: the boot CPU has since set no-execute bits in these
+	 * tables (x86_paging_init), reserved bits without it. */
+	orl	$(EFER_LME | EFER_NXE), %eax
+	wrmsr
+	movl	%cr0, %eax
+	orl	$CR0_PG, %eax
+	movl	%eax, %cr0
+	lgdt	gdt64_pointer
+	ljmp	$0x08, $ap_long_mode
+
+	.balign 8
+ap_gdt:
+	.quad	0			/* null */
+	.quad	0x00cf9a000000ffff	/* 0x08: 32-bit code */
+	.quad	0x00cf92000000ffff	/* 0x10: data */
+ap_gdt_pointer:
+	.word	ap_gdt_pointer - ap_gdt - 1
+	.long	AP(ap_gdt)
+ap_trampoline_end:
+
+	.section .text
+	.code64
+/* An AP in long mode, still on boot.S's early page tables: ap_starting
+ * (cpus.c) is its struct x86_cpu, whose first field is its stack's top. */
+ap_long_mode:
+	.cfi_startproc
+	.cfi_undefined rip
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	xorw	%ax, %ax
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movq	ap_starting(%rip), %rdi
+	movq	(%rdi), %rsp
+	/* The stack's top word names the CPU that runs on it (its struct
+	 * x86_cpu): for a debugger, and for the test that each CPU has a
+	 * slot of its own. Then a zero return address: the outermost frame. */
+	pushq	%rdi
+	pushq	$0
+	xorl	%ebp, %ebp
+	call	x86_ap_start
+6:	hlt
+	jmp	6b
 	.cfi_endproc
 
 	.section .rodata

@@ -56,6 +56,8 @@ void arch_boot_memory(struct boot_memory *m)
 	m->nr_reserved = 0;
 	m->nr_devices = 0;
 	mem_range_add(m->devices, &m->nr_devices, 0xb8000, 0xc0000, "VGA text screen");
+	mem_range_add(m->devices, &m->nr_devices, x86_lapic_address(),
+		      x86_lapic_address() + 0x1000, "local APIC");
 	add_available(m, mmap);
 	mem_range_add(m->reserved, &m->nr_reserved, 0, 0x100000, "first MiB");
 	mem_range_add(m->reserved, &m->nr_reserved, (uintptr_t)_kernel_start,

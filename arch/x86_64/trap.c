@@ -103,20 +103,24 @@ static const char *const names[32] = {
 	"SIMD error", "virtualization", "control protection",
 };
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) pointer = { sizeof(idt) - 1, (uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+}
 
+void idt_init(void)
+{
 	for (int i = 0; i < NR_VECTORS; i++) {
 		uint64_t addr = isr_table[i];
 		idt[i] = (struct idt_gate){ (uint16_t)addr, KERNEL_CODE, 1 /* IST1 */, GATE_INTERRUPT,
 					    (uint16_t)(addr >> 16), (uint32_t)(addr >> 32), 0 };
 	}
 	tss_init();
-	__asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+	idt_load();
 	/* The PICs start with IRQs on vectors 8-15, the CPU's exceptions:
 	 * move them to 32-47, and mask every IRQ until pic_enable(). */
 	outb(PIC1_COMMAND, PIC_INIT);

@@ -42,6 +42,8 @@ void x86_boot_map_ram(struct boot_memory *m);
 
 /** @brief Install the exception and interrupt handlers; every IRQ masked. */
 void idt_init(void);
+/** @brief Load the IDT idt_init() built, on another CPU. */
+void idt_load(void);
 
 /** @brief Let the keyboard's and COM1's IRQs through the PIC. */
 void pic_enable_console(void);
@@ -76,5 +78,7 @@ void acpi_poweroff(void);
 void cpu_init_boot(void);
 /** @brief The MADT lists a CPU whose local APIC id is @p apic_id. */
 void cpu_found(unsigned apic_id);
+/** @brief The physical address of the local APIC's registers (IA32_APIC_BASE). */
+uintptr_t x86_lapic_address(void);
 
 #endif
