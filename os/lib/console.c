@@ -9,17 +9,20 @@
  * interrupts off while it looks at the ring, so the two never overlap.
  *
  * When the ring is full, the byte that does not fit and every byte after it
- * are lost ("dropping") until the reader has reached the place of the loss
- * and the input has paused: the rest of a paste is thrown away as a whole,
- * never kept in pieces. The reader gets CONSOLE_LOST at that place, so the
- * line whose end was lost is never run.
+ * are lost ("dropping") until the input pauses: the rest of a paste is
+ * thrown away as a whole, never kept in pieces. The reader gets
+ * CONSOLE_LOST at the place of the loss, so the line whose end was lost is
+ * never run; but only once the input has paused, so that whatever is typed
+ * after the reader has said so (after the shell's error line and prompt) is
+ * new input, never thrown away with the paste.
  */
 #include "arch.h"
 #include "console.h"
 #include "kprintf.h"
 
-/* Input that arrives this long after the last lost byte starts anew. */
+/* A paste is over once no byte has come for this long. */
 #define QUIET_NS 100000000ull /* 0.1 s */
+#define PASTE_GOING_ON (-3)   /* take(): the loss is reached, the paste not over */
 
 /*
  * The ring's invariant: ring[tail % SIZE .. head % SIZE) are the bytes
@@ -32,7 +35,6 @@ static size_t head, tail;
 
 static int ctrl_c;           /* Ctrl-C typed, not yet seen by a reader */
 static int dropping;         /* input is being thrown away since lost_at */
-static int loss_reported;    /* the reader has had CONSOLE_LOST for it */
 static size_t lost_at;       /* the value of head when the loss began */
 static size_t lost_count;    /* bytes lost since then */
 static size_t lost_reported; /* lost_count when the reader was told */
@@ -59,17 +61,13 @@ void console_received(char c)
 		return;
 	}
 	uint64_t now = arch_time_ns();
-	if (dropping) {
-		if (!loss_reported || now - last_lost_ns < QUIET_NS) {
-			lost_count++;
-			last_lost_ns = now;
-			return;
-		}
-		dropping = 0; /* reported, and a pause since: new input */
+	if (dropping) { /* until the reader reports the loss */
+		lost_count++;
+		last_lost_ns = now;
+		return;
 	}
 	if (head - tail == CONSOLE_RING_SIZE) {
 		dropping = 1;
-		loss_reported = 0;
 		lost_at = head;
 		lost_count = 1;
 		last_lost_ns = now;
@@ -86,8 +84,10 @@ static int take(void)
 		ctrl_c = 0;
 		return CONSOLE_CTRL_C;
 	}
-	if (dropping && !loss_reported && tail == lost_at) {
-		loss_reported = 1;
+	if (dropping && tail == lost_at) {
+		if (arch_time_ns() - last_lost_ns < QUIET_NS)
+			return PASTE_GOING_ON;
+		dropping = 0; /* the paste is over: what comes next is new */
 		lost_reported = lost_count;
 		return CONSOLE_LOST;
 	}
@@ -100,8 +100,16 @@ int console_getc(void)
 {
 	int on = arch_interrupts_off();
 	int c;
-	while ((c = take()) == -1)
-		arch_wait_for_interrupt(); /* a receive interrupt may add a byte */
+	while ((c = take()) == -1 || c == PASTE_GOING_ON) {
+		if (c == -1) {
+			arch_wait_for_interrupt(); /* a receive interrupt may add a byte */
+		} else {
+			/* No interrupt may come (the paste may be over): watch the
+			 * clock, letting the receive interrupts count the rest. */
+			arch_interrupts_restore(1);
+			arch_interrupts_off();
+		}
+	}
 	arch_interrupts_restore(on);
 	return c;
 }
