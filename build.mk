@@ -127,7 +127,7 @@ HOST_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer $(HOST_SANITI
 	$(HOST_INCLUDES) -MMD -MP
 # The host library: the page manager and the allocator layer above it
 # (plain C; the vm layer needs an architecture and stays in the kernels).
-PMM_SRCS := $(wildcard os/mm/pmm*.c) $(wildcard os/mm/memm*.c) os/lib/progress.c
+PMM_SRCS := $(wildcard os/mm/pmm*.c) $(wildcard os/mm/memm*.c) os/lib/progress.c os/lib/spinlock.c
 PMM_HOST_OBJS := $(patsubst %,$(HOST_BUILD)/%.o,$(PMM_SRCS))
 PMM_LIB := $(HOST_BUILD)/libpmm.a
 
@@ -178,7 +178,7 @@ FUZZ_TARGETS := fuzz_pmm fuzz_memm fuzz_vm fuzz_shell
 FUZZ_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(INC_SHELL) -MMD -MP
 
-FUZZ_PMM_SRCS := $(wildcard os/mm/pmm*.c) os/lib/progress.c
+FUZZ_PMM_SRCS := $(wildcard os/mm/pmm*.c) os/lib/progress.c os/lib/spinlock.c
 FUZZ_MEMM_SRCS := $(FUZZ_PMM_SRCS) $(wildcard os/mm/memm*.c)
 FUZZ_VM_SRCS := $(FUZZ_PMM_SRCS) os/mm/vm.c os/mm/vm_check.c arch/riscv64/pt.c arch/x86_64/pt.c
 # The shell on the host: everything but the C library's functions, the boot

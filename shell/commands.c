@@ -58,6 +58,9 @@ const struct command shell_commands[] = {
 	{ "break", "", 0, 0, "stop in the Bochs debugger (a magic breakpoint)", cmd_break },
 	{ "cpus", "", 0, 0, "one line per CPU: its number, the machine's id for it, where it is",
 	  cmd_cpus },
+	{ "locks", "[reset]", 0, 1,
+	  "one line per lock: times taken and failed spins (reset: count from 0 again)",
+	  cmd_locks },
 	{ "poweroff", "", 0, 0, "switch the machine off", cmd_poweroff },
 	{ 0, 0, 0, 0, 0, 0 },
 };

@@ -34,6 +34,9 @@ static int shell_progress(const char *what, size_t done, size_t total)
 	 * checks, which report progress of their own). */
 	if (interrupted)
 		return 1;
+	/* The operation may hold a lock, and so have interrupts off: let the
+	 * receive interrupt in, or Ctrl-C would wait for the lock's release. */
+	arch_interrupts_let_in();
 	if (console_interrupted()) { /* the receive interrupt saw Ctrl-C */
 		kprintf("^C\n");
 		interrupted = 1;

@@ -56,6 +56,13 @@
  */
 int kmain(void);
 
+/**
+ * @brief What every CPU but the boot one runs once it is up, with its
+ *        interrupts off (os/kernel/cpus.c): wait for work, do it, wait
+ *        again. The arch calls it when the CPU has arrived.
+ */
+_Noreturn void cpu_park(void);
+
 /** @brief Short name of the architecture and machine, for the banner. */
 const char *arch_name(void);
 
@@ -83,6 +90,14 @@ void arch_interrupts_restore(int on);
  *        that came after the caller turned them off is missed.
  */
 void arch_wait_for_interrupt(void);
+
+/**
+ * @brief Let any interrupt that is waiting be taken now, even where
+ *        interrupts are off (a lock is held), and leave them as they were.
+ *        Safe because no interrupt handler takes a lock; the progress
+ *        handler calls it, so that Ctrl-C gets through a long locked call.
+ */
+void arch_interrupts_let_in(void);
 
 /* ---- memory discovery ---- */
 
@@ -228,7 +243,7 @@ void arch_set_fault_handler(arch_fault_handler handler);
 enum arch_cpu_state {
 	ARCH_CPU_STARTING, /**< asked to start, not arrived yet */
 	ARCH_CPU_RUNNING,  /**< runs the kernel: the boot CPU, which runs the shell */
-	ARCH_CPU_PARKED,   /**< started, and waits with its interrupts off */
+	ARCH_CPU_PARKED,   /**< started, and runs cpu_park(): waits for work, or does it */
 	ARCH_CPU_LEFT_OUT, /**< not started, or did not arrive: left out (arch_cpu.why says why) */
 };
 
@@ -259,6 +274,12 @@ const char *arch_cpu_hw_name(void);
 
 /** @brief The number of the CPU running the caller (0: the boot CPU). */
 unsigned arch_cpu_id(void);
+
+/**
+ * @brief Interrupt CPU @p cpu (an IPI), so that its arch_wait_for_interrupt()
+ *        returns. Only the boot CPU calls it.
+ */
+void arch_cpu_wake(unsigned cpu);
 
 /* ---- power ---- */
 

@@ -21,6 +21,8 @@
 #define SBI_EXT_HSM 0x48534d /* "HSM" */
 #define SBI_HSM_HART_START 0
 #define SBI_HSM_HART_STOP 1
+#define SBI_EXT_IPI 0x735049 /* "sPI" */
+#define SBI_IPI_SEND 0
 #define START_TIMEOUT_NS 500000000ull /* QEMU's harts arrive in microseconds */
 #define NOT_ARRIVED "it did not arrive within half a second"
 
@@ -77,8 +79,11 @@ _Noreturn void riscv_secondary_start(struct riscv_cpu *cpu)
 	 * so that "left out" means what it says. */
 	if (!leave_starting(cpu, ARCH_CPU_PARKED))
 		sbi_call(SBI_EXT_HSM, SBI_HSM_HART_STOP, 0, 0, 0);
-	for (;;) /* parked: interrupts off, nothing to do yet */
-		__asm__ volatile("wfi");
+	/* Woken by arch_cpu_wake(): the firmware's IPI is a supervisor
+	 * software interrupt. Interrupts stay off otherwise: the UART's go
+	 * to the boot hart alone. */
+	csr_set(sie, SIE_SSIE);
+	cpu_park();
 }
 
 unsigned arch_cpus_start(void)
@@ -126,6 +131,12 @@ int arch_cpu_info(unsigned id, struct arch_cpu *out)
 const char *arch_cpu_hw_name(void)
 {
 	return "hart";
+}
+
+void arch_cpu_wake(unsigned id)
+{
+	/* A hart mask of one bit, based at the hart's own id. */
+	sbi_call(SBI_EXT_IPI, SBI_IPI_SEND, 1, (long)riscv_cpus[id].hartid, 0);
 }
 
 unsigned arch_cpu_id(void)

@@ -20,8 +20,11 @@
 
 #define SSTATUS_SIE (1u << 1) /**< sstatus: supervisor interrupts on */
 #define SIE_SEIE (1u << 9)    /**< sie: supervisor external interrupts (the PLIC) */
+#define SIE_SSIE (1u << 1)    /**< sie: supervisor software interrupts (IPIs, through SBI) */
+#define SIP_SSIP (1u << 1)    /**< sip: a software interrupt is pending */
 #define SCAUSE_INTERRUPT (1ull << 63)         /**< scause: an interrupt, not an exception */
 #define SCAUSE_EXTERNAL (SCAUSE_INTERRUPT | 9) /**< scause: supervisor external interrupt */
+#define SCAUSE_SOFTWARE (SCAUSE_INTERRUPT | 1) /**< scause: supervisor software interrupt (an IPI) */
 
 /** @brief Use the NS16550A at @p base, registers 2^@p reg_shift bytes apart. */
 void uart_init(uintptr_t base, unsigned reg_shift);

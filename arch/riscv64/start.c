@@ -97,6 +97,15 @@ void arch_wait_for_interrupt(void)
 	csr_read_clear(sstatus, SSTATUS_SIE);
 }
 
+void arch_interrupts_let_in(void)
+{
+	/* An interrupt pending and enabled in sie is taken as soon as SIE is on. */
+	int on = arch_interrupts_off();
+	csr_set(sstatus, SSTATUS_SIE);
+	csr_read_clear(sstatus, SSTATUS_SIE);
+	arch_interrupts_restore(on);
+}
+
 int arch_debug_break(void)
 {
 	/* Without a debugger attached, ebreak would trap into the kernel. */

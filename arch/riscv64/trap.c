@@ -99,6 +99,10 @@ void trap_handler(struct trap_frame *frame)
 		external_interrupt();
 		return;
 	}
+	if (cause == SCAUSE_SOFTWARE) { /* arch_cpu_wake(): waking is all it asks */
+		csr_read_clear(sip, SIP_SSIP);
+		return;
+	}
 
 	/* Resolved (a lazy page now mapped): sret to sepc, the faulting
 	 * instruction, with every register as it was. */

@@ -244,7 +244,8 @@ gdt64:
 	.quad	0x00cf92000000ffff	/* 0x10: data, ring 0 */
 	.globl gdt64_tss
 gdt64_tss:
-	.quad	0, 0			/* 0x18: the TSS, filled in by trap.c */
+	/* 0x18, 0x28, ...: each CPU's TSS, 16 bytes each, filled in by trap.c */
+	.fill	2 * ARCH_MAX_CPUS, 8, 0
 gdt64_end:
 gdt64_pointer:
 	.word	gdt64_end - gdt64 - 1

@@ -28,6 +28,14 @@ void arch_interrupts_restore(int on)
 		__asm__ volatile("sti" ::: "memory");
 }
 
+void arch_interrupts_let_in(void)
+{
+	/* The nop: sti lets interrupts in only after the next instruction. */
+	int on = arch_interrupts_off();
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	arch_interrupts_restore(on);
+}
+
 void arch_wait_for_interrupt(void)
 {
 	/* sti takes effect after the next instruction: no interrupt can come

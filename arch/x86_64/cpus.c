@@ -23,6 +23,9 @@
 #define MSR_APIC_BASE 0x1b
 #define LAPIC_ICR_LOW 0x300  /* interrupt command: writing it sends the IPI */
 #define LAPIC_ICR_HIGH 0x310 /* its destination: APIC id in bits 31..24 */
+#define LAPIC_EOI 0x0b0      /* end of interrupt: write 0 */
+#define LAPIC_SVR 0x0f0      /* spurious vector; bit 8 enables the local APIC */
+#define SVR_ENABLE 0x100
 #define ICR_INIT 0x500
 #define ICR_STARTUP 0x600
 #define ICR_LEVEL_ASSERT 0x4000
@@ -51,7 +54,9 @@ struct x86_cpu *volatile ap_starting;
 static struct x86_cpu cpus[ARCH_MAX_CPUS];
 static unsigned nr_cpus;
 static uint64_t kernel_cr3;      /* the page tables every AP turns to */
-static volatile uint32_t *lapic; /* the boot CPU's local APIC registers */
+/* The local APIC registers, at the same address on every CPU: each
+ * reaches its own. */
+static volatile uint32_t *lapic;
 
 /* The local APIC id of the CPU running this: CPUID leaf 1, EBX bits 31..24. */
 static unsigned own_apic_id(void)
@@ -98,10 +103,19 @@ _Noreturn void x86_ap_start(struct x86_cpu *cpu)
 	write_msr(MSR_GS_BASE, (uintptr_t)cpu);
 	write_cr0(read_cr0() | CR0_WP); /* as x86_paging_init() on the boot CPU */
 	__asm__ volatile("mov %0, %%cr3" : : "r"(kernel_cr3) : "memory");
-	idt_load();
-	leave_starting(cpu, ARCH_CPU_PARKED); /* too late: the INIT that follows stops it */
-	for (;;) /* parked: interrupts off, nothing to do yet */
-		__asm__ volatile("cli; hlt");
+	idt_load(cpu->id);
+	/* Software-enabled, so that it takes arch_cpu_wake()'s fixed IPI (a
+	 * disabled local APIC takes only INIT and start-up). */
+	lapic[LAPIC_SVR / 4] = SVR_ENABLE | VECTOR_APIC_SPURIOUS;
+	if (!leave_starting(cpu, ARCH_CPU_PARKED))
+		for (;;) /* too late: the INIT that follows stops it */
+			__asm__ volatile("cli; hlt");
+	cpu_park();
+}
+
+void lapic_end_of_interrupt(void)
+{
+	lapic[LAPIC_EOI / 4] = 0;
 }
 
 static void spin_ns(uint64_t ns)
@@ -166,6 +180,11 @@ int arch_cpu_info(unsigned id, struct arch_cpu *out)
 const char *arch_cpu_hw_name(void)
 {
 	return "APIC id";
+}
+
+void arch_cpu_wake(unsigned id)
+{
+	send_ipi(cpus[id].apic_id, VECTOR_WAKE | ICR_LEVEL_ASSERT);
 }
 
 unsigned arch_cpu_id(void)

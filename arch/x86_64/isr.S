@@ -1,6 +1,6 @@
 /*
- * Entry stubs: the exceptions, vectors 0-31, and the 8259 PICs' IRQs 0-15
- * at vectors 32-47. Each pushes a dummy error code when the CPU does not
+ * Entry stubs: the exceptions, vectors 0-31, the 8259 PICs' IRQs 0-15
+ * at vectors 32-47, and the local APIC's vectors 48-63 (trap.c). Each pushes a dummy error code when the CPU does not
  * push one, then its vector number, so every trap reaches x86_trap() with
  * the same struct trap_frame (see trap.c).
  */
@@ -51,7 +51,7 @@ ISR_NO_ERROR 28
 ISR_ERROR 29
 ISR_ERROR 30
 ISR_NO_ERROR 31
-.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
 ISR_NO_ERROR \n
 .endr
 
@@ -95,6 +95,6 @@ isr_common:
 	.balign 8
 	.globl isr_table
 isr_table:
-.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
 	.quad	isr\n
 .endr

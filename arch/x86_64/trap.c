@@ -12,10 +12,11 @@
  * the reason and exits QEMU with a non-zero status instead of letting a
  * triple fault reboot the machine.
  *
- * Every exception and interrupt runs on its own stack (IST1 of the TSS),
- * so a fault on the boot stack's guard page can still be reported. They
- * are interrupt gates: interrupts are off until the handler's iretq, so
- * that stack is never used twice at once.
+ * Every exception and interrupt runs on its CPU's own exception stack
+ * (IST1 of that CPU's TSS), so a fault on a stack's guard page can still be
+ * reported. They are interrupt gates: interrupts are off until the
+ * handler's iretq, so that stack is never used twice at once. The other
+ * CPUs take one interrupt, VECTOR_WAKE, sent by arch_cpu_wake() (cpus.c).
  */
 #include "arch.h"
 #include "io.h"
@@ -42,12 +43,12 @@ struct idt_gate {
 } __attribute__((packed));
 
 #define KERNEL_CODE 0x08
-#define TSS_SELECTOR 0x18
+#define TSS_SELECTOR(cpu) (0x18 + 16 * (cpu)) /* boot.S: a 16-byte descriptor each */
 #define GATE_INTERRUPT 0x8e /* present, ring 0, 64-bit interrupt gate */
 #define VECTOR_PAGE_FAULT 14 /* #PF: CR2 holds the address, the error code says why */
 #define PF_WRITE (1u << 1)
 #define PF_FETCH (1u << 4)
-#define NR_VECTORS 48       /* 32 exceptions, then IRQs 0-15 */
+#define NR_VECTORS 64       /* 32 exceptions, IRQs 0-15, the local APIC's 48-63 */
 #define IRQ_BASE 32         /* the vector of IRQ 0 */
 #define IRQ_KEYBOARD 1
 #define IRQ_COM1 4
@@ -75,22 +76,25 @@ struct tss {
 } __attribute__((packed));
 
 extern const uint64_t isr_table[NR_VECTORS];
-extern uint64_t gdt64_tss[2];
+extern uint64_t gdt64_tss[ARCH_MAX_CPUS][2];
 static arch_fault_handler fault_handler;
 static struct idt_gate idt[NR_VECTORS];
-static struct tss tss;
-static uint8_t exception_stack[8192] __attribute__((aligned(16)));
+/* A TSS and an exception stack per CPU: ltr marks a TSS busy, so no two
+ * CPUs can load the same one, nor share a stack they may trap on at once. */
+static struct tss tss[ARCH_MAX_CPUS];
+static uint8_t exception_stacks[ARCH_MAX_CPUS][8192] __attribute__((aligned(16)));
 
-/* Point GDT entry 0x18 at the TSS and load it: IST1 = the exception stack. */
-static void tss_init(void)
+/* Point CPU @cpu's GDT entry at its TSS and load it: IST1 = its exception stack. */
+static void tss_load(unsigned cpu)
 {
-	uint64_t base = (uintptr_t)&tss, limit = sizeof(tss) - 1;
-	tss.ist[0] = (uintptr_t)(exception_stack + sizeof(exception_stack));
-	tss.iomap_base = sizeof(tss);
-	gdt64_tss[0] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 /* present, available 64-bit TSS */
-		       | ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
-	gdt64_tss[1] = base >> 32;
-	__asm__ volatile("ltr %w0" : : "r"(TSS_SELECTOR) : "memory");
+	struct tss *t = &tss[cpu];
+	uint64_t base = (uintptr_t)t, limit = sizeof(*t) - 1;
+	t->ist[0] = (uintptr_t)(exception_stacks[cpu] + sizeof(exception_stacks[cpu]));
+	t->iomap_base = sizeof(*t);
+	gdt64_tss[cpu][0] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 /* present, available 64-bit TSS */
+			    | ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	gdt64_tss[cpu][1] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(TSS_SELECTOR(cpu)) : "memory");
 }
 
 void x86_trap(struct trap_frame *frame);
@@ -103,13 +107,14 @@ static const char *const names[32] = {
 	"SIMD error", "virtualization", "control protection",
 };
 
-void idt_load(void)
+void idt_load(unsigned cpu)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) pointer = { sizeof(idt) - 1, (uintptr_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+	tss_load(cpu);
 }
 
 void idt_init(void)
@@ -119,8 +124,7 @@ void idt_init(void)
 		idt[i] = (struct idt_gate){ (uint16_t)addr, KERNEL_CODE, 1 /* IST1 */, GATE_INTERRUPT,
 					    (uint16_t)(addr >> 16), (uint32_t)(addr >> 32), 0 };
 	}
-	tss_init();
-	idt_load();
+	idt_load(0);
 	/* The PICs start with IRQs on vectors 8-15, the CPU's exceptions:
 	 * move them to 32-47, and mask every IRQ until pic_enable(). */
 	outb(PIC1_COMMAND, PIC_INIT);
@@ -164,6 +168,12 @@ void arch_set_fault_handler(arch_fault_handler handler)
 
 void x86_trap(struct trap_frame *frame)
 {
+	if (frame->vector == VECTOR_WAKE) { /* arch_cpu_wake(): waking is all it asks */
+		lapic_end_of_interrupt();
+		return;
+	}
+	if (frame->vector == VECTOR_APIC_SPURIOUS) /* no end of interrupt for these */
+		return;
 	if (frame->vector >= IRQ_BASE) {
 		irq((unsigned)(frame->vector - IRQ_BASE));
 		return;

@@ -42,8 +42,11 @@ void x86_boot_map_ram(struct boot_memory *m);
 
 /** @brief Install the exception and interrupt handlers; every IRQ masked. */
 void idt_init(void);
-/** @brief Load the IDT idt_init() built, on another CPU. */
-void idt_load(void);
+/** @brief Load the IDT idt_init() built, and CPU @p cpu's TSS (its exception stack). */
+void idt_load(unsigned cpu);
+
+#define VECTOR_WAKE 48          /**< the IPI arch_cpu_wake() sends */
+#define VECTOR_APIC_SPURIOUS 63 /**< what a local APIC sends for an interrupt that vanished */
 
 /** @brief Let the keyboard's and COM1's IRQs through the PIC. */
 void pic_enable_console(void);
@@ -80,5 +83,7 @@ void cpu_init_boot(void);
 void cpu_found(unsigned apic_id);
 /** @brief The physical address of the local APIC's registers (IA32_APIC_BASE). */
 uintptr_t x86_lapic_address(void);
+/** @brief Tell this CPU's local APIC the interrupt it gave is served. */
+void lapic_end_of_interrupt(void);
 
 #endif

@@ -17,6 +17,19 @@ void cpus_init(void);
 /** @brief How many CPUs cpus_init() found, the boot CPU included (0 before it). */
 unsigned cpus_count(void);
 
+/**
+ * @brief Have CPU @p cpu, a parked one (not the caller), run fn(arg); the
+ *        caller goes on at once. Only the boot CPU gives work.
+ * @return 0, or -1 if that CPU is not parked or has work already
+ */
+int cpus_run(unsigned cpu, void (*fn)(void *arg), void *arg);
+
+/** @brief Wait until CPU @p cpu has finished what cpus_run() gave it. */
+void cpus_wait(unsigned cpu);
+
+/** @brief Is CPU @p cpu doing what cpus_run() gave it? */
+int cpus_busy(unsigned cpu);
+
 /** @brief A word for @p state: "running", "parked", "starting", "left out". */
 const char *cpu_state_name(enum arch_cpu_state state);
 

@@ -1,14 +1,65 @@
 /**
  * @file cpus.c
- * @brief cpus_init(): every CPU up at boot, and the boot log's word on them.
+ * @brief cpus_init(): every CPU up at boot, and the boot log's word on them;
+ *        cpu_park(): what the other CPUs do then, and cpus_run() to give
+ *        them work.
  *
- * The other CPUs park once started: nothing runs on them yet. A CPU that
- * did not start is left out and said so, never waited for.
+ * A CPU that did not start is left out and said so, never waited for.
  */
 #include "cpus.h"
 #include "kprintf.h"
 
+/*
+ * The work a parked CPU has been given. Only the boot CPU writes fn and
+ * arg, and only while busy is 0; setting busy (release) hands them over,
+ * and the parked CPU clears it (release) when fn has returned. So busy
+ * says who owns the slot, and the boot CPU reads a finished CPU's results
+ * after seeing busy 0 (acquire).
+ */
+static struct cpu_work {
+	void (*fn)(void *arg);
+	void *arg;
+	int busy;
+} work[ARCH_MAX_CPUS];
+
 static unsigned nr_cpus;
+
+_Noreturn void cpu_park(void)
+{
+	struct cpu_work *w = &work[arch_cpu_id()];
+	for (;;) {
+		/* The wake-up may come before the sleep: it is not lost (the
+		 * interrupt stays pending), and the test is made again. */
+		while (!__atomic_load_n(&w->busy, __ATOMIC_ACQUIRE))
+			arch_wait_for_interrupt();
+		w->fn(w->arg);
+		__atomic_store_n(&w->busy, 0, __ATOMIC_RELEASE);
+	}
+}
+
+int cpus_run(unsigned cpu, void (*fn)(void *arg), void *arg)
+{
+	struct arch_cpu info;
+	if (cpu == arch_cpu_id() || arch_cpu_info(cpu, &info) != 0 ||
+	    info.state != ARCH_CPU_PARKED || cpus_busy(cpu))
+		return -1;
+	work[cpu].fn = fn;
+	work[cpu].arg = arg;
+	__atomic_store_n(&work[cpu].busy, 1, __ATOMIC_RELEASE);
+	arch_cpu_wake(cpu);
+	return 0;
+}
+
+int cpus_busy(unsigned cpu)
+{
+	return cpu < ARCH_MAX_CPUS && __atomic_load_n(&work[cpu].busy, __ATOMIC_ACQUIRE);
+}
+
+void cpus_wait(unsigned cpu)
+{
+	while (cpus_busy(cpu))
+		;
+}
 
 const char *cpu_state_name(enum arch_cpu_state state)
 {

@@ -199,7 +199,10 @@ static void check_everything(void)
 	s.r->checks++;
 	if (pmm_check(NULL, NULL) != 0)
 		fail("the page manager's invariants are broken (type check for details)", 0);
-	if (vm_check(&kernel_space, 1, NULL, NULL) != 0)
+	spin_lock(&vm_lock);
+	size_t vm_problems = vm_check(&kernel_space, 1, NULL, NULL);
+	spin_unlock(&vm_lock);
+	if (vm_problems != 0)
 		fail("the page tables' invariants are broken (type check for details)", 0);
 	if (memm_check() != 0)
 		fail("the allocator tree's invariants are broken (type check for details)", 0);

@@ -148,7 +148,7 @@ static void destroy(struct allocator *a)
 	KASSERT(pmm_free_held((uintptr_t)a, PMM_HOLDER_ALLOCATOR, NULL) == PMM_OK);
 }
 
-int kmalloc_pid(size_t bytes, unsigned pid, void **ptr)
+static int kmalloc_pid_unlocked(size_t bytes, unsigned pid, void **ptr)
 {
 	/* LAB kmalloc BEGIN */
 	if (bytes == 0 || bytes > MEMM_MAX_BYTES)
@@ -190,7 +190,7 @@ int kmalloc(size_t bytes, void **ptr)
 	return kmalloc_pid(bytes, 0, ptr);
 }
 
-int kfree(void *ptr, size_t *bytes)
+static int kfree_unlocked(void *ptr, size_t *bytes)
 {
 	/* LAB kmalloc BEGIN */
 	struct allocator *a = tree_find((uintptr_t)ptr);
@@ -223,10 +223,36 @@ int kfree(void *ptr, size_t *bytes)
 	/* LAB kmalloc END */
 }
 
+/*
+ * The allocator tree's lock, held by every entry point below around the
+ * code above (kmalloc_pid_unlocked() is what the kmalloc lab's section
+ * "kmalloc_pid" means, kfree_unlocked() its "kfree"). It is taken before
+ * pmm_lock, never after: kmalloc may ask the page manager for pages.
+ */
+static struct spinlock memm_lock = SPINLOCK_INIT("kmalloc");
+
+int kmalloc_pid(size_t bytes, unsigned pid, void **ptr)
+{
+	spin_lock(&memm_lock);
+	int err = kmalloc_pid_unlocked(bytes, pid, ptr);
+	spin_unlock(&memm_lock);
+	return err;
+}
+
+int kfree(void *ptr, size_t *bytes)
+{
+	spin_lock(&memm_lock);
+	int err = kfree_unlocked(ptr, bytes);
+	spin_unlock(&memm_lock);
+	return err;
+}
+
 void memm_for_each(void (*fn)(const struct allocator *a, void *ctx), void *ctx)
 {
+	spin_lock(&memm_lock);
 	for (struct allocator *a = leftmost(root); a; a = successor(a))
 		fn(a, ctx);
+	spin_unlock(&memm_lock);
 }
 
 struct check_state {

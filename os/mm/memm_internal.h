@@ -6,6 +6,7 @@
 #define PAGODA_MEMM_INTERNAL_H
 
 #include "memm.h"
+#include "spinlock.h"
 
 #define MEMM_ALIGN 16 /**< every block is 16-byte aligned */
 

@@ -530,7 +530,7 @@ static int alloc_run(size_t pages, uintptr_t *addr)
 	return err;
 }
 
-int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
+static int alloc_contiguous(size_t pages, uintptr_t *addr)
 {
 	struct pmm_segment *seg;
 	size_t index;
@@ -553,6 +553,21 @@ int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 	*/
 	/* LAB buddy END */
 	return PMM_OK;
+}
+
+/*
+ * The entry points below take pmm_lock around what they do; the functions
+ * above them take no lock, and are called with it held. (Each lab region
+ * stays as it was: alloc_contiguous() is the code the buddy lab's
+ * "pmm_alloc_contiguous" section means.)
+ */
+
+int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
+{
+	spin_lock(&pmm_lock);
+	int err = alloc_contiguous(pages, addr);
+	spin_unlock(&pmm_lock);
+	return err;
 }
 
 int pmm_alloc_page(uintptr_t *addr)
@@ -588,9 +603,11 @@ static inline int find_allocation_head(uintptr_t addr, struct pmm_segment **segp
 int pmm_set_holder(uintptr_t addr, enum pmm_holder holder)
 {
 	struct pmm_segment *seg;
+	spin_lock(&pmm_lock);
 	int err = find_allocation_head(addr, &seg);
 	if (err == PMM_OK)
 		seg->page_array[pmm_index(seg, addr)].holder = (uint8_t)holder;
+	spin_unlock(&pmm_lock);
 	return err;
 }
 
@@ -617,10 +634,12 @@ static ALWAYS_INLINE int free_allocation(struct pmm_segment *seg, size_t index, 
 static ALWAYS_INLINE int free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
 {
 	struct pmm_segment *seg;
+	spin_lock(&pmm_lock);
 	int err = find_allocation_head(addr, &seg);
-	if (err != PMM_OK)
-		return err;
-	return free_allocation(seg, pmm_index(seg, addr), holder, pages);
+	if (err == PMM_OK)
+		err = free_allocation(seg, pmm_index(seg, addr), holder, pages);
+	spin_unlock(&pmm_lock);
+	return err;
 }
 
 int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
@@ -636,10 +655,12 @@ int pmm_free(uintptr_t addr, size_t *pages)
 int pmm_free_page(uintptr_t addr)
 {
 	struct pmm_segment *seg;
+	spin_lock(&pmm_lock);
 	int err = find_allocation_head(addr, &seg);
-	if (err != PMM_OK)
-		return err;
-	if (seg->page_array[pmm_index(seg, addr)].count != 1)
-		return PMM_ERR_NOT_SINGLE;
-	return free_allocation(seg, pmm_index(seg, addr), PMM_HOLDER_ANYONE, NULL);
+	if (err == PMM_OK && seg->page_array[pmm_index(seg, addr)].count != 1)
+		err = PMM_ERR_NOT_SINGLE;
+	if (err == PMM_OK)
+		err = free_allocation(seg, pmm_index(seg, addr), PMM_HOLDER_ANYONE, NULL);
+	spin_unlock(&pmm_lock);
+	return err;
 }

@@ -7,6 +7,15 @@
 #define PAGODA_PMM_BUDDY_H
 
 #include "pmm_segment.h"
+#include "spinlock.h"
+
+/**
+ * @brief The page manager's lock: held by every entry point that changes
+ *        its lists or descriptors (pmm_buddy.c, pmm_scattered.c,
+ *        pmm_poison.c) and by pmm_check(); the functions of this header
+ *        are called with it held.
+ */
+extern struct spinlock pmm_lock;
 
 /**
  * @brief Largest order of a block that starts at page @p index and ends by

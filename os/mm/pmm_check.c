@@ -5,6 +5,7 @@
  * It reads every descriptor, so it is for tests, fuzzers and the shell's
  * check command, never for an allocation path.
  */
+#include "pmm_buddy.h"
 #include "pmm_segment.h"
 #include "progress.h"
 
@@ -220,6 +221,9 @@ size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void 
 {
 	struct checker c = { report, ctx, 0, 0, 0, 0 }; /* reports from the first block */
 
+	/* Held throughout: the reports print with it held, interrupts off
+	 * (Ctrl-C still gets through: arch_interrupts_let_in()). */
+	spin_lock(&pmm_lock);
 	for (unsigned s = 0; s < pmm.nr_segments && !c.stopped; s++) {
 		size_t heads[PMM_NR_ORDERS] = { 0 };
 		check_blocks(&c, s, heads);
@@ -228,6 +232,7 @@ size_t pmm_check(void (*report)(const struct pmm_violation *v, void *ctx), void 
 			check_index(&c, s);
 		}
 	}
+	spin_unlock(&pmm_lock);
 	return c.found;
 }
 

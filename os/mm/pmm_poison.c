@@ -13,6 +13,7 @@
  * This file sits below the buddy system (it reads the free lists but never
  * splits or merges); the buddy system gives the good pages back.
  */
+#include "pmm_buddy.h"
 #include "pmm_poison.h"
 #include "progress.h"
 
@@ -57,17 +58,20 @@ static int mark_free_blocks(int poisoned)
 
 int pmm_set_poison(int on)
 {
-	if ((on != 0) == pmm_poisoning)
-		return PMM_OK;
+	int err = PMM_OK;
+	spin_lock(&pmm_lock);
 	/* Off: forget the marks, so nothing is checked while off. On: fill
 	 * every free page, so every free block is poisoned. */
-	pmm_poisoning = on != 0;
-	if (mark_free_blocks(pmm_poisoning) != PMM_OK) {
-		pmm_poisoning = 0;
-		mark_free_blocks(0);
-		return PMM_ERR_INTERRUPTED;
+	if ((on != 0) != pmm_poisoning) {
+		pmm_poisoning = on != 0;
+		err = mark_free_blocks(pmm_poisoning);
+		if (err != PMM_OK) {
+			pmm_poisoning = 0;
+			mark_free_blocks(0);
+		}
 	}
-	return PMM_OK;
+	spin_unlock(&pmm_lock);
+	return err;
 }
 
 size_t pmm_poison_quarantined(void)

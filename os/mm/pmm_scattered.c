@@ -57,7 +57,7 @@ static int free_set_pages(struct pmm_set *set, size_t *pages, int interruptible)
 	return err;
 }
 
-int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
+static int alloc_scattered(size_t pages, struct pmm_set *set)
 {
 	if (pages == 0)
 		return PMM_ERR_INVALID;
@@ -89,7 +89,7 @@ int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
 	return PMM_OK;
 }
 
-int pmm_free_scattered(struct pmm_set *set, size_t *pages)
+static int free_scattered(struct pmm_set *set, size_t *pages)
 {
 	size_t seen = 0;
 
@@ -106,4 +106,22 @@ int pmm_free_scattered(struct pmm_set *set, size_t *pages)
 	if (seen != set->count)
 		return PMM_ERR_BAD_SET;
 	return free_set_pages(set, pages, 1);
+}
+
+/* The entry points: the whole set under pmm_lock, so another CPU sees it
+ * taken or given back at once, never half. */
+int pmm_alloc_scattered(size_t pages, struct pmm_set *set)
+{
+	spin_lock(&pmm_lock);
+	int err = alloc_scattered(pages, set);
+	spin_unlock(&pmm_lock);
+	return err;
+}
+
+int pmm_free_scattered(struct pmm_set *set, size_t *pages)
+{
+	spin_lock(&pmm_lock);
+	int err = free_scattered(set, pages);
+	spin_unlock(&pmm_lock);
+	return err;
 }

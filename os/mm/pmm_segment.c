@@ -7,12 +7,15 @@
  * "which segment, which descriptor, which block head" (the last from the
  * alignment rule every block obeys, see struct pmm_page).
  */
+#include "pmm_buddy.h"
 #include "pmm_segment.h"
 #include "kstring.h"
 
 /* With no segment, the search in pmm_segment_of() meets an empty one (no
  * pages: nothing is inside it), so that it needs no test for "none". */
 struct pmm_state pmm = { .by_address = { &pmm.segments[0] } };
+
+struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 
 void pmm_init(void)
 {

@@ -109,7 +109,7 @@ static int check_request(uintptr_t va, size_t pages, int auto_pages, uintptr_t p
 	return VM_OK;
 }
 
-int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags)
+static int demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags)
 {
 	int err = check_request(va, pages, auto_pages, pa, flags);
 	if (err != VM_OK)
@@ -142,7 +142,7 @@ int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsign
 	return VM_OK;
 }
 
-int vm_demo_reserve(uintptr_t va, size_t pages, unsigned flags)
+static int demo_reserve(uintptr_t va, size_t pages, unsigned flags)
 {
 	if (va & (VM_SIZE_4K - 1))
 		return VM_ERR_UNALIGNED;
@@ -211,7 +211,7 @@ static void remove_range(uintptr_t start, uintptr_t end)
 	vm_lazy_release(start, end - start);
 }
 
-int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
+static int demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 {
 	*where = va;
 	*done = 0;
@@ -241,4 +241,30 @@ int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
 	}
 	*done = pages;
 	return VM_OK;
+}
+
+/* The entry points: each under vm_lock, as another CPU may be changing the
+ * kernel's page tables too (stress -j, each CPU in windows of its own). */
+int vm_demo_map(uintptr_t va, size_t pages, int auto_pages, uintptr_t pa, unsigned flags)
+{
+	spin_lock(&vm_lock);
+	int err = demo_map(va, pages, auto_pages, pa, flags);
+	spin_unlock(&vm_lock);
+	return err;
+}
+
+int vm_demo_reserve(uintptr_t va, size_t pages, unsigned flags)
+{
+	spin_lock(&vm_lock);
+	int err = demo_reserve(va, pages, flags);
+	spin_unlock(&vm_lock);
+	return err;
+}
+
+int vm_demo_unmap(uintptr_t va, size_t pages, uintptr_t *where, size_t *done)
+{
+	spin_lock(&vm_lock);
+	int err = demo_unmap(va, pages, where, done);
+	spin_unlock(&vm_lock);
+	return err;
 }

@@ -17,6 +17,7 @@
 #include "vm_kernel.h"
 
 struct vm_space kernel_space;
+struct spinlock vm_lock = SPINLOCK_INIT("vm");
 
 #define PAGE_DOWN(x) ((x) & ~(VM_SIZE_4K - 1))
 #define PAGE_UP(x) PAGE_DOWN((x) + VM_SIZE_4K - 1)

@@ -133,6 +133,13 @@ unsigned arch_cpu_id(void)
 	return 0;
 }
 
+/* Nothing runs on CPU 1 here: the commands that give it work (stress -j,
+ * bench -j) are wrapped and never reach cpus_run(). */
+void arch_cpu_wake(unsigned cpu)
+{
+	(void)cpu;
+}
+
 static arch_fault_handler fault_handler;
 
 void arch_set_fault_handler(arch_fault_handler handler)
@@ -294,6 +301,10 @@ int arch_interrupts_off(void)
 void arch_interrupts_restore(int on)
 {
 	(void)on;
+}
+
+void arch_interrupts_let_in(void)
+{
 }
 
 void arch_wait_for_interrupt(void)

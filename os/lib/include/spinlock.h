@@ -1,0 +1,69 @@
+/**
+ * @file spinlock.h
+ * @brief Spinlocks you can watch: each counts its acquires and its failed
+ *        spins (xv6's kalloctest counts the same), remembers who holds it
+ *        and from where, and stops the kernel if a CPU takes it twice.
+ *
+ * A CPU holding a lock has its interrupts off, so nothing it runs can
+ * wait for a lock it holds itself (an interrupt handler taking it would
+ * spin for ever). Locks are released in the reverse order they were taken,
+ * so each one's saved interrupt state is the right one to put back.
+ *
+ * Every lock joins the list the shell's `locks` prints the first time it
+ * is taken. On the host (the tests, the pthreads harness) the threads are
+ * the CPUs: each names itself with host_cpu_set().
+ */
+#ifndef PAGODA_SPINLOCK_H
+#define PAGODA_SPINLOCK_H
+
+#include <stdint.h>
+
+/** @brief A spinlock and what it has seen. */
+struct spinlock {
+	int locked;             /**< 1 while held (changed atomically) */
+	int holder;             /**< the CPU holding it, or -1 */
+	const char *name;       /**< for `locks` and panics */
+	const char *taken_at;   /**< "file:line" of the holder's spin_lock() */
+	int interrupts_were_on; /**< the holder's interrupt state before it */
+	uint64_t acquires;      /**< times taken */
+	uint64_t failed_spins;  /**< tries that found it held */
+	int listed;             /**< on the list of locks yet */
+	struct spinlock *next;  /**< the next lock on that list */
+};
+
+/** @brief A spinlock named @p name (a string constant), free. */
+#define SPINLOCK_INIT(name) { 0, -1, name, 0, 0, 0, 0, 0, 0 }
+
+#define SPINLOCK_STRING_(x) #x
+#define SPINLOCK_STRING(x) SPINLOCK_STRING_(x)
+
+/** @brief Take @p lock, spinning while another CPU holds it. */
+#define spin_lock(lock) spin_lock_at(lock, __FILE__ ":" SPINLOCK_STRING(__LINE__))
+
+/**
+ * @brief Take @p lock (spin_lock() names the call site @p where). Panics,
+ *        naming both call sites, if this CPU holds it already.
+ */
+void spin_lock_at(struct spinlock *lock, const char *where);
+
+/** @brief Release @p lock, which this CPU holds (else a panic). */
+void spin_unlock(struct spinlock *lock);
+
+/** @brief Does this CPU hold @p lock? */
+int spin_held(const struct spinlock *lock);
+
+/** @brief The first lock ever taken (then ->next), or NULL. */
+struct spinlock *spinlock_list(void);
+
+/** @brief Set every lock's counters to zero (`locks reset`). */
+void spinlock_reset_counters(void);
+
+/** @brief The CPU running the caller: arch_cpu_id(), or the host thread's number. */
+unsigned this_cpu(void);
+
+#if __STDC_HOSTED__
+/** @brief On the host: the calling thread is CPU @p cpu from now on (0 until it says). */
+void host_cpu_set(unsigned cpu);
+#endif
+
+#endif
