@@ -8,17 +8,6 @@
 #include "kstring.h"
 #include "spinlock.h"
 
-/* The lock whose name comes first after @after (NULL: the first of all). */
-static const struct spinlock *next_by_name(const char *after)
-{
-	const struct spinlock *best = NULL;
-	for (const struct spinlock *l = spinlock_list(); l; l = l->next)
-		if ((after == NULL || strcmp(l->name, after) > 0) &&
-		    (best == NULL || strcmp(l->name, best->name) < 0))
-			best = l;
-	return best;
-}
-
 void cmd_locks(int argc, char **argv)
 {
 	if (argc == 2) {
@@ -34,8 +23,7 @@ void cmd_locks(int argc, char **argv)
 		kprintf("locks: none taken yet\n");
 		return;
 	}
-	/* By name, so that the lines come in the same order every time. */
-	for (const struct spinlock *l = next_by_name(NULL); l; l = next_by_name(l->name)) {
+	for (const struct spinlock *l = spinlock_next(NULL); l; l = spinlock_next(l)) {
 		unsigned long acquires = __atomic_load_n(&l->acquires, __ATOMIC_RELAXED);
 		unsigned long failed = __atomic_load_n(&l->failed_spins, __ATOMIC_RELAXED);
 		kprintf("%s: %lu acquire%s, %lu failed spin%s", l->name, acquires, plural(acquires),

@@ -47,8 +47,9 @@ const struct command shell_commands[] = {
 	  "print a Graphviz graph of the buddy tree, page tables, allocator tree\n"
 	  "      or memory layout (what lies where, physical and virtual)\n"
 	  "      (buddy frag: free blocks coloured by order, red 4K .. green 1M)", cmd_dot },
-	{ "stress", "<operations> [seed]", 1, 2,
-	  "random alloc/free/kmalloc/map/unmap with a check every 1000; memory ends as it began",
+	{ "stress", "[-j <cpus>] <operations> [seed]", 1, 4,
+	  "random alloc/free/kmalloc/map/unmap with a check every 1000; memory ends as it began\n"
+	  "      (-j: on that many CPUs at once, each its own seed; then the locks' counts)",
 	  cmd_stress },
 	{ "bench", "[pairs]", 0, 1,
 	  "time alloc+free pairs of the page manager (default 10000 each); memory ends as it began",

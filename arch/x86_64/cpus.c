@@ -20,16 +20,6 @@
 
 #define AP_TRAMPOLINE 0x8000 /* boot.S: the page the trampoline runs from */
 #define MSR_GS_BASE 0xc0000101
-#define MSR_APIC_BASE 0x1b
-#define LAPIC_ICR_LOW 0x300  /* interrupt command: writing it sends the IPI */
-#define LAPIC_ICR_HIGH 0x310 /* its destination: APIC id in bits 31..24 */
-#define LAPIC_EOI 0x0b0      /* end of interrupt: write 0 */
-#define LAPIC_SVR 0x0f0      /* spurious vector; bit 8 enables the local APIC */
-#define SVR_ENABLE 0x100
-#define ICR_INIT 0x500
-#define ICR_STARTUP 0x600
-#define ICR_LEVEL_ASSERT 0x4000
-#define ICR_PENDING 0x1000 /* delivery status: not yet accepted */
 #define NS_PER_US 1000ull
 #define START_TIMEOUT_NS 500000000ull /* QEMU's and Bochs' APs need far less */
 
@@ -54,9 +44,6 @@ struct x86_cpu *volatile ap_starting;
 static struct x86_cpu cpus[ARCH_MAX_CPUS];
 static unsigned nr_cpus;
 static uint64_t kernel_cr3;      /* the page tables every AP turns to */
-/* The local APIC registers, at the same address on every CPU: each
- * reaches its own. */
-static volatile uint32_t *lapic;
 
 /* The local APIC id of the CPU running this: CPUID leaf 1, EBX bits 31..24. */
 static unsigned own_apic_id(void)
@@ -82,11 +69,6 @@ void cpu_found(unsigned apic_id)
 	nr_cpus++;
 }
 
-uintptr_t x86_lapic_address(void)
-{
-	return (uintptr_t)(read_msr(MSR_APIC_BASE) & ~0xfffull);
-}
-
 /* Move @cpu from STARTING to @state, unless the other side did first
  * (an AP arriving just as the boot CPU gives up on it). */
 static int leave_starting(struct x86_cpu *cpu, int state)
@@ -104,18 +86,11 @@ _Noreturn void x86_ap_start(struct x86_cpu *cpu)
 	write_cr0(read_cr0() | CR0_WP); /* as x86_paging_init() on the boot CPU */
 	__asm__ volatile("mov %0, %%cr3" : : "r"(kernel_cr3) : "memory");
 	idt_load(cpu->id);
-	/* Software-enabled, so that it takes arch_cpu_wake()'s fixed IPI (a
-	 * disabled local APIC takes only INIT and start-up). */
-	lapic[LAPIC_SVR / 4] = SVR_ENABLE | VECTOR_APIC_SPURIOUS;
+	lapic_enable(); /* for arch_cpu_wake()'s IPI */
 	if (!leave_starting(cpu, ARCH_CPU_PARKED))
 		for (;;) /* too late: the INIT that follows stops it */
 			__asm__ volatile("cli; hlt");
 	cpu_park();
-}
-
-void lapic_end_of_interrupt(void)
-{
-	lapic[LAPIC_EOI / 4] = 0;
 }
 
 static void spin_ns(uint64_t ns)
@@ -125,20 +100,10 @@ static void spin_ns(uint64_t ns)
 		__asm__ volatile("pause");
 }
 
-/* Send the IPI @command to the local APIC @apic_id; wait until it is taken. */
-static void send_ipi(unsigned apic_id, uint32_t command)
-{
-	lapic[LAPIC_ICR_HIGH / 4] = apic_id << 24;
-	lapic[LAPIC_ICR_LOW / 4] = command;
-	while (lapic[LAPIC_ICR_LOW / 4] & ICR_PENDING)
-		__asm__ volatile("pause");
-}
-
 unsigned arch_cpus_start(void)
 {
 	if (nr_cpus == 1)
 		return 1;
-	lapic = (volatile uint32_t *)x86_lapic_address();
 	__asm__ volatile("mov %%cr3, %0" : "=r"(kernel_cr3));
 	memcpy((void *)AP_TRAMPOLINE, ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
 	for (unsigned i = 1; i < nr_cpus; i++) {
@@ -147,10 +112,10 @@ unsigned arch_cpus_start(void)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		/* INIT, wait 10 ms, then the start-up IPI twice, 200 us apart
 		 * (the SDM's delays; Bochs needs them, QEMU does not). */
-		send_ipi(cpu->apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+		lapic_send_init(cpu->apic_id);
 		spin_ns(10000 * NS_PER_US);
 		for (int n = 0; n < 2; n++) {
-			send_ipi(cpu->apic_id, ICR_STARTUP | AP_TRAMPOLINE >> 12);
+			lapic_send_startup(cpu->apic_id, AP_TRAMPOLINE);
 			spin_ns(200 * NS_PER_US);
 		}
 		uint64_t deadline = arch_time_ns() + START_TIMEOUT_NS;
@@ -160,7 +125,7 @@ unsigned arch_cpus_start(void)
 		if (leave_starting(cpu, ARCH_CPU_LEFT_OUT)) {
 			/* INIT puts it back to waiting, so it cannot run on
 			 * with the next AP's ap_starting. */
-			send_ipi(cpu->apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+			lapic_send_init(cpu->apic_id);
 			cpu->why = "it did not arrive within half a second";
 		}
 	}
@@ -184,7 +149,7 @@ const char *arch_cpu_hw_name(void)
 
 void arch_cpu_wake(unsigned id)
 {
-	send_ipi(cpus[id].apic_id, VECTOR_WAKE | ICR_LEVEL_ASSERT);
+	lapic_send_wake(cpus[id].apic_id);
 }
 
 unsigned arch_cpu_id(void)

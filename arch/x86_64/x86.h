@@ -83,7 +83,15 @@ void cpu_init_boot(void);
 void cpu_found(unsigned apic_id);
 /** @brief The physical address of the local APIC's registers (IA32_APIC_BASE). */
 uintptr_t x86_lapic_address(void);
+/** @brief Let this CPU's local APIC take fixed IPIs (VECTOR_WAKE). */
+void lapic_enable(void);
 /** @brief Tell this CPU's local APIC the interrupt it gave is served. */
 void lapic_end_of_interrupt(void);
+/** @brief Send INIT to the CPU whose local APIC id is @p apic_id (it waits for a start-up). */
+void lapic_send_init(unsigned apic_id);
+/** @brief Send a start-up IPI: CPU @p apic_id runs real-mode code at @p page (below 1 MiB). */
+void lapic_send_startup(unsigned apic_id, uintptr_t page);
+/** @brief Interrupt CPU @p apic_id with VECTOR_WAKE. */
+void lapic_send_wake(unsigned apic_id);
 
 #endif

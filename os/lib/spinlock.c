@@ -2,6 +2,7 @@
  * @file spinlock.c
  * @brief spin_lock(), spin_unlock() and the list of locks (spinlock.h).
  */
+#include "kstring.h"
 #include "spinlock.h"
 
 #if __STDC_HOSTED__
@@ -104,6 +105,16 @@ int spin_held(const struct spinlock *lock)
 struct spinlock *spinlock_list(void)
 {
 	return __atomic_load_n(&all_locks, __ATOMIC_ACQUIRE);
+}
+
+const struct spinlock *spinlock_next(const struct spinlock *after)
+{
+	const struct spinlock *best = NULL;
+	for (const struct spinlock *l = spinlock_list(); l; l = l->next)
+		if ((after == NULL || strcmp(l->name, after->name) > 0) &&
+		    (best == NULL || strcmp(l->name, best->name) < 0))
+			best = l;
+	return best;
 }
 
 void spinlock_reset_counters(void)

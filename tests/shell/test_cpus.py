@@ -27,6 +27,7 @@ PAGE = 4096
 MAX_CPUS, GUARD, SLOT = 8, 4096, 4096 + 16384
 BANNER = r"cpus: (\d+) found, (\d+) up: (.*)"
 LINE = r"cpu(\d+) (hart|APIC id) (\d+) (running \(the shell\)|parked|left out: .*)"
+LOCK = r"(\w+): (\d+) acquires?, (\d+) failed spins?"
 
 
 def test(fn):
@@ -72,6 +73,67 @@ def every_cpu_of_the_machine_is_started_and_parks():
         out = [l for l in c.run("stress 300 7") if not shell.PROGRESS.fullmatch(l)]
         assert out[-1] == "stress: ok", out
         assert cpus(c) == rows, "cpus changed while nothing ran on them"
+
+
+def locks(c):
+    """The `locks` lines as {name: (acquires, failed spins)}."""
+    out = {}
+    for line in c.run("locks"):
+        m = re.fullmatch(LOCK, line)
+        assert m, "not a locks line: %r" % line
+        out[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    return out
+
+
+def without_progress(lines):
+    return [l for l in lines if not shell.PROGRESS.fullmatch(l)]
+
+
+@test
+def locks_count_what_each_command_takes():
+    c, _ = boot(None)
+    with c:
+        booted = locks(c)
+        assert "pmm" in booted, "the boot allocates pages: %r" % booted
+        shell.single(c.run("alloc 3"))
+        after = locks(c)
+        assert after["pmm"][0] > booted["pmm"][0] and after["pmm"][1] == 0, (booted, after)
+        assert shell.single(c.run("locks reset")) == "locks: every counter is 0 again"
+        assert set(v for v in locks(c).values()) == {(0, 0)}
+        c.run("kmalloc 100")
+        taken = locks(c)
+        assert taken["kmalloc"][0] >= 1 and taken["kmalloc"][1] == 0, taken
+        # One CPU never finds a lock taken.
+        out = without_progress(c.run("stress 500 3"))
+        assert out[-1] == "stress: ok", out
+        assert all(v[1] == 0 for v in locks(c).values()), locks(c)
+        shell.expect_error(c, "locks now")
+        shell.expect_error(c, "stress -j 2 10 1")
+
+
+@test
+def stress_on_every_cpu_at_once_gives_memory_back_as_it_was():
+    c, _ = boot(SMP)
+    with c:
+        meminfo = c.run("meminfo")
+        out = without_progress(c.run("stress -j %d 2000 11" % SMP))
+        assert out[0] == "stress: %d CPUs, 2000 operations each, seeds 11 to %d (replay: " \
+            "stress -j %d 2000 11)" % (SMP, 10 + SMP, SMP), out
+        shares = [re.fullmatch(r"stress: cpu(\d+): 2000 operations in \d+\.\d{3} s "
+                               r"\(\d+ ops/s\)", l) for l in out[1:1 + SMP]]
+        assert all(shares) and [int(m.group(1)) for m in shares] == list(range(SMP)), out
+        assert re.fullmatch(r"stress: %d operations in .*, \d+ checks" % (2000 * SMP),
+                            out[1 + SMP]), out
+        names = [re.fullmatch(r"stress: lock (\w+): \d+ acquires?, \d+ failed spins?", l)
+                 for l in out[2 + SMP:-1]]
+        assert all(names) and [m.group(1) for m in names] == ["kmalloc", "pmm", "vm"], out
+        assert out[-1] == "stress: ok", out
+        assert c.run("meminfo") == meminfo
+        assert shell.single(c.run("check")) == "check: ok"
+        assert all(r[2] == "parked" for r in cpus(c)[1:])
+        # A CPU short: refused, and nothing runs.
+        shell.expect_error(c, "stress -j %d 10 1" % (SMP + 1))
+        assert c.run("meminfo") == meminfo
 
 
 @test
@@ -175,6 +237,8 @@ def a_hart_that_never_arrives_is_left_out_not_waited_for():
             assert rows[3] == (3, 7, "left out: it did not arrive within half a second"), rows
             assert [r[2] for r in rows].count("parked") == 2, rows
             assert shell.single(c.run("check")) == "check: ok"
+            assert shell.single(c.run("stress -j 4 10 1")) == \
+                "error: stress -j 4 needs cpu3, which is left out"
 
 
 @test

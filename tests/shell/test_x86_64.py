@@ -187,6 +187,12 @@ def bochs_boots_the_shell_and_powers_off():
         # a paste must reach the shell whole while it echoes (issue 19).
         test_console.check_burst(c, 200, first_id=2)
         assert shell.state(c) == before
+        # The AP wakes for its share (a fixed IPI through the local APIC,
+        # on its own TSS) and parks again.
+        out = [l for l in c.run("stress -j 2 300 5") if not shell.PROGRESS.fullmatch(l)]
+        assert out[-1] == "stress: ok", out
+        assert c.run("cpus") == ["cpu0 APIC id 0 running (the shell)", "cpu1 APIC id 1 parked"]
+        assert shell.state(c) == before
         c.send("poweroff\r")
         status = c.wait_exit(60)
     assert status == 0, "tools/bochs.sh exited %s after poweroff (make bochs: Error)" % status

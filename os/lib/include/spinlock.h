@@ -55,6 +55,13 @@ int spin_held(const struct spinlock *lock);
 /** @brief The first lock ever taken (then ->next), or NULL. */
 struct spinlock *spinlock_list(void);
 
+/**
+ * @brief Every lock taken so far in the order of their names, so that
+ *        listings come the same way each time: spinlock_next(NULL) is the
+ *        first, NULL follows the last.
+ */
+const struct spinlock *spinlock_next(const struct spinlock *after);
+
 /** @brief Set every lock's counters to zero (`locks reset`). */
 void spinlock_reset_counters(void);
 
