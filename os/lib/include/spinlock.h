@@ -34,7 +34,9 @@ struct spinlock {
 /** @brief A spinlock named @p name (a string constant), free. */
 #define SPINLOCK_INIT(name) { 0, -1, name, 0, 0, 0, 0, 0, 0 }
 
+/** @brief @p x as a string literal (a helper of SPINLOCK_STRING). */
 #define SPINLOCK_STRING_(x) #x
+/** @brief @p x, a macro such as __LINE__, expanded and then made a string literal. */
 #define SPINLOCK_STRING(x) SPINLOCK_STRING_(x)
 
 /** @brief Take @p lock, spinning while another CPU holds it. */
