@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "cpus.h"
 #include "kprintf.h"
+#include "pmm.h"
 
 void cmd_cpus(int argc, char **argv)
 {
@@ -22,6 +23,12 @@ void cmd_cpus(int argc, char **argv)
 			kprintf(" (the shell)");
 		if (cpu.state == ARCH_CPU_LEFT_OUT)
 			kprintf(cpu.error ? ": %s (error %ld)" : ": %s", cpu.why, cpu.error);
+		else if (pmm_pcp_enabled()) {
+			struct pmm_pcp_info cache;
+			pmm_pcp_info(i, &cache);
+			kprintf(", %lu page%s in its cache", (unsigned long)cache.pages,
+				plural(cache.pages));
+		}
 		kprintf("\n");
 	}
 }

@@ -3,6 +3,7 @@
  * @brief meminfo, buddy and check: looking at the page manager.
  */
 #include "commands.h"
+#include "cpus.h"
 #include "kprintf.h"
 #include "memm.h"
 #include "pmm.h"
@@ -28,6 +29,10 @@ void cmd_meminfo(int argc, char **argv)
 	kprintf("total pages: %lu\n", (unsigned long)total);
 	kprintf("free pages: %lu\n", (unsigned long)free);
 	kprintf("used pages: %lu\n", (unsigned long)(total - free));
+	size_t cached = pmm_cached_page_count();
+	if (pmm_pcp_enabled() || cached)
+		kprintf("cached pages: %lu (of the used, in CPUs' page caches)\n",
+			(unsigned long)cached);
 	struct vm_stats vm;
 	vm_get_stats(&vm);
 	kprintf("page-table pages: %lu\n", (unsigned long)vm.table_pages);
@@ -141,6 +146,15 @@ void cmd_buddy(int argc, char **argv)
 			all[order] += info.free_blocks[order];
 	}
 	print_row("all", all);
+	if (pmm_pcp_enabled() || pmm_cached_page_count()) {
+		kprintf("cached:");
+		struct pmm_pcp_info info;
+		for (unsigned cpu = 0; cpu < cpus_count(); cpu++) {
+			pmm_pcp_info(cpu, &info);
+			kprintf(" cpu%u %lu", cpu, (unsigned long)info.pages);
+		}
+		kprintf(" (single pages in the CPUs' caches, not on these lists)\n");
+	}
 	print_fragmentation();
 	if (verbose)
 		print_free_lists();
@@ -176,12 +190,15 @@ void cmd_check(int argc, char **argv)
 		shell_error("check interrupted: only part of the page tables was checked");
 		return;
 	}
+	size_t caches = pmm_pcp_check();
+	if (caches)
+		kprintf("check: page caches: %lu problem%s\n", (unsigned long)caches, plural(caches));
 	size_t tree = memm_check();
 	if (tree)
 		kprintf("check: allocator tree: %lu problem%s\n", (unsigned long)tree, plural(tree));
-	if (found + tree == 0)
+	found += caches + tree;
+	if (found == 0)
 		kprintf("check: ok\n");
 	else
-		kprintf("check: %lu violation%s\n", (unsigned long)(found + tree),
-			plural(found + tree));
+		kprintf("check: %lu violation%s\n", (unsigned long)found, plural(found));
 }

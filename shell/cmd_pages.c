@@ -209,6 +209,7 @@ static void free_failed(uintptr_t addr, int err)
 			    article(pmm_holder_name(block.holder)), pmm_holder_name(block.holder),
 			    block.holder == PMM_HOLDER_MAPPING     ? ": unmap it instead"
 			    : block.holder == PMM_HOLDER_ALLOCATOR ? ": kfree its blocks"
+			    : block.holder == PMM_HOLDER_CACHE     ? " (pcp off gives it back)"
 								 : "");
 		return;
 	default:

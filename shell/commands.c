@@ -59,6 +59,9 @@ const struct command shell_commands[] = {
 	{ "break", "", 0, 0, "stop in the Bochs debugger (a magic breakpoint)", cmd_break },
 	{ "cpus", "", 0, 0, "one line per CPU: its number, the machine's id for it, where it is",
 	  cmd_cpus },
+	{ "pcp", "[on|off]", 0, 1,
+	  "per-CPU page caches: single pages without the pmm lock (off by default; no argument: "
+	  "each cache)", cmd_pcp },
 	{ "locks", "[reset]", 0, 1,
 	  "one line per lock: times taken and failed spins (reset: count from 0 again)",
 	  cmd_locks },

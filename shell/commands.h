@@ -19,6 +19,7 @@ void cmd_poweroff(int argc, char **argv); /**< `poweroff` */
 void cmd_break(int argc, char **argv);    /**< `break` */
 void cmd_cpus(int argc, char **argv);     /**< `cpus` */
 void cmd_locks(int argc, char **argv);    /**< `locks [reset]` */
+void cmd_pcp(int argc, char **argv);      /**< `pcp [on|off]` */
 void cmd_map(int argc, char **argv);      /**< `map 0x<va> <pages> [0x<pa>|auto] [flags]` */
 void cmd_unmap(int argc, char **argv);    /**< `unmap 0x<va> <pages>` */
 void cmd_vtop(int argc, char **argv);     /**< `vtop 0x<va>` */

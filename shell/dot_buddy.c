@@ -143,6 +143,7 @@ static void print_what(unsigned state, unsigned owner)
 	static const char *const owners[] = {
 		[PMM_HOLDER_PAGE_TABLE] = "page table", [PMM_HOLDER_MAPPING] = "mapping",
 		[PMM_HOLDER_ALLOCATOR] = "allocator", [PMM_HOLDER_QUARANTINE] = "quarantine",
+		[PMM_HOLDER_CACHE] = "cpu cache",
 	};
 
 	if (state == PMM_PAGE_FREE)

@@ -77,6 +77,7 @@ enum pmm_holder {
 	PMM_HOLDER_MAPPING,    /**< a page that a demonstration mapping owns */
 	PMM_HOLDER_ALLOCATOR,  /**< the pages under an allocator object (memm) */
 	PMM_HOLDER_QUARANTINE, /**< a page written after it was freed (poisoning): never reused */
+	PMM_HOLDER_CACHE,      /**< a page in a CPU's page cache (pmm_pcp.c): free to that CPU only */
 };
 
 /** @brief What a page descriptor says about its page. */
@@ -350,6 +351,58 @@ size_t pmm_poison_quarantined(void);
 
 /** @brief 1 if freed pages are being poisoned. */
 int pmm_poison_enabled(void);
+
+/*
+ * Per-CPU page caches (pmm_pcp.c), as Linux's per-CPU page lists: each CPU
+ * keeps a few single pages of its own in front of the buddy lists. With the
+ * caches on, a single page is allocated from, and freed to, the running
+ * CPU's cache without taking pmm_lock; an empty cache takes PMM_PCP_BATCH
+ * pages from the buddy lists in one locked call (a refill), and a cache
+ * above PMM_PCP_HIGH gives PMM_PCP_BATCH back (a drain). A cached page is
+ * an allocation of one page held by PMM_HOLDER_CACHE: not free to anyone
+ * else, and not in the free counts. Off by default, so that single-page
+ * allocations take the documented buddy policy. Poisoning bypasses them.
+ */
+
+#define PMM_PCP_BATCH 16 /**< pages a refill takes, and a drain gives back */
+#define PMM_PCP_HIGH 64  /**< a cache holding more drains */
+
+/** @brief One CPU's page cache, as pmm_pcp_info() reports it. */
+struct pmm_pcp_info {
+	size_t pages;     /**< pages in it now */
+	uint64_t hits;    /**< single-page allocations it served at once */
+	uint64_t misses;  /**< those it had to refill for first */
+	uint64_t refills; /**< batches taken from the buddy lists */
+	uint64_t drains;  /**< batches given back to them */
+};
+
+/**
+ * @brief Turn the page caches on or off. Off gives every cached page back
+ *        to the buddy lists. Call it only while no other CPU is in the
+ *        page manager (the shell's other CPUs are parked).
+ */
+void pmm_pcp_set(int on);
+
+/** @brief 1 if the page caches are on. */
+int pmm_pcp_enabled(void);
+
+/** @brief CPU @p cpu's cache (all zeros for a CPU that never had one). */
+void pmm_pcp_info(unsigned cpu, struct pmm_pcp_info *info);
+
+/** @brief The address of page @p i (0: the next to be handed out) of CPU @p cpu's cache, or 0. */
+uintptr_t pmm_pcp_page(unsigned cpu, size_t i);
+
+/** @brief Pages in every CPU's cache. */
+size_t pmm_cached_page_count(void);
+
+/**
+ * @brief Verify the caches: each cached page is a one-page allocation held
+ *        by PMM_HOLDER_CACHE and in one cache only, and every such page is
+ *        in a cache. With pmm_check(): every page is in exactly one place.
+ *        Only while no other CPU is using its cache.
+ * @return the number of problems found (0: all is well)
+ */
+size_t pmm_pcp_check(void);
 
 /**
  * @brief Take the oldest use after free found and not yet reported.

@@ -204,11 +204,17 @@ static void one_operation(struct stress_state *s)
 		s->r->peak_used = used;
 }
 
-static void check_everything(struct stress_state *s)
+static unsigned nr_sharing; /* CPUs in the run */
+
+/* Every checker; the page caches only if no other CPU is at work (@alone):
+ * another CPU's cache moves under a look from outside. */
+static void check_everything(struct stress_state *s, int alone)
 {
 	s->r->checks++;
 	if (pmm_check(NULL, NULL) != 0)
 		fail(s, "the page manager's invariants are broken (type check for details)", 0);
+	if (alone && pmm_pcp_check() != 0)
+		fail(s, "the page caches are inconsistent (type check for details)", 0);
 	spin_lock(&vm_lock);
 	size_t vm_problems = vm_check(&kernel_space, 1, NULL, NULL);
 	spin_unlock(&vm_lock);
@@ -235,7 +241,6 @@ static void give_everything_back(struct stress_state *s)
 /* Set when the progress handler says stop (Ctrl-C): every CPU's share
  * stops before its next operation. */
 static int stopping;
-static unsigned nr_sharing; /* CPUs in the run */
 static size_t run_total;    /* operations of them all */
 
 /* Operations done so far by every CPU in the run (read while they run:
@@ -273,7 +278,7 @@ static void run_share(void *arg)
 		one_operation(s);
 		__atomic_store_n(&r->ops, r->ops + 1, __ATOMIC_RELAXED);
 		if (r->ops % STRESS_CHECK_EVERY == 0)
-			check_everything(s);
+			check_everything(s, nr_sharing == 1);
 	}
 	give_everything_back(s);
 	r->ns = arch_time_ns() - start;
@@ -309,7 +314,9 @@ int stress_run(unsigned cpus, size_t ops, uint64_t seed, struct stress_result *r
 	}
 	struct vm_stats vm_before, vm_after;
 	vm_get_stats(&vm_before);
-	size_t free_before = pmm_free_page_count();
+	/* Cached pages are not free, but are the manager's: the run may
+	 * leave more or fewer in the caches than it found. */
+	size_t free_before = pmm_free_page_count() + pmm_cached_page_count();
 	size_t quarantined_before = pmm_poison_quarantined();
 	uint64_t start = arch_time_ns();
 
@@ -323,12 +330,13 @@ int stress_run(unsigned cpus, size_t ops, uint64_t seed, struct stress_result *r
 		while (cpus_busy(i))
 			report_progress();
 	results[0].interrupted = stopping;
-	check_everything(&states[0]);
+	check_everything(&states[0], 1);
 	results[0].ns = arch_time_ns() - start;
 	vm_get_stats(&vm_after);
 	/* Pages poisoning caught written (by someone before the run) are in
 	 * quarantine now: they are reported apart, and are not the run's. */
-	if (pmm_free_page_count() + (pmm_poison_quarantined() - quarantined_before) != free_before)
+	if (pmm_free_page_count() + pmm_cached_page_count() +
+	    (pmm_poison_quarantined() - quarantined_before) != free_before)
 		fail(&states[0], "free pages differ from before the run", 0);
 	if (vm_after.table_pages != vm_before.table_pages || vm_after.leaves_4k != vm_before.leaves_4k)
 		fail(&states[0], "page tables differ from before the run", 0);

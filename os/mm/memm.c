@@ -147,7 +147,7 @@ static void destroy(struct allocator *a)
 	tree_remove(a);
 	KASSERT(pmm_free_held((uintptr_t)a, PMM_HOLDER_ALLOCATOR, NULL) == PMM_OK);
 }
-
+/** @brief kmalloc_pid() with memm_lock held (the lab's "kmalloc_pid"). */
 static int kmalloc_pid_unlocked(size_t bytes, unsigned pid, void **ptr)
 {
 	/* LAB kmalloc BEGIN */
@@ -189,7 +189,7 @@ int kmalloc(size_t bytes, void **ptr)
 {
 	return kmalloc_pid(bytes, 0, ptr);
 }
-
+/** @brief kfree() with memm_lock held (the lab's "kfree"). */
 static int kfree_unlocked(void *ptr, size_t *bytes)
 {
 	/* LAB kmalloc BEGIN */

@@ -529,8 +529,8 @@ static int alloc_run(size_t pages, uintptr_t *addr)
 		make_head(seg, index, pages, addr);
 	return err;
 }
-
-static int alloc_contiguous(size_t pages, uintptr_t *addr)
+/** @brief pmm_alloc_contiguous() with pmm_lock held (the lab's "pmm_alloc_contiguous"). */
+int pmm_buddy_alloc(size_t pages, uintptr_t *addr)
 {
 	struct pmm_segment *seg;
 	size_t index;
@@ -556,24 +556,11 @@ static int alloc_contiguous(size_t pages, uintptr_t *addr)
 }
 
 /*
- * The entry points below take pmm_lock around what they do; the functions
- * above them take no lock, and are called with it held. (Each lab region
- * stays as it was: alloc_contiguous() is the code the buddy lab's
- * "pmm_alloc_contiguous" section means.)
+ * The rest of the buddy system's entry points (pmm_buddy.h). None takes a
+ * lock: the page manager's public functions (pmm_entry.c) call them with
+ * pmm_lock held. (pmm_buddy_alloc() above is what the buddy lab's section
+ * "pmm_alloc_contiguous" means: that public function calls it.)
  */
-
-int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
-{
-	spin_lock(&pmm_lock);
-	int err = alloc_contiguous(pages, addr);
-	spin_unlock(&pmm_lock);
-	return err;
-}
-
-int pmm_alloc_page(uintptr_t *addr)
-{
-	return pmm_alloc_contiguous(1, addr);
-}
 
 /* PMM_OK if @addr is the head of a live contiguous allocation (its segment
  * in *@segp); otherwise why it is not. */
@@ -600,21 +587,22 @@ static inline int find_allocation_head(uintptr_t addr, struct pmm_segment **segp
 							     : PMM_ERR_INTERIOR;
 }
 
-int pmm_set_holder(uintptr_t addr, enum pmm_holder holder)
+int pmm_buddy_set_holder(uintptr_t addr, enum pmm_holder holder)
 {
 	struct pmm_segment *seg;
-	spin_lock(&pmm_lock);
 	int err = find_allocation_head(addr, &seg);
 	if (err == PMM_OK)
 		seg->page_array[pmm_index(seg, addr)].holder = (uint8_t)holder;
-	spin_unlock(&pmm_lock);
 	return err;
 }
 
-/* Free the allocation whose head is page @index, if @holder holds it. */
-static ALWAYS_INLINE int free_allocation(struct pmm_segment *seg, size_t index, enum pmm_holder holder,
-			   size_t *pages)
+int pmm_buddy_free(uintptr_t addr, enum pmm_holder holder, size_t *pages)
 {
+	struct pmm_segment *seg;
+	int err = find_allocation_head(addr, &seg);
+	if (err != PMM_OK)
+		return err;
+	size_t index = pmm_index(seg, addr);
 	if (seg->page_array[index].holder != holder)
 		return PMM_ERR_HELD;
 	size_t count = seg->page_array[index].count;
@@ -631,36 +619,11 @@ static ALWAYS_INLINE int free_allocation(struct pmm_segment *seg, size_t index, 
 	return PMM_OK;
 }
 
-static ALWAYS_INLINE int free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
+int pmm_buddy_free_page(uintptr_t addr)
 {
 	struct pmm_segment *seg;
-	spin_lock(&pmm_lock);
-	int err = find_allocation_head(addr, &seg);
-	if (err == PMM_OK)
-		err = free_allocation(seg, pmm_index(seg, addr), holder, pages);
-	spin_unlock(&pmm_lock);
-	return err;
-}
-
-int pmm_free_held(uintptr_t addr, enum pmm_holder holder, size_t *pages)
-{
-	return free_held(addr, holder, pages);
-}
-
-int pmm_free(uintptr_t addr, size_t *pages)
-{
-	return free_held(addr, PMM_HOLDER_ANYONE, pages);
-}
-
-int pmm_free_page(uintptr_t addr)
-{
-	struct pmm_segment *seg;
-	spin_lock(&pmm_lock);
 	int err = find_allocation_head(addr, &seg);
 	if (err == PMM_OK && seg->page_array[pmm_index(seg, addr)].count != 1)
-		err = PMM_ERR_NOT_SINGLE;
-	if (err == PMM_OK)
-		err = free_allocation(seg, pmm_index(seg, addr), PMM_HOLDER_ANYONE, NULL);
-	spin_unlock(&pmm_lock);
-	return err;
+		return PMM_ERR_NOT_SINGLE;
+	return err == PMM_OK ? pmm_buddy_free(addr, PMM_HOLDER_ANYONE, NULL) : err;
 }

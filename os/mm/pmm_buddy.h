@@ -11,9 +11,9 @@
 
 /**
  * @brief The page manager's lock: held by every entry point that changes
- *        its lists or descriptors (pmm_buddy.c, pmm_scattered.c,
- *        pmm_poison.c) and by pmm_check(); the functions of this header
- *        are called with it held.
+ *        its lists or descriptors (pmm_entry.c, pmm_scattered.c,
+ *        pmm_poison.c, the page caches' refill and drain) and by
+ *        pmm_check(); the functions of this header are called with it held.
  */
 extern struct spinlock pmm_lock;
 
@@ -33,5 +33,17 @@ void pmm_free_range(struct pmm_segment *seg, size_t first, size_t last);
 
 /** @brief Take one block of 2^@p order pages; PMM_ERR_NO_MEMORY if none. */
 int pmm_take_block(unsigned order, struct pmm_segment **seg, size_t *index);
+
+/** @brief pmm_alloc_contiguous() without the lock or the page caches. */
+int pmm_buddy_alloc(size_t pages, uintptr_t *addr);
+
+/** @brief pmm_set_holder() without the lock. */
+int pmm_buddy_set_holder(uintptr_t addr, enum pmm_holder holder);
+
+/** @brief pmm_free_held() without the lock or the page caches. */
+int pmm_buddy_free(uintptr_t addr, enum pmm_holder holder, size_t *pages);
+
+/** @brief pmm_free_page() without the lock or the page caches. */
+int pmm_buddy_free_page(uintptr_t addr);
 
 #endif

@@ -96,6 +96,7 @@ const char *pmm_holder_name(unsigned holder)
 	case PMM_HOLDER_MAPPING: return "mapping";
 	case PMM_HOLDER_ALLOCATOR: return "allocator object";
 	case PMM_HOLDER_QUARANTINE: return "quarantine (written after it was freed)";
+	case PMM_HOLDER_CACHE: return "CPU's page cache";
 	}
 	return "unknown owner";
 }

@@ -136,6 +136,83 @@ def stress_on_every_cpu_at_once_gives_memory_back_as_it_was():
         assert c.run("meminfo") == meminfo
 
 
+def cached(c):
+    """The `pcp` lines as {cpu: (pages, hits, misses, refills, drains)}."""
+    lines = c.run("pcp")
+    assert lines[0] == "pcp: on, batch 16, high 64", lines
+    out = {}
+    for line in lines[1:]:
+        m = re.fullmatch(r"pcp: cpu(\d+) (\d+) pages? cached, (\d+) hits?, (\d+) miss(?:es)?, "
+                         r"(\d+) refills?, (\d+) drains?", line)
+        assert m, line
+        out[int(m.group(1))] = tuple(int(g) for g in m.groups()[1:])
+    return out
+
+
+@test
+def page_caches_hold_single_pages_and_give_every_one_back():
+    c, _ = boot(2)
+    with c:
+        meminfo = c.run("meminfo")
+        assert shell.single(c.run("pcp")) == \
+            "pcp: off (single pages come from the buddy lists; pcp on turns the caches on)"
+        assert shell.single(c.run("pcp on")).startswith("pcp: on: ")
+        assert cached(c) == {0: (0, 0, 0, 0, 0), 1: (0, 0, 0, 0, 0)}
+        addr = shell.alloc(c, 1)
+        # A miss: one refill of a batch, one page of it handed out.
+        assert cached(c)[0] == (15, 0, 1, 1, 0), cached(c)
+        assert shell.single(c.run("free 0x%x" % addr)) == "freed 1 pages at 0x%x" % addr
+        assert cached(c)[0] == (16, 0, 1, 1, 0), cached(c)
+        # The page is in the cache now: a second free is refused, and changes nothing.
+        assert shell.single(c.run("free 0x%x" % addr)) == \
+            "error: 0x%x belongs to a CPU's page cache (pcp off gives it back)" % addr
+        assert shell.alloc(c, 1) == addr, "the page freed last is handed out first"
+        assert cached(c)[0] == (15, 1, 1, 1, 0), cached(c)
+        shell.single(c.run("free 0x%x" % addr))
+        rows = {l.split()[0]: l for l in c.run("cpus")}
+        assert rows["cpu0"].endswith(", 16 pages in its cache") and \
+            rows["cpu1"].endswith(", 0 pages in its cache"), rows
+        assert "cached: cpu0 16 cpu1 0 (single pages in the CPUs' caches, not on these " \
+            "lists)" in c.run("buddy")
+        info = c.run("meminfo")
+        assert "cached pages: 16 (of the used, in CPUs' page caches)" in info, info
+        free = lambda lines: int([l for l in lines if l.startswith("free pages: ")][0].split()[2])
+        assert free(info) == free(meminfo) - 16, (info, meminfo)
+        assert shell.single(c.run("check")) == "check: ok"
+        # Past high (64), a drain gives a batch (16) back.
+        pages = [shell.alloc(c, 1) for _ in range(80)]
+        for p in pages:
+            shell.single(c.run("free 0x%x" % p))
+        pages_now, _, _, refills, drains = cached(c)[0]
+        assert pages_now <= 64 and drains >= 1 and \
+            16 * refills - 16 * drains == pages_now, cached(c)
+        assert shell.single(c.run("check")) == "check: ok"
+        assert shell.single(c.run("pcp off")) == \
+            "pcp: off: the caches gave %d pages back to the buddy lists" % pages_now
+        assert c.run("meminfo") == meminfo
+        assert shell.single(c.run("check")) == "check: ok"
+        shell.expect_error(c, "pcp sometimes")
+
+
+@test
+def stress_on_every_cpu_with_page_caches_on_and_off():
+    c, _ = boot(SMP)
+    with c:
+        meminfo = c.run("meminfo")
+        spins = {}
+        for pcp in ("off", "on"):
+            shell.single(c.run("pcp " + pcp))
+            out = without_progress(c.run("stress -j %d 1500 5" % SMP))
+            assert out[-1] == "stress: ok", out
+            spins[pcp] = [l for l in out if l.startswith("stress: lock pmm: ")]
+            assert shell.single(c.run("check")) == "check: ok"
+        # Each CPU's cache took its single pages: the lock was taken less.
+        acquires = {k: int(v[0].split()[3]) for k, v in spins.items()}
+        assert acquires["on"] * 3 < acquires["off"], spins
+        shell.single(c.run("pcp off"))
+        assert c.run("meminfo") == meminfo
+
+
 @test
 def one_cpu_by_default():
     c, banner = boot(None)
