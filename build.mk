@@ -144,7 +144,26 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/te
 
 $(HOST_BUILD)/test_%: $(HOST_BUILD)/tests/host/test_%.c.o $(PMM_LIB)
 	$(call say,HOSTLD,$@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter-out $(PMM_LIB),$^) $(PMM_LIB) -lcmocka
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter-out $(PMM_LIB),$^) $(PMM_LIB) -lcmocka -pthread
+
+# The threaded test (pthreads) is built once more with ThreadSanitizer
+# instead of ASan (the two cannot share a program), with the page manager
+# compiled again for it.
+HOST_TSAN_BUILD := $(HOST_BUILD)/tsan
+HOST_TSAN_CFLAGS := -std=c11 $(WARNINGS) -O1 -g -fno-omit-frame-pointer -fsanitize=thread \
+	$(HOST_INCLUDES) -MMD -MP
+HOST_TSAN_TEST := $(HOST_TSAN_BUILD)/test_pmm_threads
+
+$(HOST_TSAN_BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,TSANCC,$<)
+	$(Q)$(HOST_CC) $(HOST_TSAN_CFLAGS) -c $< -o $@
+
+$(HOST_TSAN_TEST): $(patsubst %,$(HOST_TSAN_BUILD)/%.o,$(PMM_SRCS) tests/host/test_pmm_threads.c)
+	$(call say,HOSTLD,$@)
+	$(Q)$(HOST_CC) $(HOST_TSAN_CFLAGS) -o $@ $^ -lcmocka -pthread
+
+-include $(wildcard $(HOST_TSAN_BUILD)/*/*/*.d $(HOST_TSAN_BUILD)/*/*/*/*.d)
 
 # The walker test also links vm.c and both architectures' (plain C) formats.
 $(HOST_BUILD)/test_vm: $(HOST_BUILD)/os/mm/vm.c.o $(HOST_BUILD)/os/mm/vm_check.c.o \
@@ -185,7 +204,7 @@ FUZZ_VM_SRCS := $(FUZZ_PMM_SRCS) os/mm/vm.c os/mm/vm_check.c arch/riscv64/pt.c a
 # (init/main.c, os/kernel/boot.c) and the machine, which tests/fuzz/fuzz_shell.c
 # stands in for.
 FUZZ_SHELL_SRCS := $(FUZZ_MEMM_SRCS) $(wildcard os/mm/vm*.c) $(wildcard shell/*.c) \
-	os/kernel/cpus.c os/kernel/fault.c os/kernel/stress.c os/lib/console.c os/lib/format.c os/lib/mem_range.c \
+	os/kernel/bench_cpus.c os/kernel/cpus.c os/kernel/fault.c os/kernel/stress.c os/lib/console.c os/lib/format.c os/lib/mem_range.c \
 	arch/x86_64/pt.c
 
 fuzz_objs = $(patsubst %,$(FUZZ_BUILD)/$(1)/%.o,$(2))

@@ -51,8 +51,9 @@ const struct command shell_commands[] = {
 	  "random alloc/free/kmalloc/map/unmap with a check every 1000; memory ends as it began\n"
 	  "      (-j: on that many CPUs at once, each its own seed; then the locks' counts)",
 	  cmd_stress },
-	{ "bench", "[pairs]", 0, 1,
-	  "time alloc+free pairs of the page manager (default 10000 each); memory ends as it began",
+	{ "bench", "[-j <cpus>] [pairs]", 0, 3,
+	  "time alloc+free pairs of the page manager (default 10000 each); memory ends as it began\n"
+	  "      (-j: single pages on that many CPUs at once, page caches off then on)",
 	  cmd_bench },
 	{ "poison", "[on|off]", 0, 1,
 	  "fill freed pages with 0x6b and check them when handed out again", cmd_poison },

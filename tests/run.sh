@@ -131,6 +131,9 @@ quick_host() {
 			[ -x "$t" ] || continue
 			step "host-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 		done
+		# The threads once more under ThreadSanitizer: a race fails it.
+		step "host-tsan-test_pmm_threads" env TSAN_OPTIONS=halt_on_error=1 \
+			CMOCKA_MESSAGE_OUTPUT=TAP build/host/tsan/test_pmm_threads
 	fi
 	# libFuzzer: every committed input (seeds, regressions) of each target,
 	# then a short fuzzing run of it (`make fuzz` runs longer).

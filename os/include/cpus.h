@@ -24,6 +24,15 @@ unsigned cpus_count(void);
  */
 int cpus_run(unsigned cpu, void (*fn)(void *arg), void *arg);
 
+/**
+ * @brief Run share(i) on each CPU i from 0 to @p cpus - 1 at once: CPUs 1
+ *        and up must be parked; the caller, CPU 0, runs share(0), then
+ *        calls @p waiting (if not NULL) again and again until every other
+ *        CPU has finished. One shared run at a time.
+ * @return 0, or -1 if a CPU could not be given its share (it runs none)
+ */
+int cpus_share(unsigned cpus, void (*share)(unsigned cpu), void (*waiting)(void));
+
 /** @brief Wait until CPU @p cpu has finished what cpus_run() gave it. */
 void cpus_wait(unsigned cpu);
 

@@ -50,6 +50,28 @@ int cpus_run(unsigned cpu, void (*fn)(void *arg), void *arg)
 	return 0;
 }
 
+static void (*shared)(unsigned cpu); /* the share of the run cpus_share() is in */
+
+static void run_shared(void *cpu)
+{
+	shared((unsigned)(uintptr_t)cpu);
+}
+
+int cpus_share(unsigned cpus, void (*share)(unsigned cpu), void (*waiting)(void))
+{
+	int err = 0;
+	shared = share;
+	for (unsigned i = 1; i < cpus; i++)
+		if (cpus_run(i, run_shared, (void *)(uintptr_t)i) != 0)
+			err = -1;
+	share(0);
+	for (unsigned i = 1; i < cpus; i++)
+		while (cpus_busy(i))
+			if (waiting)
+				waiting();
+	return err;
+}
+
 int cpus_busy(unsigned cpu)
 {
 	return cpu < ARCH_MAX_CPUS && __atomic_load_n(&work[cpu].busy, __ATOMIC_ACQUIRE);

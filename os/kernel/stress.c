@@ -260,11 +260,11 @@ static void report_progress(void)
 		__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
 }
 
-/* One CPU's share of the run (@arg: its struct stress_state): its
+/* CPU @cpu's share of the run (states[@cpu]): its
  * operations, then everything it holds back. CPU 0 also reports progress. */
-static void run_share(void *arg)
+static void run_share(unsigned cpu)
 {
-	struct stress_state *s = arg;
+	struct stress_state *s = &states[cpu];
 	struct stress_result *r = s->r;
 	size_t ops = run_total / nr_sharing;
 	uint64_t start = arch_time_ns();
@@ -322,13 +322,8 @@ int stress_run(unsigned cpus, size_t ops, uint64_t seed, struct stress_result *r
 
 	/* From operation 0, before its first check reports. */
 	report_progress();
-	for (unsigned i = 1; i < cpus && !stopping; i++)
-		if (cpus_run(i, run_share, &states[i]) != 0)
-			fail(&states[i], "that CPU is not parked: it cannot take a share", 0);
-	run_share(&states[0]);
-	for (unsigned i = 1; i < cpus; i++)
-		while (cpus_busy(i))
-			report_progress();
+	if (!stopping && cpus_share(cpus, run_share, report_progress) != 0)
+		fail(&states[0], "a CPU was not parked: it could not take its share", 0);
 	results[0].interrupted = stopping;
 	check_everything(&states[0], 1);
 	results[0].ns = arch_time_ns() - start;

@@ -9,16 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static _Thread_local unsigned host_cpu;
+_Thread_local unsigned host_cpu;
 
 void host_cpu_set(unsigned cpu)
 {
 	host_cpu = cpu;
-}
-
-unsigned this_cpu(void)
-{
-	return host_cpu;
 }
 
 /* No interrupts on the host. */
@@ -37,11 +32,6 @@ static void interrupts_restore(int on)
 #include "arch.h"
 #include "kprintf.h"
 
-unsigned this_cpu(void)
-{
-	return arch_cpu_id();
-}
-
 #define interrupts_off arch_interrupts_off
 #define interrupts_restore arch_interrupts_restore
 #define LOCK_PANIC(...) panic(__VA_ARGS__)
@@ -53,7 +43,8 @@ static struct spinlock *all_locks;
  * two new locks at once. */
 static void list_lock(struct spinlock *lock)
 {
-	if (__atomic_exchange_n(&lock->listed, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_load_n(&lock->listed, __ATOMIC_ACQUIRE) ||
+	    __atomic_exchange_n(&lock->listed, 1, __ATOMIC_ACQ_REL))
 		return;
 	struct spinlock *head = __atomic_load_n(&all_locks, __ATOMIC_ACQUIRE);
 	do
@@ -80,7 +71,9 @@ void spin_lock_at(struct spinlock *lock, const char *where)
 	__atomic_store_n(&lock->holder, (int)this_cpu(), __ATOMIC_RELAXED);
 	lock->taken_at = where;
 	lock->interrupts_were_on = on;
-	__atomic_fetch_add(&lock->acquires, 1, __ATOMIC_RELAXED);
+	/* Only the holder adds: no read-modify-write needed. */
+	__atomic_store_n(&lock->acquires, __atomic_load_n(&lock->acquires, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
 }
 
 void spin_unlock(struct spinlock *lock)

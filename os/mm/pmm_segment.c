@@ -19,6 +19,10 @@ struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 
 void pmm_init(void)
 {
+	/* The caches' pages were of the segments forgotten here. */
+	for (unsigned cpu = 0; cpu < ARCH_MAX_CPUS; cpu++)
+		pmm.caches[cpu].count = 0;
+	pmm.caches_on = 0;
 	pmm.nr_segments = 0;
 	pmm.segments[0].pages = 0;
 	pmm.by_address[0] = &pmm.segments[0];

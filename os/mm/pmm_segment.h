@@ -13,6 +13,7 @@
 #ifndef PAGODA_PMM_SEGMENT_H
 #define PAGODA_PMM_SEGMENT_H
 
+#include "arch.h"
 #include "pmm.h"
 
 #define PMM_CHUNK_ORDER (PMM_MAX_ORDER - 1) /**< a chunk of the free-chunk index: 128 pages */
@@ -48,11 +49,30 @@ struct pmm_segment {
 	size_t nr_chunks;                          /**< chunks wholly inside the segment */
 };
 
+#define PMM_CACHE_MAX (PMM_PCP_HIGH + 1) /**< a cache holds this many for a moment, then drains */
+
+/**
+ * @brief One CPU's page cache (pmm_pcp.c states its invariant): a stack of
+ *        single pages, the most recently freed on top. Aligned so that two
+ *        CPUs' caches share no cache line.
+ */
+struct pmm_cpu_cache {
+	size_t count;                          /**< pages in it */
+	uintptr_t addr[PMM_CACHE_MAX];         /**< the pages, oldest first */
+	struct pmm_page *page[PMM_CACHE_MAX];  /**< and their descriptors */
+	uint64_t hits;                         /**< allocations served at once */
+	uint64_t misses;                       /**< allocations that found it empty */
+	uint64_t refills;                      /**< batches taken from the buddy lists */
+	uint64_t drains;                       /**< batches given back */
+} __attribute__((aligned(64)));
+
 /** @brief The manager's whole state. */
 struct pmm_state {
 	struct pmm_segment segments[PMM_MAX_SEGMENTS]; /**< in the order added */
 	unsigned nr_segments;                          /**< how many are in use */
 	struct pmm_segment *by_address[PMM_MAX_SEGMENTS]; /**< the segments, lowest base first */
+	struct pmm_cpu_cache caches[ARCH_MAX_CPUS];    /**< each CPU's page cache */
+	int caches_on;                                 /**< pmm_pcp_set() */
 };
 
 /** @brief The one page manager (pmm_segment.c). */

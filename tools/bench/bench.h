@@ -39,12 +39,14 @@ struct allocator {
 	double (*bytes_per_page)(void);                  /**< metadata per managed page */
 	size_t (*array_bytes)(void);                     /**< whole metadata footprint, if known (may be NULL) */
 	int (*check)(void);                              /**< 0 when its invariants hold */
+	void (*cpu)(unsigned cpu);                       /**< the calling thread is CPU @p cpu; NULL: one thread only */
 };
 
 extern const struct allocator bench_pmm;   /**< the kernel's page manager */
 extern const struct allocator bench_floor; /**< singly linked stack of pages */
 extern const struct allocator bench_naive; /**< first-fit bitmap */
 extern const struct allocator bench_null;  /**< does nothing: the harness's own cost */
+extern const struct allocator bench_pcp;   /**< the page manager with its per-CPU page caches on */
 
 /** @brief What one run of a workload measured. */
 struct wl_result {
@@ -93,6 +95,9 @@ void wl_run_fragmented(const struct wl_ctx *ctx, struct wl_result *r);
 
 /** @brief Alloc + free of a run of ctx->param pages from an empty pool. */
 void wl_run_empty(const struct wl_ctx *ctx, struct wl_result *r);
+
+/** @brief Single-page pairs on ctx->param threads at once, each its own CPU. */
+void wl_pairs_threads(const struct wl_ctx *ctx, struct wl_result *r);
 
 /** @brief The kinds of bad free wl_error_path() measures (ctx->param). */
 enum wl_error_kind { WL_INTERIOR, WL_UNALIGNED, WL_FOREIGN, WL_DOUBLE_FREE };

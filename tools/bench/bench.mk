@@ -36,11 +36,11 @@ $(eval $(call bench_flavour,count,$(BENCH_COUNT_MARCH)))
 
 $(BENCH_BUILD)/bench: $(BENCH_OBJS_time)
 	$(call say,BENCHLD,$@)
-	$(Q)$(HOST_CC) -o $@ $^
+	$(Q)$(HOST_CC) -o $@ $^ -pthread
 
 $(BENCH_BUILD)/bench-count: $(BENCH_OBJS_count)
 	$(call say,BENCHLD,$@)
-	$(Q)$(HOST_CC) -o $@ $^
+	$(Q)$(HOST_CC) -o $@ $^ -pthread
 
 BENCH_SIZES ?= 4G 16G
 BENCH_REPEATS ?= 5

@@ -54,7 +54,7 @@ def add_floor_ratios(rows):
 def add_counts(rows, binary, enabled):
     for row in rows:
         row["instr_per_op"] = ""
-        if enabled and row["allocator"] in ("pmm", "floor", "null"):
+        if enabled and row["allocator"] in ("pmm", "pcp", "floor", "null"):
             n = count.per_op(binary, row)
             if n is not None:
                 row["instr_per_op"] = "%.1f" % n

@@ -24,6 +24,7 @@
 #define F 2 /* the floor */
 #define N 4 /* the naive first fit */
 #define Z 8 /* the null allocator: the harness's own cost */
+#define C 16 /* the page manager with its per-CPU page caches on */
 
 /** @brief One line of the workload table. */
 struct workload {
@@ -37,8 +38,10 @@ struct workload {
 };
 
 static const struct workload workloads[] = {
-	{ "order0-hot", wl_pair_hot, 0, P | F | N | Z, 1000000, 0, 0 },
-	{ "order0-cold", wl_pair_cold, 0, P | N, 300000, 0, 0 },
+	{ "order0-hot", wl_pair_hot, 0, P | F | N | Z | C, 1000000, 0, 0 },
+	{ "order0-cold", wl_pair_cold, 0, P | N | C, 300000, 0, 0 },
+	{ "order0-1thread", wl_pairs_threads, 1, P | C, 1000000, 0, 0 },
+	{ "order0-2threads", wl_pairs_threads, 2, P | C, 1000000, 0, 0 },
 	{ "order1-hot", wl_pair_hot, 1, P | N, 300000, 0, 0 },
 	{ "order2-hot", wl_pair_hot, 2, P | N, 300000, 0, 0 },
 	{ "order3-hot", wl_pair_hot, 3, P | N, 300000, 0, 0 },
@@ -63,7 +66,7 @@ static const struct workload workloads[] = {
 };
 
 static const struct allocator *const allocators[] = { &bench_pmm, &bench_floor, &bench_naive,
-						     &bench_null };
+						     &bench_null, &bench_pcp };
 
 /** @brief What the command line asked for. */
 struct options {

@@ -7,6 +7,7 @@
  */
 #include "bench.h"
 #include "pmm.h"
+#include "spinlock.h"
 
 #define ALIGN ((uintptr_t)1 << 20)
 
@@ -103,6 +104,39 @@ static int pmm_bench_check(void)
 	return pmm_check(NULL, NULL) == 0 ? 0 : -1;
 }
 
+static void pmm_bench_cpu(unsigned cpu)
+{
+	host_cpu_set(cpu);
+}
+
+/* The same memory with the caches on (pmm_setup() starts with them off). */
+static int pcp_setup(uintptr_t start, size_t bytes)
+{
+	int err = pmm_setup(start, bytes);
+	if (err == BENCH_OK)
+		pmm_pcp_set(1);
+	return err;
+}
+
+static int pcp_bench_check(void)
+{
+	return pmm_check(NULL, NULL) == 0 && pmm_pcp_check() == 0 ? 0 : -1;
+}
+
+const struct allocator bench_pcp = {
+	.name = "pcp",
+	.max_pages = UINT32_MAX,
+	.setup = pcp_setup,
+	.alloc = pmm_bench_alloc,
+	.release = pmm_bench_release,
+	.total_pages = pmm_bench_total,
+	.longest_free_run = pmm_bench_longest,
+	.bytes_per_page = pmm_bench_bytes_per_page,
+	.array_bytes = pmm_bench_array_bytes,
+	.check = pcp_bench_check,
+	.cpu = pmm_bench_cpu,
+};
+
 const struct allocator bench_pmm = {
 	.name = "pmm",
 	.max_pages = UINT32_MAX,
@@ -114,4 +148,5 @@ const struct allocator bench_pmm = {
 	.bytes_per_page = pmm_bench_bytes_per_page,
 	.array_bytes = pmm_bench_array_bytes,
 	.check = pmm_bench_check,
+	.cpu = pmm_bench_cpu,
 };

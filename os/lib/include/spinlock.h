@@ -67,12 +67,26 @@ const struct spinlock *spinlock_next(const struct spinlock *after);
 /** @brief Set every lock's counters to zero (`locks reset`). */
 void spinlock_reset_counters(void);
 
-/** @brief The CPU running the caller: arch_cpu_id(), or the host thread's number. */
-unsigned this_cpu(void);
-
 #if __STDC_HOSTED__
 /** @brief On the host: the calling thread is CPU @p cpu from now on (0 until it says). */
 void host_cpu_set(unsigned cpu);
+
+/** @brief The number host_cpu_set() gave the calling thread. */
+extern _Thread_local unsigned host_cpu;
+
+/** @brief The CPU running the caller: on the host, the thread's number. */
+static inline unsigned this_cpu(void)
+{
+	return host_cpu;
+}
+#else
+#include "arch.h"
+
+/** @brief The CPU running the caller. */
+static inline unsigned this_cpu(void)
+{
+	return arch_cpu_id();
+}
 #endif
 
 #endif
