@@ -57,14 +57,14 @@ struct pmm_segment {
  *        CPUs' caches share no cache line.
  */
 struct pmm_cpu_cache {
-	size_t count;                          /**< pages in it */
+	_Alignas(64) size_t count;             /**< pages in it */
 	uintptr_t addr[PMM_CACHE_MAX];         /**< the pages, oldest first */
 	struct pmm_page *page[PMM_CACHE_MAX];  /**< and their descriptors */
 	uint64_t hits;                         /**< allocations served at once */
 	uint64_t misses;                       /**< allocations that found it empty */
 	uint64_t refills;                      /**< batches taken from the buddy lists */
 	uint64_t drains;                       /**< batches given back */
-} __attribute__((aligned(64)));
+};
 
 /** @brief The manager's whole state. */
 struct pmm_state {
