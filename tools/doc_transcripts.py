@@ -22,7 +22,8 @@ block is output, and is what this tool writes (--update) or compares
          prompt (N is output: Bochs numbers its prompts).
 
 Options in the marker: arch=riscv64|x86_64 (default riscv64; bochs is
-always x86_64), mem=128M, stop=SYMBOL (bochs), console="cmd; cmd" (gdb and
+always x86_64), mem=128M, smp=N (shell and gdb: the CPUs of make run SMP=N),
+stop=SYMBOL (bochs), console="cmd; cmd" (gdb and
 bochs: lines typed into the kernel's shell, one each time the shell shows
 its prompt while the debugger lets the kernel run), start="text" (gdb and
 bochs: the block opens with what the debugger printed before its first
@@ -235,7 +236,9 @@ def run_shell(blocks):
     arch = blocks[0].opts.get("arch", "riscv64")
     build(arch)
     out = {}
-    with pc.Console(pc.qemu_command(arch, blocks[0].opts.get("mem", "128M"))) as c:
+    smp = blocks[0].opts.get("smp")
+    with pc.Console(pc.qemu_command(arch, blocks[0].opts.get("mem", "128M"),
+                                    smp=int(smp) if smp else None)) as c:
         for b in blocks:
             lines = []
             for cmd, want in zip(b.inputs(), answers(b.lines)):
@@ -392,7 +395,8 @@ def run_debugger(blocks, dbg):
 def run_gdb(blocks):
     arch = blocks[0].opts.get("arch", "riscv64")
     build(arch)
-    dbg = Debugger(["tools/gdb.sh", arch], r"(?:^|\n)\(gdb\) ")
+    smp = blocks[0].opts.get("smp")
+    dbg = Debugger(["tools/gdb.sh", arch], r"(?:^|\n)\(gdb\) ", {"SMP": smp} if smp else None)
     sock = os.path.join(ROOT, "build", arch, "console.sock")
     dbg.serial = Serial(sock, time.monotonic() + 30)
     return run_debugger(blocks, dbg)
