@@ -57,7 +57,6 @@ static int bench_cpus_line(unsigned cpus, size_t pairs, int on)
 static void bench_cpus(int argc, char **argv)
 {
 	uint64_t cpus, pairs = DEFAULT_PAIRS;
-	struct arch_cpu info;
 	if (argc < 3) {
 		shell_usage("bench");
 		return;
@@ -70,13 +69,8 @@ static void bench_cpus(int argc, char **argv)
 		shell_error("'%s' is not a number of pairs from 1 to %llu", argv[3], MAX_PAIRS);
 		return;
 	}
-	for (unsigned i = 1; i < cpus; i++)
-		if (arch_cpu_info(i, &info) != 0 || info.state != ARCH_CPU_PARKED) {
-			shell_error("bench -j %lu needs %lu CPUs up; this machine has cpu0 to cpu%u "
-				    "(make run SMP=%lu)", (unsigned long)cpus, (unsigned long)cpus,
-				    i - 1, (unsigned long)cpus);
-			return;
-		}
+	if (!shell_cpus_ready("bench", (unsigned)cpus))
+		return;
 	if (pmm_poison_enabled()) {
 		shell_error("poisoning is on and would be timed too: 'poison off' first");
 		return;
@@ -116,7 +110,13 @@ void cmd_bench(int argc, char **argv)
 		shell_error("poisoning is on and would be timed too: 'poison off' first");
 		return;
 	}
+	/* The workloads time the buddy lists, and set their pool aside block
+	 * by block: a cache refilling in the middle would take from the pool.
+	 * Off for the run (their pages go back), then as they were. */
+	int caches_were_on = pmm_pcp_enabled();
+	pmm_pcp_set(0);
 	int err = pmm_bench_run((size_t)pairs, arch_time_ns, r, &pool);
+	pmm_pcp_set(caches_were_on);
 	if (err == PMM_ERR_NO_MEMORY) {
 		shell_error("bench needs a free 1 MiB block and there is none");
 		return;

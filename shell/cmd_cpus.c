@@ -32,3 +32,21 @@ void cmd_cpus(int argc, char **argv)
 		kprintf("\n");
 	}
 }
+
+int shell_cpus_ready(const char *command, unsigned cpus)
+{
+	struct arch_cpu info;
+	for (unsigned i = 1; i < cpus; i++) {
+		if (arch_cpu_info(i, &info) != 0) {
+			shell_error("%s -j %u needs %u CPUs; this machine has %u (make run SMP=%u)",
+				    command, cpus, cpus, cpus_count(), cpus);
+			return 0;
+		}
+		if (info.state != ARCH_CPU_PARKED) {
+			shell_error("%s -j %u needs cpu%u, which is %s", command, cpus, i,
+				    cpu_state_name(info.state));
+			return 0;
+		}
+	}
+	return 1;
+}

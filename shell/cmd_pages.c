@@ -205,11 +205,15 @@ static void free_failed(uintptr_t addr, int err)
 		return;
 	case PMM_ERR_HELD:
 		pmm_find_block(addr, &block);
+		if (block.holder == PMM_HOLDER_CACHE) {
+			shell_error("0x%lx is not allocated: it was freed, and waits in a CPU's page "
+				    "cache (pcp off gives it back)", (unsigned long)addr);
+			return;
+		}
 		shell_error("0x%lx belongs to %s %s%s", (unsigned long)addr,
 			    article(pmm_holder_name(block.holder)), pmm_holder_name(block.holder),
 			    block.holder == PMM_HOLDER_MAPPING     ? ": unmap it instead"
 			    : block.holder == PMM_HOLDER_ALLOCATOR ? ": kfree its blocks"
-			    : block.holder == PMM_HOLDER_CACHE     ? " (pcp off gives it back)"
 								 : "");
 		return;
 	default:

@@ -51,25 +51,6 @@ static void print_time(const char *who, const struct stress_result *r)
 		(unsigned long)(ms ? r->ops * 1000 / ms : r->ops));
 }
 
-/* 1 if CPUs 1 to @cpus - 1 are there to take a share; else says why not. */
-static int cpus_to_share(unsigned cpus)
-{
-	struct arch_cpu info;
-	for (unsigned i = 1; i < cpus; i++) {
-		if (arch_cpu_info(i, &info) != 0) {
-			shell_error("stress -j %u needs %u CPUs; this machine has %u (make run SMP=%u)",
-				    cpus, cpus, cpus_count(), cpus);
-			return 0;
-		}
-		if (info.state != ARCH_CPU_PARKED) {
-			shell_error("stress -j %u needs cpu%u, which is %s", cpus, i,
-				    cpu_state_name(info.state));
-			return 0;
-		}
-	}
-	return 1;
-}
-
 void cmd_stress(int argc, char **argv)
 {
 	uint64_t ops, seed, cpus = 1;
@@ -99,7 +80,7 @@ void cmd_stress(int argc, char **argv)
 		shell_error("'%s' is not a seed (a number from 1)", argv[2]);
 		return;
 	}
-	if (!cpus_to_share((unsigned)cpus))
+	if (!shell_cpus_ready("stress", (unsigned)cpus))
 		return;
 	if (argc == 2) /* a new run each time; printed to replay it */
 		seed = arch_time_ns() % 1000000 + 1;
@@ -108,21 +89,25 @@ void cmd_stress(int argc, char **argv)
 			(unsigned long)ops, plural(ops), (unsigned long)seed, (unsigned long)ops,
 			(unsigned long)seed);
 	else
-		kprintf("stress: %lu CPUs, %lu operation%s each, seeds %lu to %lu (replay: "
-			"stress -j %lu %lu %lu)\n", (unsigned long)cpus, (unsigned long)ops,
-			plural(ops), (unsigned long)seed, (unsigned long)(seed + cpus - 1),
-			(unsigned long)cpus, (unsigned long)ops, (unsigned long)seed);
+		kprintf("stress: %lu CPUs, %lu operation%s each, seeds %lu to %lu (the same "
+			"seeds: stress -j %lu %lu %lu; the CPUs interleave anew each run)\n",
+			(unsigned long)cpus, (unsigned long)ops, plural(ops), (unsigned long)seed,
+			(unsigned long)(seed + cpus - 1), (unsigned long)cpus, (unsigned long)ops,
+			(unsigned long)seed);
 	count_locks();
 	stress_run((unsigned)cpus, (size_t)ops, seed, r);
 
 	struct stress_result all = r[0];
+	unsigned failed_cpu = 0; /* the first CPU whose share failed */
 	for (unsigned i = 1; i < cpus; i++) {
 		all.ops += r[i].ops;
 		all.checks += r[i].checks;
 		if (r[i].peak_used > all.peak_used)
 			all.peak_used = r[i].peak_used;
-		if (all.failure == NULL && r[i].failure)
+		if (all.failure == NULL && r[i].failure) {
 			all.failure = r[i].failure, all.failed_at = r[i].failed_at, all.where = r[i].where;
+			failed_cpu = i;
+		}
 	}
 	if (cpus > 1)
 		for (unsigned i = 0; i < cpus; i++) {
@@ -136,7 +121,11 @@ void cmd_stress(int argc, char **argv)
 		(unsigned long)all.checks, plural(all.checks));
 	if (cpus > 1)
 		report_locks();
-	if (all.failure)
+	if (all.failure && cpus > 1)
+		shell_error("stress failed on cpu%u (seed %lu) after its operation %lu: %s (at 0x%lx)",
+			    failed_cpu, (unsigned long)(seed + failed_cpu), (unsigned long)all.failed_at,
+			    all.failure, (unsigned long)all.where);
+	else if (all.failure)
 		shell_error("stress failed after operation %lu: %s (at 0x%lx)",
 			    (unsigned long)all.failed_at, all.failure, (unsigned long)all.where);
 	else if (all.interrupted)

@@ -20,6 +20,12 @@ void cmd_break(int argc, char **argv);    /**< `break` */
 void cmd_cpus(int argc, char **argv);     /**< `cpus` */
 void cmd_locks(int argc, char **argv);    /**< `locks [reset]` */
 void cmd_pcp(int argc, char **argv);      /**< `pcp [on|off]` */
+
+/**
+ * @brief 1 if CPUs 1 to @p cpus - 1 are parked, ready for a share of
+ *        `<command> -j <cpus>`; else prints why not (an error line) and 0.
+ */
+int shell_cpus_ready(const char *command, unsigned cpus);
 void cmd_map(int argc, char **argv);      /**< `map 0x<va> <pages> [0x<pa>|auto] [flags]` */
 void cmd_unmap(int argc, char **argv);    /**< `unmap 0x<va> <pages>` */
 void cmd_vtop(int argc, char **argv);     /**< `vtop 0x<va>` */

@@ -111,6 +111,9 @@ static void run_line(char *line)
 		else
 			kprintf("fault: %s at 0x%lx (pc 0x%lx)\n", f->what, (unsigned long)f->addr,
 				(unsigned long)f->pc);
+		if (f->lock)
+			kprintf("fault: the command held lock %s (taken at %s); it is released\n",
+				f->lock, f->lock_taken_at);
 	}
 	report_poison();
 }

@@ -24,6 +24,8 @@ struct fault_report {
 	uintptr_t addr;   /**< the address accessed */
 	uintptr_t pc;     /**< the faulting instruction */
 	int error;        /**< VM_ERR_NO_MEMORY: a lazy page that found no free page; else 0 */
+	const char *lock; /**< a lock the faulting code held (now released), or NULL */
+	const char *lock_taken_at; /**< where that code took it ("file:line") */
 };
 
 /** @brief Have the machine send every page and access fault to fault_handle(). */

@@ -41,6 +41,17 @@
 #include <stdint.h>
 
 #include "list.h"
+#include "spinlock.h"
+
+/**
+ * @brief The page manager's lock: held by every entry point that changes
+ *        its lists or descriptors (pmm_entry.c, pmm_scattered.c,
+ *        pmm_poison.c, the page caches' refill and drain) and by
+ *        pmm_check(); pmm_buddy.h's functions are called with it held.
+ *        Callers take it only to read the manager's state while other CPUs
+ *        work (after any lock of theirs: kmalloc's and vm's come first).
+ */
+extern struct spinlock pmm_lock;
 
 #define PMM_PAGE_SHIFT 12                      /**< log2 of the page size */
 #define PMM_PAGE_SIZE ((uintptr_t)1 << PMM_PAGE_SHIFT) /**< 4 KiB */

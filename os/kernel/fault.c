@@ -74,7 +74,11 @@ int fault_handle(const struct arch_fault *fault)
 {
 	int error = VM_OK;
 	if (!fault->firmware) {
+		/* Held while the page tables change, as everywhere (a fault in
+		 * code that holds it already stops the kernel, naming both). */
+		spin_lock(&vm_lock);
 		error = vm_lazy_fault(fault->addr, fault->access);
+		spin_unlock(&vm_lock);
 		if (error == VM_OK)
 			return 1; /* the page is there now: run the access again */
 		if (error != VM_ERR_NO_MEMORY)
@@ -92,7 +96,11 @@ int fault_handle(const struct arch_fault *fault)
 	if (resume == NULL)
 		panic("fault: %s at 0x%lx (pc 0x%lx) outside any command", what,
 		      (unsigned long)fault->addr, (unsigned long)fault->pc);
-	last = (struct fault_report){ what, fault->addr, fault->pc, error };
+	/* The abandoned code will never release its locks: release them here,
+	 * and say so, or the next command would wait for them for ever. */
+	const struct spinlock *held = spinlock_release_mine();
+	last = (struct fault_report){ what, fault->addr, fault->pc, error, held ? held->name : NULL,
+				      held ? held->taken_at : NULL };
 	recovery = NULL;
 	arch_longjmp(resume, 1);
 }

@@ -46,6 +46,7 @@ struct stress_state {
 };
 
 static struct stress_state states[ARCH_MAX_CPUS];
+_Static_assert(ARCH_MAX_CPUS == 8, "stress_run's message says 1 to 8 CPUs");
 _Static_assert(ARCH_MAX_CPUS * SLOTS * MAP_SLOT <= VM_DEMO_END - MAP_BASE,
 	       "every CPU's window fits in the map window");
 
@@ -215,8 +216,12 @@ static void check_everything(struct stress_state *s, int alone)
 		fail(s, "the page manager's invariants are broken (type check for details)", 0);
 	if (alone && pmm_pcp_check() != 0)
 		fail(s, "the page caches are inconsistent (type check for details)", 0);
+	/* vm_check() also walks the page manager's blocks (who holds the
+	 * page-table pages): other CPUs change them, under pmm_lock. */
 	spin_lock(&vm_lock);
+	spin_lock(&pmm_lock);
 	size_t vm_problems = vm_check(&kernel_space, 1, NULL, NULL);
+	spin_unlock(&pmm_lock);
 	spin_unlock(&vm_lock);
 	if (vm_problems != 0)
 		fail(s, "the page tables' invariants are broken (type check for details)", 0);
@@ -294,7 +299,7 @@ int stress_run(unsigned cpus, size_t ops, uint64_t seed, struct stress_result *r
 		return -1;
 	}
 	if (cpus == 0 || cpus > ARCH_MAX_CPUS || arch_cpu_id() != 0) {
-		results[0].failure = "a run is shared by 1 to ARCH_MAX_CPUS CPUs, from the boot CPU";
+		results[0].failure = "a run is shared by 1 to 8 CPUs, and started on CPU 0";
 		return -1;
 	}
 	nr_sharing = cpus;

@@ -95,6 +95,18 @@ int spin_held(const struct spinlock *lock)
 	       __atomic_load_n(&lock->holder, __ATOMIC_RELAXED) == (int)this_cpu();
 }
 
+const struct spinlock *spinlock_release_mine(void)
+{
+	const struct spinlock *first = NULL;
+	for (struct spinlock *l = spinlock_list(); l; l = l->next)
+		if (spin_held(l)) {
+			first = first ? first : l;
+			__atomic_store_n(&l->holder, -1, __ATOMIC_RELAXED);
+			__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+		}
+	return first;
+}
+
 struct spinlock *spinlock_list(void)
 {
 	return __atomic_load_n(&all_locks, __ATOMIC_ACQUIRE);

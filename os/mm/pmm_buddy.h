@@ -9,13 +9,6 @@
 #include "pmm_segment.h"
 #include "spinlock.h"
 
-/**
- * @brief The page manager's lock: held by every entry point that changes
- *        its lists or descriptors (pmm_entry.c, pmm_scattered.c,
- *        pmm_poison.c, the page caches' refill and drain) and by
- *        pmm_check(); the functions of this header are called with it held.
- */
-extern struct spinlock pmm_lock;
 
 /**
  * @brief Largest order of a block that starts at page @p index and ends by

@@ -75,9 +75,7 @@ int pmm_pcp_refill_and_alloc(struct pmm_cpu_cache *c, uintptr_t *addr)
 	refill(c);
 	if (c->count == 0)
 		return 0;
-	size_t top = --c->count;
-	c->page[top]->holder = PMM_HOLDER_ANYONE;
-	*addr = c->addr[top];
+	pmm_pcp_take_top(c, addr);
 	return 1;
 }
 

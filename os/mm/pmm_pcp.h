@@ -24,6 +24,14 @@ static inline int pmm_pcp_active(void)
 	return pmm.caches_on && !pmm_poisoning;
 }
 
+/** @brief Hand out the top page of @p c, which has one. */
+static inline void pmm_pcp_take_top(struct pmm_cpu_cache *c, uintptr_t *addr)
+{
+	size_t top = --c->count;
+	c->page[top]->holder = PMM_HOLDER_ANYONE;
+	*addr = c->addr[top];
+}
+
 /**
  * @brief A single page from the running CPU's cache, refilled first if it
  *        is empty. Takes pmm_lock only to refill.
@@ -38,9 +46,7 @@ static inline int pmm_pcp_alloc(uintptr_t *addr)
 	if (c->count == 0)
 		return pmm_pcp_refill_and_alloc(c, addr);
 	c->hits++;
-	size_t top = --c->count;
-	c->page[top]->holder = PMM_HOLDER_ANYONE;
-	*addr = c->addr[top];
+	pmm_pcp_take_top(c, addr);
 	return 1;
 }
 

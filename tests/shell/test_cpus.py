@@ -117,8 +117,9 @@ def stress_on_every_cpu_at_once_gives_memory_back_as_it_was():
     with c:
         meminfo = c.run("meminfo")
         out = without_progress(c.run("stress -j %d 2000 11" % SMP))
-        assert out[0] == "stress: %d CPUs, 2000 operations each, seeds 11 to %d (replay: " \
-            "stress -j %d 2000 11)" % (SMP, 10 + SMP, SMP), out
+        assert out[0] == "stress: %d CPUs, 2000 operations each, seeds 11 to %d (the same " \
+            "seeds: stress -j %d 2000 11; the CPUs interleave anew each run)" % (SMP, 10 + SMP, SMP), \
+            out
         shares = [re.fullmatch(r"stress: cpu(\d+): 2000 operations in \d+\.\d{3} s "
                                r"\(\d+ ops/s\)", l) for l in out[1:1 + SMP]]
         assert all(shares) and [int(m.group(1)) for m in shares] == list(range(SMP)), out
@@ -165,7 +166,8 @@ def page_caches_hold_single_pages_and_give_every_one_back():
         assert cached(c)[0] == (16, 0, 1, 1, 0), cached(c)
         # The page is in the cache now: a second free is refused, and changes nothing.
         assert shell.single(c.run("free 0x%x" % addr)) == \
-            "error: 0x%x belongs to a CPU's page cache (pcp off gives it back)" % addr
+            "error: 0x%x is not allocated: it was freed, and waits in a CPU's page cache (pcp " \
+            "off gives it back)" % addr
         assert shell.alloc(c, 1) == addr, "the page freed last is handed out first"
         assert cached(c)[0] == (15, 1, 1, 1, 0), cached(c)
         shell.single(c.run("free 0x%x" % addr))
@@ -187,8 +189,16 @@ def page_caches_hold_single_pages_and_give_every_one_back():
         assert pages_now <= 64 and drains >= 1 and \
             16 * refills - 16 * drains == pages_now, cached(c)
         assert shell.single(c.run("check")) == "check: ok"
+        # bench times the buddy lists with the caches off, then turns them
+        # back on, empty (it used to crash when a refill took its pool).
+        out = without_progress(c.run("bench 200"))
+        assert out[-1] == "bench: ok, the page manager is as it was", out
+        assert cached(c)[0][0] == 0 and shell.single(c.run("check")) == "check: ok"
+        page = shell.alloc(c, 1)
+        assert cached(c)[0][0] == 15, cached(c)
+        assert shell.single(c.run("free 0x%x" % page)) == "freed 1 pages at 0x%x" % page
         assert shell.single(c.run("pcp off")) == \
-            "pcp: off: the caches gave %d pages back to the buddy lists" % pages_now
+            "pcp: off: the caches gave 16 pages back to the buddy lists"
         assert c.run("meminfo") == meminfo
         assert shell.single(c.run("check")) == "check: ok"
         shell.expect_error(c, "pcp sometimes")

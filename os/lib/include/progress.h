@@ -7,7 +7,8 @@
  * progress_report() every so often; whoever runs it (the shell) installs a
  * handler that shows progress and answers "stop" when the user presses
  * Ctrl-C. The operation then undoes what it did and returns an
- * "interrupted" error. Without a handler (host tests) nothing ever stops.
+ * "interrupted" error. Without a handler (host tests) nothing ever stops;
+ * on any CPU but CPU 0, which runs the shell, nothing is reported.
  *
  * Reports are cheap, and time is the handler's business: an operation
  * reports at a fine grain (well under a second of work between two, on a

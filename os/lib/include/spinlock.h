@@ -54,6 +54,13 @@ void spin_unlock(struct spinlock *lock);
 /** @brief Does this CPU hold @p lock? */
 int spin_held(const struct spinlock *lock);
 
+/**
+ * @brief Release every lock this CPU holds, without restoring interrupts:
+ *        for a fault that abandons the code holding them (os/kernel/fault.c).
+ * @return the first lock released (its name and taken_at still set), or NULL
+ */
+const struct spinlock *spinlock_release_mine(void);
+
 /** @brief The first lock ever taken (then ->next), or NULL. */
 struct spinlock *spinlock_list(void);
 
