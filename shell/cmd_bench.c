@@ -16,19 +16,11 @@
 #define DEFAULT_PAIRS 10000
 #define MAX_PAIRS 100000000ull
 
-static const struct spinlock *pmm_lock_of_all(void)
-{
-	for (const struct spinlock *l = spinlock_next(NULL); l; l = spinlock_next(l))
-		if (strcmp(l->name, "pmm") == 0)
-			return l;
-	return NULL;
-}
-
 /* One run of bench -j, with the page caches @on or off: a line of results. */
 static int bench_cpus_line(unsigned cpus, size_t pairs, int on)
 {
 	static struct bench_cpus_result r[ARCH_MAX_CPUS];
-	const struct spinlock *lock = pmm_lock_of_all(); /* the boot took it */
+	const struct spinlock *lock = &pmm_lock;
 	uint64_t acquires = lock->acquires, failed = lock->failed_spins;
 	pmm_pcp_set(on);
 	int err = bench_cpus_run(cpus, pairs, r);
