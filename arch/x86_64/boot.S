@@ -18,6 +18,18 @@
  * and its start-up IPI starts the AP there in real mode.
  */
 #include "arch.h"
+
+/* Long mode's data segments: the kernel's data selector (0x10, gdt64) in
+ * ds, es and ss, null in fs and gs (the boot CPU and every AP). */
+.macro DATA_SEGMENTS
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	xorw	%ax, %ax
+	movw	%ax, %fs
+	movw	%ax, %gs
+.endm
 #define MB2_MAGIC 0xe85250d6
 #define MB2_ARCH_I386 0
 #define EARLY_MAP_GIB 4
@@ -132,13 +144,7 @@ long_mode:
 	/* Tell debuggers this is the outermost frame: no caller to unwind to. */
 	.cfi_startproc
 	.cfi_undefined rip
-	movw	$0x10, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %ss
-	xorw	%ax, %ax
-	movw	%ax, %fs
-	movw	%ax, %gs
+	DATA_SEGMENTS
 	/* edi, esi still hold magic and boot information (zero-extended). */
 	movl	%edi, %edi
 	movl	%esi, %esi
@@ -210,13 +216,7 @@ ap_trampoline_end:
 ap_long_mode:
 	.cfi_startproc
 	.cfi_undefined rip
-	movw	$0x10, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %ss
-	xorw	%ax, %ax
-	movw	%ax, %fs
-	movw	%ax, %gs
+	DATA_SEGMENTS
 	movq	ap_starting(%rip), %rdi
 	movq	(%rdi), %rsp
 	/* The stack's top word names the CPU that runs on it (its struct

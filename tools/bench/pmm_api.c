@@ -123,30 +123,23 @@ static int pcp_bench_check(void)
 	return pmm_check(NULL, NULL) == 0 && pmm_pcp_check() == 0 ? 0 : -1;
 }
 
+/* What the page manager's two allocators share: all but setup and check. */
+#define PMM_ALLOCATOR_CALLS \
+	.max_pages = UINT32_MAX, .alloc = pmm_bench_alloc, .release = pmm_bench_release, \
+	.total_pages = pmm_bench_total, .longest_free_run = pmm_bench_longest, \
+	.bytes_per_page = pmm_bench_bytes_per_page, .array_bytes = pmm_bench_array_bytes, \
+	.cpu = pmm_bench_cpu
+
 const struct allocator bench_pcp = {
 	.name = "pcp",
-	.max_pages = UINT32_MAX,
 	.setup = pcp_setup,
-	.alloc = pmm_bench_alloc,
-	.release = pmm_bench_release,
-	.total_pages = pmm_bench_total,
-	.longest_free_run = pmm_bench_longest,
-	.bytes_per_page = pmm_bench_bytes_per_page,
-	.array_bytes = pmm_bench_array_bytes,
 	.check = pcp_bench_check,
-	.cpu = pmm_bench_cpu,
+	PMM_ALLOCATOR_CALLS,
 };
 
 const struct allocator bench_pmm = {
 	.name = "pmm",
-	.max_pages = UINT32_MAX,
 	.setup = pmm_setup,
-	.alloc = pmm_bench_alloc,
-	.release = pmm_bench_release,
-	.total_pages = pmm_bench_total,
-	.longest_free_run = pmm_bench_longest,
-	.bytes_per_page = pmm_bench_bytes_per_page,
-	.array_bytes = pmm_bench_array_bytes,
 	.check = pmm_bench_check,
-	.cpu = pmm_bench_cpu,
+	PMM_ALLOCATOR_CALLS,
 };
