@@ -1215,6 +1215,23 @@ static void same_as_snapshot(const char *when)
 	compare(when);
 }
 
+/* A free, @align-aligned area of @size bytes near the busy anchors: a few
+ * random picks, then (the anchors can fill up in later rounds) the first
+ * free one in a spare region no anchor reaches. @slot keeps two callers'
+ * spare areas apart. */
+static uintptr_t free_area(uintptr_t size, uintptr_t align, unsigned slot)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		uintptr_t va = random_va() & ~(align - 1);
+		if (!model_overlaps(va, size))
+			return va;
+	}
+	uintptr_t va = 0x2800000000 + (uintptr_t)slot * 0x100000000;
+	while (model_overlaps(va, size))
+		va += 8 * VM_SIZE_2M;
+	return va;
+}
+
 static size_t stop_at_report, reports;
 
 static int stop_on_report(const char *what, size_t done, size_t total)
@@ -1236,10 +1253,7 @@ static void rollback_test(void)
 		compare(when_text);
 		/* A map whose first page has no table yet and whose second is mapped:
 		 * refused with VM_ERR_MAPPED before it takes a page, even with none free. */
-		uintptr_t block;
-		do
-			block = random_va() & ~(VM_SIZE_2M - 1);
-		while (model_overlaps(block, 2 * VM_SIZE_2M));
+		uintptr_t block = free_area(2 * VM_SIZE_2M, VM_SIZE_2M, 0);
 		do_map(block + VM_SIZE_2M, 0x80000000, PAGE, VM_READ, PAGE);
 		take_snapshot();
 		starve(0);
@@ -1254,11 +1268,8 @@ static void rollback_test(void)
 		same_as_snapshot("a map refused over a mapped page");
 		give_back();
 		/* A map in free space that needs at least two new tables. */
-		uintptr_t size, need;
-		do {
-			va = random_va();
-			size = (VM_SIZE_2M / PAGE + random_below(1200)) * PAGE;
-		} while (model_overlaps(va, size));
+		uintptr_t size = (VM_SIZE_2M / PAGE + random_below(1200)) * PAGE, need;
+		va = free_area(size, PAGE, 1);
 		need = model_new_tables(va, 0x80000000, size, PAGE);
 		take_snapshot();
 		for (size_t left = 0; left < need; left++) {
@@ -1278,7 +1289,9 @@ static void rollback_test(void)
 		}
 		/* Interrupted (Ctrl-C in the shell) after some progress reports. */
 		uintptr_t long_va = 0x2c00000000 + (uintptr_t)round * 16 * VM_SIZE_2M;
-		uintptr_t long_size = (2 * PROGRESS_EVERY + random_below(2 * PROGRESS_EVERY)) * PAGE;
+		/* Reports come at every PROGRESS_EVERY pages done short of the end:
+		 * more than 2 x PROGRESS_EVERY pages give the second one. */
+		uintptr_t long_size = (2 * PROGRESS_EVERY + 1 + random_below(2 * PROGRESS_EVERY)) * PAGE;
 		take_snapshot();
 		reports = 0;
 		stop_at_report = 1 + random_below(2);
