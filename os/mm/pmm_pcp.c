@@ -16,6 +16,7 @@
  * The kernel's interrupt handlers never allocate pages, so a fast path
  * interrupted halfway cannot be entered again on the same CPU.
  */
+#include "lab.h"
 #include "pmm_buddy.h"
 #include "pmm_pcp.h"
 #include "spinlock.h"
@@ -24,6 +25,7 @@
  * locked call, into @c (empty). */
 static void refill(struct pmm_cpu_cache *c)
 {
+	/* LAB percpu BEGIN */
 	spin_lock(&pmm_lock);
 	while (c->count < PMM_PCP_BATCH) {
 		struct pmm_segment *seg;
@@ -47,11 +49,17 @@ static void refill(struct pmm_cpu_cache *c)
 	}
 	c->refills++;
 	spin_unlock(&pmm_lock);
+	/* LAB percpu STUB refill
+	(void)c;
+	LAB_TODO("percpu", "refill");
+	*/
+	/* LAB percpu END */
 }
 
 /* Give @c's @n oldest pages back to the buddy lists, in one locked call. */
 static void drain(struct pmm_cpu_cache *c, size_t n)
 {
+	/* LAB percpu BEGIN */
 	spin_lock(&pmm_lock);
 	for (size_t i = 0; i < n; i++) {
 		struct pmm_segment *seg = pmm_segment_of(c->addr[i]);
@@ -67,6 +75,12 @@ static void drain(struct pmm_cpu_cache *c, size_t n)
 	}
 	c->drains++;
 	spin_unlock(&pmm_lock);
+	/* LAB percpu STUB drain
+	(void)c;
+	(void)n;
+	LAB_TODO("percpu", "drain");
+	*/
+	/* LAB percpu END */
 }
 
 int pmm_pcp_refill_and_alloc(struct pmm_cpu_cache *c, uintptr_t *addr)
@@ -126,6 +140,7 @@ size_t pmm_cached_page_count(void)
 /* Pages held by PMM_HOLDER_CACHE: a walk of every block of every segment. */
 static size_t pages_held_by_caches(void)
 {
+	/* LAB percpu BEGIN */
 	size_t held = 0;
 	for (unsigned s = 0; s < pmm.nr_segments; s++) {
 		const struct pmm_segment *seg = &pmm.segments[s];
@@ -138,6 +153,10 @@ static size_t pages_held_by_caches(void)
 		}
 	}
 	return held;
+	/* LAB percpu STUB pages_held_by_caches
+	LAB_TODO("percpu", "pages_held_by_caches");
+	*/
+	/* LAB percpu END */
 }
 
 size_t pmm_pcp_check(void)

@@ -161,8 +161,8 @@ def verdict_of_output(status, out):
     return "exited with status %d: %s" % (status, one_line(" | ".join(lines[-3:])))
 
 
-def boot(arch):
-    return pc.Console(pc.qemu_command(arch), boot_timeout=60)
+def boot(arch, smp=None):
+    return pc.Console(pc.qemu_command(arch, smp=smp), boot_timeout=60)
 
 
 def why(exc, console):
@@ -212,7 +212,7 @@ def run_host_set(tests, broken, seed, results, fail_fast):
 
 
 def run_kernel_set(tests, seed, results, fail_fast):
-    console = None
+    console, console_smp = None, None
     for t in tests:
         if fail_fast and any(not r["ok"] for r in results):
             results.append(result(t, "not run (an earlier test failed)", 0, seed))
@@ -220,8 +220,11 @@ def run_kernel_set(tests, seed, results, fail_fast):
         start = time.monotonic()
         reason = None
         try:
+            if console is not None and console_smp != t.smp:
+                console.close()
+                console = None
             if console is None:
-                console = boot(t.arch)
+                console, console_smp = boot(t.arch, t.smp), t.smp
             t.fn(console, random.Random("%d:%s" % (seed, t.name)))
         except Exception as e:  # noqa: BLE001 - every failure is a reason
             reason = why(e, console)

@@ -26,7 +26,7 @@ import subprocess
 import textwrap
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-COURSE_ORDER = ["memmap", "buddy", "pagetable", "kmalloc", "lazy"]
+COURSE_ORDER = ["memmap", "buddy", "pagetable", "kmalloc", "lazy", "percpu"]
 # Where markers may be: source files only (the docs quote the syntax).
 SOURCE_SUFFIXES = (".c", ".h", ".S", ".ld", ".mk", ".py", ".sh")
 MARKER = re.compile(r"^\s*(?:/\*|//|#)\s*LAB ([a-z][a-z0-9_]*) (BEGIN|STUB|END)\b(.*)$")

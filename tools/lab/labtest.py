@@ -12,6 +12,8 @@ A test file declares its tests with these decorators and helpers:
     def size_classes(c, rng):
         ...  # c: a pagoda_console.Console at the prompt; rng: random.Random
 
+    @t.kernel(10, smp=4)    # ... on a kernel booted with four CPUs (make run SMP=4)
+
 A kernel test runs on both architectures (riscv64/<name>, x86_64/<name>),
 each time with @points; it fails by raising AssertionError whose message is
 the first difference. All kernel tests of one file share one boot per
@@ -29,9 +31,9 @@ _declared = []
 
 
 class Test:
-    def __init__(self, kind, name, points, fn=None, program=None, arch=None):
+    def __init__(self, kind, name, points, fn=None, program=None, arch=None, smp=None):
         self.kind, self.name, self.points = kind, name, points
-        self.fn, self.program, self.arch = fn, program, arch
+        self.fn, self.program, self.arch, self.smp = fn, program, arch, smp
         self.set = None  # the file that declared it (set by the grader)
 
 
@@ -40,12 +42,12 @@ def host(name, points, program):
     _declared.append(Test(HOST, name, points, program=program))
 
 
-def kernel(points, archs=ARCHS):
-    """A kernel test on each of @archs, with @points on each."""
+def kernel(points, archs=ARCHS, smp=None):
+    """A kernel test on each of @archs, with @points on each; @smp CPUs (None: the default, 1)."""
     def wrap(fn):
         for arch in archs:
             _declared.append(Test(KERNEL, "%s/%s" % (arch, fn.__name__), points, fn=fn,
-                                  arch=arch))
+                                  arch=arch, smp=smp))
         return fn
     return wrap
 
