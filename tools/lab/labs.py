@@ -230,7 +230,7 @@ def solved_lines(lines, regions, lab, pad=()):
 
 
 # The top README.md describes the course tree: its `make test` and the suites
-# beside it, its five labs. In a handout `make test` is `make grade` and there
+# beside it, its six labs. In a handout `make test` is `make grade` and there
 # is one lab: handout_readme() rewrites what says otherwise, going by the
 # shape of README.md more than by its words, which change. test_labs.py
 # checks the real README: no passage about `make test` is left that does not
