@@ -174,6 +174,16 @@ static void model_free(unsigned cpu, uintptr_t page)
 	}
 }
 
+/* pcp off: each cache that holds pages drains them all; the counters run on. */
+static void model_caches_off(void)
+{
+	for (unsigned cpu = 0; cpu < CPUS; cpu++)
+		if (model[cpu].count) {
+			model[cpu].count = 0;
+			model[cpu].drains++;
+		}
+}
+
 /* ---- comparing ---- */
 
 static const char *when = "";
@@ -437,7 +447,7 @@ static void cpus_test(void)
 	compare_totals(0);
 	when = "pcp off";
 	pmm_pcp_set(0);
-	memset(model, 0, sizeof(model));
+	model_caches_off();
 	lab_observe("after pcp off: free %zu", pmm_free_page_count());
 	if (pmm_free_page_count() != start_free || pmm_cached_page_count() != 0)
 		fail("%s: expected every page free (%zu), got %zu free, %zu cached", when, start_free,
@@ -514,6 +524,53 @@ static void refusals_test(void)
 	compare_totals(0);
 }
 
+/* The walk of pages_held_by_caches() at its edges, with the caches off
+ * and @held pages allocated: the last page of the last segment in a cache,
+ * and a cached page right after a head whose block has no length (a
+ * broken tiling: the walk steps one page there). */
+static void check_edges_test(size_t held)
+{
+	static uintptr_t got[2048];
+	size_t n = 0, pair = SIZE_MAX;
+	struct pmm_segment_info info;
+	pmm_segment_info(pmm_segment_count() - 1, &info);
+	uintptr_t last = info.start + (info.pages - 1) * PAGE;
+	while (n < 2048 && pmm_alloc_page(&got[n]) == PMM_OK) {
+		if (pair == SIZE_MAX && n > 0 && got[n] == got[n - 1] + PAGE)
+			pair = n - 1;
+		if (got[n++] == last)
+			break;
+	}
+	if (got[n - 1] != last || pair == SIZE_MAX)
+		fail("the test could not allocate the last page and two pages in a row");
+	uintptr_t x = got[pair];
+	for (size_t i = 0; i < n; i++)
+		if (got[i] != last && got[i] != x && got[i] != x + PAGE)
+			pmm_free_page(got[i]);
+	pmm_pcp_set(1);
+	unsigned cpu = random_below(CPUS);
+	when = "the last page of the last segment, and a page after a broken head, cached";
+	free_one(cpu, last);
+	free_one(cpu, x + PAGE);
+	struct pmm_segment *seg = pmm_segment_of(x);
+	struct pmm_page *head = &seg->page_array[pmm_index(seg, x)];
+	head->state = PMM_PAGE_INSIDE;
+	head->count = 0;
+	size_t problems = pmm_pcp_check();
+	lab_observe("%s: %zu problems", when, problems);
+	if (problems)
+		fail("%s: pmm_pcp_check(): expected 0 problems, got %zu", when, problems);
+	head->state = PMM_PAGE_ALLOCATED;
+	head->count = 1;
+	compare_cache(cpu);
+	compare_totals(held + 1);
+	if (pmm_free_page(x) != PMM_OK)
+		fail("the test's own free failed");
+	model_free(cpu, x);
+	compare_cache(cpu);
+	compare_totals(held);
+}
+
 /* pmm_pcp_check() finds a page that is the caches' but in no cache, and a
  * cached page that is no longer the caches'. */
 static void check_test(void)
@@ -563,12 +620,13 @@ static void check_test(void)
 		fail("put right again: expected 0 problems, got %zu", problems);
 	when = "pcp off";
 	pmm_pcp_set(0);
-	memset(model, 0, sizeof(model));
+	model_caches_off();
 	compare_totals(n + 256);
 	problems = pmm_pcp_check();
 	lab_observe("caches off: %zu problems", problems);
 	if (problems)
 		fail("%s: pmm_pcp_check(): expected 0 problems, got %zu", when, problems);
+	check_edges_test(n + 256);
 }
 
 /* Four threads at once, each a CPU: stamped single pages, then all back. */
