@@ -21,8 +21,8 @@
 #include "pmm_pcp.h"
 #include "spinlock.h"
 
-/* Take up to PMM_PCP_BATCH single pages from the buddy lists, in one
- * locked call, into @c (empty). */
+/** @brief Take up to PMM_PCP_BATCH single pages from the buddy lists, in
+ *         one locked call, into @p c (empty); the first taken on top. */
 static void refill(struct pmm_cpu_cache *c)
 {
 	/* LAB percpu BEGIN */
@@ -56,7 +56,7 @@ static void refill(struct pmm_cpu_cache *c)
 	/* LAB percpu END */
 }
 
-/* Give @c's @n oldest pages back to the buddy lists, in one locked call. */
+/** @brief Give @p c's @p n oldest pages back to the buddy lists, in one locked call. */
 static void drain(struct pmm_cpu_cache *c, size_t n)
 {
 	/* LAB percpu BEGIN */
@@ -137,7 +137,7 @@ size_t pmm_cached_page_count(void)
 	return pages;
 }
 
-/* Pages held by PMM_HOLDER_CACHE: a walk of every block of every segment. */
+/** @brief Pages held by PMM_HOLDER_CACHE: a walk of every block of every segment. */
 static size_t pages_held_by_caches(void)
 {
 	/* LAB percpu BEGIN */

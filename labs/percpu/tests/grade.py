@@ -29,19 +29,26 @@ def cache_policy(c, rng):
     start = free_pages(c)
     s = Session(c, CPUS)
     held = []
-    for step in range(rng.randint(140, 200)):
-        # Runs of frees long enough to pass HIGH, and of allocations to empty the cache.
-        if held and (len(held) > 90 or (step // 30) % 2 == 1 and rng.random() < 0.8):
-            s.free(held.pop(rng.randrange(len(held))))
-        else:
+    # Rounds of allocations, then frees: the first round frees more than
+    # HIGH pages in a row, so the cache drains.
+    for round in range(rng.randint(2, 3)):
+        for _ in range(rng.randint(80, 120) if round == 0 else rng.randint(10, 90)):
             held.append(s.alloc())
-        if step % 25 == 24:
-            s.compare("after %d steps" % (step + 1))
+        s.compare("after the allocations of round %d" % (round + 1))
+        keep = rng.randint(0, 10) if round == 0 else rng.randint(0, len(held))
+        while len(held) > keep:
+            s.free(held.pop(rng.randrange(len(held))))
+        s.compare("after the frees of round %d" % (round + 1))
     s.compare("after the mix")
     rng.shuffle(held)
     for page in held:
         s.free(page)
     s.compare("after freeing every page")
+    # What the drains left, in order: the newest pages, handed out again.
+    again = [s.alloc() for _ in range(rng.randint(20, 70))]
+    s.compare("after allocating again")
+    for page in again:
+        s.free(page)
     check_clean(c, "every page back, some in the cache")
     s.off("every page back")
     if free_pages(c) != start:

@@ -147,15 +147,23 @@ static void model_refill(struct cache_model *m)
 	m->refills++;
 }
 
+/* The pmm_lock acquires the last model_alloc() or model_free() called for:
+ * one for a refill, one for a drain, one for the locked path. */
+static uint64_t model_acquires;
+
 /* The page CPU @cpu's next single-page allocation gets (0: none). */
 static uintptr_t model_alloc(unsigned cpu)
 {
 	struct cache_model *m = &model[cpu];
+	model_acquires = 0;
 	if (m->count == 0) {
 		m->misses++;
 		model_refill(m);
-		if (m->count == 0)
+		model_acquires = 1;
+		if (m->count == 0) {
+			model_acquires = 2; /* the locked path finds no page either */
 			return 0;
+		}
 	} else {
 		m->hits++;
 	}
@@ -167,10 +175,12 @@ static void model_free(unsigned cpu, uintptr_t page)
 {
 	struct cache_model *m = &model[cpu];
 	m->page[m->count++] = page;
+	model_acquires = 0;
 	if (m->count > PMM_PCP_HIGH) {
 		m->count -= PMM_PCP_BATCH;
 		memmove(&m->page[0], &m->page[PMM_PCP_BATCH], m->count * sizeof(uintptr_t));
 		m->drains++;
+		model_acquires = 1;
 	}
 }
 
@@ -278,14 +288,28 @@ static size_t pages_of(const uintptr_t *held, size_t n)
 	return pages;
 }
 
+/* A call takes pmm_lock once for each refill, drain or locked call it
+ * makes, and never on a hit: counted, so no race needs to happen for a
+ * missing lock to show. */
+static void compare_acquires(const char *call, unsigned cpu, uint64_t got)
+{
+	lab_observe("cpu%u: %s took pmm_lock %llu times", cpu, call, (unsigned long long)got);
+	if (got != model_acquires)
+		fail("%s: cpu%u: %s took pmm_lock %llu times; expected %llu (once for a refill, "
+		     "once for a drain, never on a hit)", when, cpu, call, (unsigned long long)got,
+		     (unsigned long long)model_acquires);
+}
+
 /* One single page on CPU @cpu, compared with the model. */
 static uintptr_t alloc_one(unsigned cpu)
 {
 	host_cpu_set(cpu);
 	uintptr_t want = model_alloc(cpu), got = 0;
+	uint64_t before = pmm_lock.acquires;
 	int err = pmm_alloc_page(&got);
 	lab_observe("cpu%u: pmm_alloc_page: %s, page %ld", cpu, pmm_strerror(err),
 		    err == PMM_OK ? page_no(got) : -1);
+	compare_acquires("pmm_alloc_page", cpu, pmm_lock.acquires - before);
 	if (want == 0 && err != PMM_ERR_NO_MEMORY)
 		fail("%s: cpu%u: pmm_alloc_page with no page anywhere: expected PMM_ERR_NO_MEMORY, "
 		     "got %s", when, cpu, pmm_strerror(err));
@@ -299,8 +323,10 @@ static void free_one(unsigned cpu, uintptr_t page)
 {
 	host_cpu_set(cpu);
 	model_free(cpu, page);
+	uint64_t before = pmm_lock.acquires;
 	int err = (random_below(2) ? pmm_free_page(page) : pmm_free(page, NULL));
 	lab_observe("cpu%u: free page %ld: %s", cpu, page_no(page), pmm_strerror(err));
+	compare_acquires("free", cpu, pmm_lock.acquires - before);
 	if (err != PMM_OK)
 		fail("%s: cpu%u: free of page %ld: expected PMM_OK, got %s", when, cpu, page_no(page),
 		     pmm_strerror(err));
@@ -629,12 +655,16 @@ static void check_test(void)
 	check_edges_test(n + 256);
 }
 
-/* Four threads at once, each a CPU: stamped single pages, then all back. */
+/* Four threads at once, each a CPU: stamped single pages, then all back.
+ * Each thread climbs to between 80 and 160 pages held and falls back to
+ * under 16, so that its cache drains while the others refill. */
+#define THREAD_PAGES 160
+
 struct worker {
 	unsigned cpu;
 	unsigned long long rng;
 	size_t ops, held, bad;
-	uintptr_t page[64];
+	uintptr_t page[THREAD_PAGES];
 	pthread_t thread;
 };
 
@@ -647,9 +677,13 @@ static unsigned worker_random(struct worker *w, unsigned n)
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	size_t target = 0;
 	host_cpu_set(w->cpu);
 	for (size_t i = 0; i < w->ops; i++) {
-		if (w->held > 0 && (w->held == 64 || worker_random(w, 2))) {
+		if (w->held == target)
+			target = target < 16 ? 80 + worker_random(w, THREAD_PAGES - 80 + 1)
+					     : worker_random(w, 16);
+		if (w->held > target) {
 			size_t k = worker_random(w, (unsigned)w->held);
 			uintptr_t page = w->page[k];
 			if (*(uintptr_t *)page != page * 31)
