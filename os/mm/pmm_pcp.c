@@ -36,7 +36,7 @@ static void refill(struct pmm_cpu_cache *c)
 		page->state = PMM_PAGE_ALLOCATED;
 		page->count = 1;
 		page->holder = PMM_HOLDER_CACHE;
-		/* The lowest page last, so that it is handed out first. */
+		/* The first page taken in the top slot: it is handed out first. */
 		c->addr[PMM_PCP_BATCH - 1 - c->count] = pmm_addr(seg, index);
 		c->page[PMM_PCP_BATCH - 1 - c->count] = page;
 		c->count++;

@@ -184,7 +184,11 @@ def the_watch_stops_fork_bombs_memory_hogs_and_endless_grades():
     j, d = a_jail(processes=200)
     log = os.path.join(d, "log")
     cases = [
-        ("while true; do sleep 30 & done", "out of resources", 120, 1 << 30),
+        # A bomb that keeps trying when fork fails, as a C loop of fork() does
+        # (dash's `while true; do sleep 30 & done` exits at the first failed
+        # fork, sometimes before the watch has looked: its jail is gone then).
+        ("python3 -c 'import os, time\nwhile True:\n    try:\n        os.fork()\n"
+         "    except OSError:\n        time.sleep(0.01)'", "out of resources", 120, 1 << 30),
         ("python3 -c 'x = bytearray(600 << 20); import time; time.sleep(60)'",
          "out of memory", 120, 200 << 20),
         ("sleep 300", "timed out", 2, 1 << 30),

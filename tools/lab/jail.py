@@ -215,7 +215,7 @@ def unreachable(path):
 def problem():
     """None if a jail can be made here, else why not (one line)."""
     if shutil.which("bwrap") is None:
-        return "bubblewrap is not installed (tools/deps.sh grading installs it)"
+        return "bubblewrap is not installed (tools/deps.sh installs it)"
     tree = tempfile.mkdtemp(prefix="pagoda-jail-probe-")
     try:
         os.chmod(tree, 0o755)

@@ -77,7 +77,12 @@ $(HOST_BUILD)/lab/%: labs/%.c $(LAB_VM_LIB) $(PMM_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$<)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Itools/lab -o $@ $< $(filter %.o,$^) $(LAB_VM_LIB) \
-		$(PMM_LIB)
+		$(PMM_LIB) $(LAB_LINK_$(notdir $@))
+
+# The percpu lab's test sees each call a refill or a drain makes into the
+# buddy system (the linker sends them through its __wrap_ functions), to
+# check that pmm_lock is held around it.
+LAB_LINK_host_percpu := -Wl,--wrap=pmm_take_block -Wl,--wrap=pmm_free_range
 
 # The buddy lab's test calls static functions of the student's pmm_buddy.c:
 # through wrappers compiled with that file alone, never by including it.

@@ -16,8 +16,9 @@ A test file declares its tests with these decorators and helpers:
 
 A kernel test runs on both architectures (riscv64/<name>, x86_64/<name>),
 each time with @points; it fails by raising AssertionError whose message is
-the first difference. All kernel tests of one file share one boot per
-architecture; after a failure the kernel is booted again for the next test.
+the first difference. The kernel tests of one file share one boot per
+architecture (a test with another smp than the one before it boots anew);
+after a failure the kernel is booted again for the next test.
 Randomness comes only from @rng, seeded from the grade's seed and the test's
 name, so `make grade TEST=<name> SEED=<seed>` replays one test exactly.
 """

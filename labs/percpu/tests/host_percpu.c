@@ -27,10 +27,16 @@
 
 static unsigned long long rng_state;
 
+/* A number below @n from the generator whose state is *@state. */
+static unsigned next_below(unsigned long long *state, unsigned n)
+{
+	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)((*state >> 33) % n);
+}
+
 static unsigned random_below(unsigned n)
 {
-	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (unsigned)((rng_state >> 33) % n);
+	return next_below(&rng_state, n);
 }
 
 static _Noreturn void fail(const char *fmt, ...)
@@ -45,6 +51,10 @@ static _Noreturn void fail(const char *fmt, ...)
 }
 
 static void *arena;
+static size_t arena_size;
+
+/* What the test is doing, for its failure messages. */
+static const char *when = "";
 
 /* A page as observations show it: its index in the test's memory. */
 static long page_no(uintptr_t addr)
@@ -52,22 +62,23 @@ static long page_no(uintptr_t addr)
 	return addr ? (long)((addr - (uintptr_t)arena) / PAGE) : -1;
 }
 
-/* @mib MiB of memory as one segment, or as two with a gap between them;
- * the caches on. */
-static void fresh_memory(size_t mib, int two_segments)
+/* @mib MiB of memory as @segments segments with gaps between them; the
+ * caches on. */
+static void fresh_memory(size_t mib, unsigned segments)
 {
 	free(arena);
-	arena = aligned_alloc(MIB, (mib + 1) * MIB);
+	arena_size = (mib + 1) * MIB;
+	arena = aligned_alloc(MIB, arena_size);
 	if (!arena)
 		fail("out of host memory");
 	pmm_init();
-	uintptr_t base = (uintptr_t)arena, end = base + (mib + 1) * MIB;
-	/* pmm_add_segment() returns the new segment's number. */
-	int err = two_segments ? pmm_add_segment(base, base + (mib / 2) * MIB) < 0 ||
-					 pmm_add_segment(base + (mib / 2 + 1) * MIB, end) < 0
-			       : pmm_add_segment(base, end) < 0;
-	if (err)
-		fail("the page manager refused the test's memory");
+	uintptr_t part = (mib + 1) * MIB / segments;
+	for (unsigned i = 0; i < segments; i++) {
+		uintptr_t start = (uintptr_t)arena + i * part;
+		/* pmm_add_segment() returns the new segment's number. */
+		if (pmm_add_segment(start, start + part - (segments > 1 ? part / 4 : 0)) < 0)
+			fail("the page manager refused the test's memory");
+	}
 	pmm_pcp_set(1);
 }
 
@@ -82,30 +93,35 @@ struct cache_model {
 
 static struct cache_model model[CPUS];
 
-/* The buddy lists of every segment, head first, as a refill finds them. */
-#define MAX_BLOCKS 4096
-static uintptr_t lists[PMM_MAX_SEGMENTS][PMM_NR_ORDERS][MAX_BLOCKS];
-static size_t list_len[PMM_MAX_SEGMENTS][PMM_NR_ORDERS];
+/* The buddy lists of every segment, head first. */
+#define MAX_BLOCKS 1024
+struct free_lists {
+	uintptr_t block[PMM_MAX_SEGMENTS][PMM_NR_ORDERS][MAX_BLOCKS];
+	size_t len[PMM_MAX_SEGMENTS][PMM_NR_ORDERS];
+};
+
+static struct free_lists lists; /* as a refill finds them */
 
 struct list_reader {
+	struct free_lists *into;
 	unsigned seg, order;
 };
 
 static void read_block(uintptr_t addr, void *ctx)
 {
 	struct list_reader *r = ctx;
-	size_t *n = &list_len[r->seg][r->order];
+	size_t *n = &r->into->len[r->seg][r->order];
 	if (*n == MAX_BLOCKS)
 		fail("the test's model holds %d blocks a list", MAX_BLOCKS);
-	lists[r->seg][r->order][(*n)++] = addr;
+	r->into->block[r->seg][r->order][(*n)++] = addr;
 }
 
-static void read_lists(void)
+static void read_lists(struct free_lists *into)
 {
 	for (unsigned s = 0; s < pmm_segment_count(); s++)
 		for (unsigned o = 0; o < PMM_NR_ORDERS; o++) {
-			struct list_reader r = { s, o };
-			list_len[s][o] = 0;
+			struct list_reader r = { into, s, o };
+			into->len[s][o] = 0;
 			pmm_for_each_free(s, o, read_block, &r);
 		}
 }
@@ -117,14 +133,15 @@ static int buddy_take(uintptr_t *page)
 {
 	for (unsigned o = 0; o < PMM_NR_ORDERS; o++)
 		for (unsigned s = 0; s < pmm_segment_count(); s++) {
-			if (list_len[s][o] == 0)
+			if (lists.len[s][o] == 0)
 				continue;
-			uintptr_t block = lists[s][o][0];
-			memmove(&lists[s][o][0], &lists[s][o][1], --list_len[s][o] * sizeof(uintptr_t));
+			uintptr_t block = lists.block[s][o][0];
+			memmove(&lists.block[s][o][0], &lists.block[s][o][1],
+				--lists.len[s][o] * sizeof(uintptr_t));
 			for (unsigned j = 0; j < o; j++) {
-				size_t *n = &list_len[s][j];
-				memmove(&lists[s][j][1], &lists[s][j][0], (*n)++ * sizeof(uintptr_t));
-				lists[s][j][0] = block + ((uintptr_t)PAGE << j);
+				size_t *n = &lists.len[s][j];
+				memmove(&lists.block[s][j][1], &lists.block[s][j][0], (*n)++ * sizeof(uintptr_t));
+				lists.block[s][j][0] = block + ((uintptr_t)PAGE << j);
 			}
 			*page = block;
 			return 1;
@@ -138,7 +155,7 @@ static void model_refill(struct cache_model *m)
 {
 	uintptr_t taken[PMM_PCP_BATCH];
 	size_t n = 0;
-	read_lists();
+	read_lists(&lists);
 	while (n < PMM_PCP_BATCH && buddy_take(&taken[n]))
 		n++;
 	for (size_t i = 0; i < n; i++)
@@ -184,6 +201,90 @@ static void model_free(unsigned cpu, uintptr_t page)
 	}
 }
 
+/* ---- the lock around the buddy system, and a drain's order ---- */
+
+/* lab.mk links this program with -Wl,--wrap=pmm_take_block and
+ * -Wl,--wrap=pmm_free_range: every call a refill or a drain makes into the
+ * buddy system comes here first, and must come with pmm_lock held. */
+int __real_pmm_take_block(unsigned order, struct pmm_segment **seg, size_t *index);
+int __wrap_pmm_take_block(unsigned order, struct pmm_segment **seg, size_t *index);
+void __real_pmm_free_range(struct pmm_segment *seg, size_t first, size_t last);
+void __wrap_pmm_free_range(struct pmm_segment *seg, size_t first, size_t last);
+
+static _Atomic size_t unlocked_calls;
+
+int __wrap_pmm_take_block(unsigned order, struct pmm_segment **seg, size_t *index)
+{
+	if (!spin_held(&pmm_lock))
+		unlocked_calls++;
+	return __real_pmm_take_block(order, seg, index);
+}
+
+void __wrap_pmm_free_range(struct pmm_segment *seg, size_t first, size_t last)
+{
+	if (!spin_held(&pmm_lock))
+		unlocked_calls++;
+	__real_pmm_free_range(seg, first, last);
+}
+
+/* The whole page manager: its state and the test's memory (the page
+ * arrays and the lists' links live there). */
+struct saved_state {
+	struct pmm_state pmm;
+	unsigned char *bytes;
+};
+
+static void save_state(struct saved_state *to)
+{
+	if (!(to->bytes = realloc(to->bytes, arena_size)))
+		fail("out of host memory");
+	memcpy(&to->pmm, &pmm, sizeof(pmm));
+	memcpy(to->bytes, arena, arena_size);
+}
+
+static void restore_state(const struct saved_state *from)
+{
+	memcpy(&pmm, &from->pmm, sizeof(pmm));
+	memcpy(arena, from->bytes, arena_size);
+}
+
+/* Which blocks head the lists after a drain depends on the order it gives
+ * pages back in: the oldest first. Compare the lists the code left with
+ * those a drain of @oldest in that order leaves, from the state @before. */
+static void compare_drain_order(const struct saved_state *before, const uintptr_t *oldest)
+{
+	static struct free_lists got, want;
+	static struct saved_state after;
+	read_lists(&got);
+	save_state(&after);
+	restore_state(before);
+	for (size_t i = 0; i < PMM_PCP_BATCH; i++) {
+		struct pmm_segment *seg = pmm_segment_of(oldest[i]);
+		size_t index = pmm_index(seg, oldest[i]);
+		seg->page_array[index].state = PMM_PAGE_INSIDE;
+		seg->page_array[index].count = 0;
+		__real_pmm_free_range(seg, index, index + 1);
+	}
+	read_lists(&want);
+	restore_state(&after);
+	unsigned long long digest = 0;
+	for (unsigned sg = 0; sg < pmm_segment_count(); sg++)
+		for (unsigned o = 0; o < PMM_NR_ORDERS; o++)
+			for (size_t i = 0; i < got.len[sg][o]; i++)
+				digest = digest * 1000003 + (unsigned long long)page_no(got.block[sg][o][i]);
+	lab_observe("the free lists after the drain: digest %llx", digest);
+	for (unsigned sg = 0; sg < pmm_segment_count(); sg++)
+		for (unsigned o = 0; o < PMM_NR_ORDERS; o++)
+			for (size_t i = 0; i < got.len[sg][o] || i < want.len[sg][o]; i++) {
+				long g = i < got.len[sg][o] ? page_no(got.block[sg][o][i]) : -1;
+				long w = i < want.len[sg][o] ? page_no(want.block[sg][o][i]) : -1;
+				if (g != w)
+					fail("%s: after a drain, segment %u's order-%u list, block %zu from "
+					     "the head: expected page %ld, got %ld (-1: none); a drain gives "
+					     "its pages back oldest first", when, sg, o, i, w, g);
+			}
+}
+
 /* pcp off: each cache that holds pages drains them all; the counters run on. */
 static void model_caches_off(void)
 {
@@ -195,8 +296,6 @@ static void model_caches_off(void)
 }
 
 /* ---- comparing ---- */
-
-static const char *when = "";
 
 static void compare_cache(unsigned cpu)
 {
@@ -238,6 +337,9 @@ static void compare_totals(size_t held)
 		cached += model[cpu].count;
 	size_t free_now = pmm_free_page_count(), cached_now = pmm_cached_page_count();
 	size_t problems = pmm_pcp_check(), broken = pmm_check(NULL, NULL);
+	if (unlocked_calls)
+		fail("%s: pmm_take_block or pmm_free_range was called %zu times without pmm_lock "
+		     "held", when, (size_t)unlocked_calls);
 	lab_observe("free %zu, cached %zu, pmm_pcp_check %zu, pmm_check %zu", free_now,
 		    cached_now, problems, broken);
 	if (cached_now != cached)
@@ -250,9 +352,9 @@ static void compare_totals(size_t held)
 		fail("%s: pmm_pcp_check() found %zu problems, pmm_check() %zu", when, problems, broken);
 }
 
-static void begin(size_t mib, int two_segments)
+static void begin(size_t mib, unsigned segments)
 {
-	fresh_memory(mib, two_segments);
+	fresh_memory(mib, segments);
 	memset(model, 0, sizeof(model));
 	start_free = pmm_free_page_count();
 	host_cpu_set(0);
@@ -293,7 +395,12 @@ static size_t pages_of(const uintptr_t *held, size_t n)
  * missing lock to show. */
 static void compare_acquires(const char *call, unsigned cpu, uint64_t got)
 {
-	lab_observe("cpu%u: %s took pmm_lock %llu times", cpu, call, (unsigned long long)got);
+	size_t unlocked = unlocked_calls;
+	lab_observe("cpu%u: %s took pmm_lock %llu times, called the buddy system %zu times "
+		    "without it", cpu, call, (unsigned long long)got, unlocked);
+	if (unlocked)
+		fail("%s: cpu%u: %s called pmm_take_block or pmm_free_range %zu times without "
+		     "holding pmm_lock", when, cpu, call, unlocked);
 	if (got != model_acquires)
 		fail("%s: cpu%u: %s took pmm_lock %llu times; expected %llu (once for a refill, "
 		     "once for a drain, never on a hit)", when, cpu, call, (unsigned long long)got,
@@ -321,12 +428,21 @@ static uintptr_t alloc_one(unsigned cpu)
 
 static void free_one(unsigned cpu, uintptr_t page)
 {
+	static struct saved_state state;
+	uintptr_t oldest[PMM_PCP_BATCH];
+	int drains = model[cpu].count == PMM_PCP_HIGH;
 	host_cpu_set(cpu);
+	if (drains) {
+		memcpy(oldest, model[cpu].page, sizeof(oldest));
+		save_state(&state);
+	}
 	model_free(cpu, page);
 	uint64_t before = pmm_lock.acquires;
 	int err = (random_below(2) ? pmm_free_page(page) : pmm_free(page, NULL));
 	lab_observe("cpu%u: free page %ld: %s", cpu, page_no(page), pmm_strerror(err));
 	compare_acquires("free", cpu, pmm_lock.acquires - before);
+	if (drains)
+		compare_drain_order(&state, oldest);
 	if (err != PMM_OK)
 		fail("%s: cpu%u: free of page %ld: expected PMM_OK, got %s", when, cpu, page_no(page),
 		     pmm_strerror(err));
@@ -340,7 +456,7 @@ static void refill_test(void)
 {
 	uintptr_t held[64];
 	size_t nr_held = 0;
-	begin(4, random_below(2));
+	begin(4, 1 + random_below(2));
 	fragment(held, &nr_held, 64);
 	size_t pages_held = pages_of(held, nr_held);
 	size_t n = 20 + random_below(3 * PMM_PCP_BATCH);
@@ -358,7 +474,7 @@ static void refill_test(void)
  * hands out its first page first; with none at all, the allocation fails. */
 static void short_refill_test(void)
 {
-	begin(1, 0);
+	begin(1, 1);
 	pmm_pcp_set(0);
 	size_t left = 1 + random_below(PMM_PCP_BATCH - 1);
 	uintptr_t hog[64];
@@ -401,7 +517,7 @@ static void drain_test(void)
 {
 	uintptr_t held[64];
 	size_t nr_held = 0;
-	begin(4, random_below(2));
+	begin(4, 1 + random_below(2));
 	fragment(held, &nr_held, 64);
 	size_t pages_held = pages_of(held, nr_held);
 	uintptr_t mine[300];
@@ -446,7 +562,7 @@ static void drain_test(void)
  * hand out, whichever CPU had it. */
 static void cpus_test(void)
 {
-	begin(4, 0);
+	begin(4, 1);
 	uintptr_t mine[400];
 	size_t n = 0;
 	when = "single pages on four CPUs";
@@ -462,6 +578,17 @@ static void cpus_test(void)
 		}
 		if (random_below(40) == 0)
 			compare_cache(cpu);
+	}
+	/* A CPU other than 0 frees more than HIGH pages in a row: it drains. */
+	unsigned busy = 1 + random_below(CPUS - 1);
+	uintptr_t burst[PMM_PCP_HIGH + 2 * PMM_PCP_BATCH];
+	size_t bursting = PMM_PCP_HIGH + 1 + random_below(PMM_PCP_BATCH);
+	for (size_t i = 0; i < bursting; i++)
+		burst[i] = alloc_one(busy);
+	for (size_t left = bursting; left > 0; left--) {
+		size_t k = random_below((unsigned)left);
+		free_one(busy, burst[k]);
+		burst[k] = burst[left - 1];
 	}
 	for (unsigned cpu = 0; cpu < CPUS; cpu++)
 		compare_cache(cpu);
@@ -484,7 +611,7 @@ static void cpus_test(void)
  * error as the locked path gives it, and no cache changes. */
 static void refusals_test(void)
 {
-	begin(4, 0);
+	begin(4, 1);
 	uintptr_t page = alloc_one(0), other = alloc_one(0), run;
 	when = "frees the caches must not take";
 	if (pmm_alloc_contiguous(2, &run) != PMM_OK)
@@ -577,8 +704,9 @@ static void check_edges_test(size_t held)
 		fail("the test could not allocate the last page and two pages in a row");
 	uintptr_t x = got[pair];
 	for (size_t i = 0; i < n; i++)
-		if (got[i] != last && got[i] != x && got[i] != x + PAGE)
-			pmm_free_page(got[i]);
+		if (got[i] != last && got[i] != x && got[i] != x + PAGE &&
+		    pmm_free_page(got[i]) != PMM_OK)
+			fail("the test's own free failed");
 	pmm_pcp_set(1);
 	unsigned cpu = random_below(CPUS);
 	when = "the last page of the last segment, and a page after a broken head, cached";
@@ -603,11 +731,32 @@ static void check_edges_test(size_t held)
 	compare_totals(held);
 }
 
+/* Sixteen segments, as many as there can be: the walk visits each, and
+ * only those. */
+static void sixteen_segments_test(void)
+{
+	begin(4, PMM_MAX_SEGMENTS);
+	uintptr_t mine[120];
+	size_t n = 0;
+	when = "single pages on four CPUs, sixteen segments";
+	for (unsigned step = 0; step < 200; step++) {
+		unsigned cpu = random_below(CPUS);
+		if (n > 0 && (n == 120 || random_below(3) == 0)) {
+			size_t k = random_below((unsigned)n);
+			free_one(cpu, mine[k]);
+			mine[k] = mine[--n];
+		} else {
+			mine[n++] = alloc_one(cpu);
+		}
+	}
+	compare_totals(n);
+}
+
 /* pmm_pcp_check() finds a page that is the caches' but in no cache, and a
  * cached page that is no longer the caches'. */
 static void check_test(void)
 {
-	begin(4, 1);
+	begin(4, 2);
 	/* Most of the first segment taken: the caches hold pages of both. */
 	pmm_pcp_set(0);
 	uintptr_t hog;
@@ -659,6 +808,7 @@ static void check_test(void)
 	if (problems)
 		fail("%s: pmm_pcp_check(): expected 0 problems, got %zu", when, problems);
 	check_edges_test(n + 256);
+	sixteen_segments_test();
 }
 
 /* Four threads at once, each a CPU: stamped single pages, then all back.
@@ -674,12 +824,6 @@ struct worker {
 	pthread_t thread;
 };
 
-static unsigned worker_random(struct worker *w, unsigned n)
-{
-	w->rng = w->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (unsigned)((w->rng >> 33) % n);
-}
-
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -687,10 +831,10 @@ static void *work(void *arg)
 	host_cpu_set(w->cpu);
 	for (size_t i = 0; i < w->ops; i++) {
 		if (w->held == target)
-			target = target < 16 ? 80 + worker_random(w, THREAD_PAGES - 80 + 1)
-					     : worker_random(w, 16);
+			target = target < 16 ? 80 + next_below(&w->rng, THREAD_PAGES - 80 + 1)
+					     : next_below(&w->rng, 16);
 		if (w->held > target) {
-			size_t k = worker_random(w, (unsigned)w->held);
+			size_t k = next_below(&w->rng, (unsigned)w->held);
 			uintptr_t page = w->page[k];
 			if (*(uintptr_t *)page != page * 31)
 				w->bad++; /* someone else wrote into it */
@@ -713,7 +857,7 @@ static void *work(void *arg)
 static void threads_test(void)
 {
 	static struct worker workers[CPUS];
-	begin(8, 0);
+	begin(8, 1);
 	for (unsigned i = 0; i < CPUS; i++) {
 		workers[i] = (struct worker){ .cpu = i, .rng = rng_state + i, .ops = 20000 };
 		if (pthread_create(&workers[i].thread, NULL, work, &workers[i]) != 0)
