@@ -4,9 +4,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import labtest as t  # noqa: E402
-from pcpmodel import HIGH, Session, bench_acquires, check_clean, free_pages  # noqa: E402
-
-CPUS = 4
+from pcpmodel import (CPUS, HIGH, Session, all_back, bench_acquires,  # noqa: E402
+                      check_clean, free_pages)
 
 
 @t.kernel(10, smp=CPUS)
@@ -22,10 +21,7 @@ def drains_in_a_row(c, rng):
             held.append(s.alloc())
     s.compare("after every page back")
     s.off("after every page back")
-    if free_pages(c) != start:
-        raise AssertionError("after pcp off: expected %d free pages, got %d"
-                             % (start, free_pages(c)))
-    check_clean(c, "after pcp off")
+    all_back(c, start, "hundreds of single pages")
 
 
 @t.kernel(5, smp=CPUS)

@@ -8,8 +8,8 @@ stress -j. Lock acquires are counted, not failed spins: how often two CPUs
 collide depends on the host's load, how often a CPU takes the lock does not.
 """
 import labtest as t
-from pcpmodel import (BATCH, Session, bench_acquires, check_clean, free_pages,
-                      stress_acquires)
+from pcpmodel import (BATCH, CPUS, Session, all_back, bench_acquires, check_clean,
+                      free_pages, pcp_on, stress_acquires)
 
 HOST = "labs/percpu/tests/host_percpu.c"
 t.host("refill", 10, HOST)
@@ -20,8 +20,6 @@ t.host("refusals", 5, HOST)
 t.host("check", 5, HOST)
 t.host("threads", 5, HOST)
 
-CPUS = 4
-
 
 @t.kernel(10, smp=CPUS)
 def cache_policy(c, rng):
@@ -31,14 +29,14 @@ def cache_policy(c, rng):
     held = []
     # Rounds of allocations, then frees: the first round frees more than
     # HIGH pages in a row, so the cache drains.
-    for round in range(rng.randint(2, 3)):
-        for _ in range(rng.randint(80, 120) if round == 0 else rng.randint(10, 90)):
+    for r in range(1, rng.randint(2, 3) + 1):
+        for _ in range(rng.randint(80, 120) if r == 1 else rng.randint(10, 90)):
             held.append(s.alloc())
-        s.compare("after the allocations of round %d" % (round + 1))
-        keep = rng.randint(0, 10) if round == 0 else rng.randint(0, len(held))
+        s.compare("after the allocations of round %d" % r)
+        keep = rng.randint(0, 10) if r == 1 else rng.randint(0, len(held))
         while len(held) > keep:
             s.free(held.pop(rng.randrange(len(held))))
-        s.compare("after the frees of round %d" % (round + 1))
+        s.compare("after the frees of round %d" % r)
     s.compare("after the mix")
     rng.shuffle(held)
     for page in held:
@@ -51,10 +49,7 @@ def cache_policy(c, rng):
         s.free(page)
     check_clean(c, "every page back, some in the cache")
     s.off("every page back")
-    if free_pages(c) != start:
-        raise AssertionError("after pcp off: expected %d free pages, as before pcp on; got %d"
-                             % (start, free_pages(c)))
-    check_clean(c, "after pcp off")
+    all_back(c, start, "alloc 1 and free")
 
 
 @t.kernel(10, smp=CPUS)
@@ -78,7 +73,7 @@ def stress_every_cpu(c, rng):
     ops, seed = rng.randint(250, 500), rng.randint(1, 10 ** 6)
     start = free_pages(c)
     off = stress_acquires(c, CPUS, ops, seed)
-    Session(c, CPUS)
+    pcp_on(c)
     on = stress_acquires(c, CPUS, ops, seed)
     # Measured with the reference: a tenth or less (1,160 against 11,428
     # for 500 operations); an honest solution stays under a quarter.
@@ -90,8 +85,4 @@ def stress_every_cpu(c, rng):
     out = c.run("pcp off")
     if not out or not out[0].startswith("pcp: off"):
         raise AssertionError("pcp off: expected `pcp: off: ...`, got %r" % out[:1])
-    if free_pages(c) != start:
-        raise AssertionError("stress -j with the caches on, then pcp off (every cache "
-                             "drained): expected %d free pages, as before; got %d"
-                             % (start, free_pages(c)))
-    check_clean(c, "after pcp off")
+    all_back(c, start, "stress -j with the caches on")

@@ -14,6 +14,7 @@ import re
 
 PAGE = 4096
 BATCH, HIGH = 16, 64
+CPUS = 4  # the kernel tests boot with make run SMP=4
 
 LIST_LINE = re.compile(r"^\s*seg(\d+) order (\d+) \(\d+ KiB blocks\):(.*)$")
 PCP_LINE = re.compile(r"^pcp: cpu(\d+) (\d+) pages? cached, (\d+) hits?, (\d+) miss(?:es)?, "
@@ -85,9 +86,7 @@ class Session:
     def __init__(self, c, cpus):
         self.c = c
         self.caches = [Cache() for _ in range(cpus)]
-        out = c.run("pcp on")
-        if not out or not out[0].startswith("pcp: on"):
-            raise AssertionError("pcp on: expected `pcp: on: ...`, got %r" % out[:1])
+        pcp_on(c)
         # The counters run on from earlier tests: start from them, empty.
         got = read_pcp(c)
         for cpu, cache in enumerate(self.caches):
@@ -158,6 +157,20 @@ class Session:
             cache.pages = []
 
 
+def pcp_on(c):
+    out = c.run("pcp on")
+    if not out or not out[0].startswith("pcp: on"):
+        raise AssertionError("pcp on: expected `pcp: on: ...`, got %r" % out[:1])
+
+
+def all_back(c, start, when):
+    """After `pcp off`: @start free pages again, and `check` clean."""
+    if free_pages(c) != start:
+        raise AssertionError("%s, then pcp off (every cache drained): expected %d free pages, "
+                             "as before; got %d" % (when, start, free_pages(c)))
+    check_clean(c, "%s, then pcp off" % when)
+
+
 def free_pages(c):
     """`meminfo`'s free pages."""
     for line in c.run("meminfo"):
@@ -183,7 +196,7 @@ def bench_acquires(c, pairs, cpus):
                 m = LOCK_LINE.search(line)
                 if m:
                     found[state] = int(m.group(1))
-    if set(found) != {"off", "on"} or not any(l.startswith("bench: ok") for l in out):
+    if set(found) != {"off", "on"} or not any(line.startswith("bench: ok") for line in out):
         raise AssertionError("bench -j %d %d: expected its pcp off and on lines and "
                              "`bench: ok`, got %s" % (cpus, pairs, " | ".join(out[-4:])))
     return found["off"], found["on"]
