@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -158,7 +159,12 @@ def verdict_of_output(status, out):
     fails = [l for l in lines if l.startswith("FAIL")]
     if fails:
         return fails[0][len("FAIL"):].lstrip(": ")
-    return "exited with status %d: %s" % (status, one_line(" | ".join(lines[-3:])))
+    # A signal (abort(), a segmentation fault with no sanitizer to report it)
+    # is named, and so is silence.
+    how = ("killed by %s" % signal.Signals(-status).name if status < 0 else
+           "exited with status %d" % status)
+    return "%s: %s" % (how, one_line(" | ".join(lines[-3:])) if lines
+                       else "it printed nothing but observations")
 
 
 def boot(arch, smp=None):

@@ -212,6 +212,19 @@ def the_handouts_readme_goes_by_shape_not_by_words():
         assert str(e).startswith("README.md: no code block with a `make test` line"), e
 
 
+@test
+def a_host_programs_death_is_named():
+    import grade
+    assert grade.verdict_of_output(0, "obs: a\nobs: end\nok\n") is None
+    assert grade.verdict_of_output(1, "obs: a\nFAIL: expected 3, got 4\n") == "expected 3, got 4"
+    said = grade.verdict_of_output(-6, "obs: a\n")
+    assert said == "killed by SIGABRT: it printed nothing but observations", said
+    said = grade.verdict_of_output(-11, "obs: a\nhalf a line\n")
+    assert said == "killed by SIGSEGV: half a line", said
+    said = grade.verdict_of_output(3, "one\ntwo\n")
+    assert said == "exited with status 3: one | two", said
+
+
 if __name__ == "__main__":
     print("1..%d" % len(TESTS))
     failed = 0
