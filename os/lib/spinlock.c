@@ -16,35 +16,20 @@ void host_cpu_set(unsigned cpu)
 	host_cpu = cpu;
 }
 
-/* No interrupts on the host. */
-static int interrupts_off(void)
-{
-	return 0;
-}
-
-static void interrupts_restore(int on)
-{
-	(void)on;
-}
-
 #define LOCK_PANIC(...) (fprintf(stderr, "panic: " __VA_ARGS__), fputc('\n', stderr), abort())
 #else
 #include "arch.h"
 #include "kprintf.h"
 
-#define interrupts_off arch_interrupts_off
-#define interrupts_restore arch_interrupts_restore
 #define LOCK_PANIC(...) panic(__VA_ARGS__)
 #endif
 
 static struct spinlock *all_locks;
 
-/* Put @lock on the list, once; a lock-free push, as two CPUs may take
- * two new locks at once. */
-static void list_lock(struct spinlock *lock)
+/* A lock-free push, as two CPUs may take two new locks at once. */
+void spin_list(struct spinlock *lock)
 {
-	if (__atomic_load_n(&lock->listed, __ATOMIC_ACQUIRE) ||
-	    __atomic_exchange_n(&lock->listed, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_exchange_n(&lock->listed, 1, __ATOMIC_ACQ_REL))
 		return;
 	struct spinlock *head = __atomic_load_n(&all_locks, __ATOMIC_ACQUIRE);
 	do
@@ -53,46 +38,24 @@ static void list_lock(struct spinlock *lock)
 					    __ATOMIC_ACQUIRE));
 }
 
-void spin_lock_at(struct spinlock *lock, const char *where)
+void spin_wait(struct spinlock *lock, const char *where)
 {
-	int on = interrupts_off();
-	if (spin_held(lock))
-		LOCK_PANIC("lock %s taken again by cpu%u at %s: it holds it since %s", lock->name,
-			   this_cpu(), where, lock->taken_at);
-	list_lock(lock);
 	/* Test and test-and-set: spin on a plain load, which stays in this
 	 * CPU's cache, and try the atomic exchange only when it looks free.
 	 * Each exchange that finds it taken is a failed spin, as xv6 counts. */
-	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
+	do {
+		if (spin_held(lock))
+			LOCK_PANIC("lock %s taken again by cpu%u at %s: it holds it since %s",
+				   lock->name, this_cpu(), where, lock->taken_at);
 		__atomic_fetch_add(&lock->failed_spins, 1, __ATOMIC_RELAXED);
 		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
 			;
-	}
-	__atomic_store_n(&lock->holder, (int)this_cpu(), __ATOMIC_RELAXED);
-	lock->taken_at = where;
-	lock->interrupts_were_on = on;
-	/* Only the holder adds: no read-modify-write needed. */
-	__atomic_store_n(&lock->acquires, __atomic_load_n(&lock->acquires, __ATOMIC_RELAXED) + 1,
-			 __ATOMIC_RELAXED);
+	} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
 }
 
-void spin_unlock(struct spinlock *lock)
+void spin_unlock_not_held(const struct spinlock *lock)
 {
-	if (!spin_held(lock))
-		LOCK_PANIC("lock %s released by cpu%u, which does not hold it", lock->name,
-			   this_cpu());
-	int on = lock->interrupts_were_on;
-	__atomic_store_n(&lock->holder, -1, __ATOMIC_RELAXED);
-	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
-	interrupts_restore(on);
-}
-
-int spin_held(const struct spinlock *lock)
-{
-	/* Only this CPU sets holder to its own number, and it clears it before
-	 * releasing, so the answer cannot change under the caller's feet. */
-	return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&lock->holder, __ATOMIC_RELAXED) == (int)this_cpu();
+	LOCK_PANIC("lock %s released by cpu%u, which does not hold it", lock->name, this_cpu());
 }
 
 const struct spinlock *spinlock_release_mine(void)

@@ -5,12 +5,8 @@
  * process (a death test) so that the test itself survives it.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <signal.h>
-#include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "fixture.h"
+#include "death.h"
 #include "kassert.h"
 
 /* A kernel bug, two lines below. */
@@ -18,33 +14,6 @@ enum { BUG_LINE = __LINE__ + 3 };
 static void kernel_bug(void)
 {
 	KASSERT(1 + 1 == 3);
-}
-
-/* Run @fn in a child with its stderr into @out; the child's wait status. */
-static int run_child(void (*fn)(void), char *out, size_t size)
-{
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGABRT, SIG_DFL);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		fn();
-		_exit(0); /* KASSERT let it through */
-	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t n;
-	while (len + 1 < size && (n = read(fds[0], out + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
 }
 
 static void test_false_condition_aborts_with_its_place(void **state)

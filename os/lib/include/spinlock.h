@@ -39,20 +39,111 @@ struct spinlock {
 /** @brief @p x, a macro such as __LINE__, expanded and then made a string literal. */
 #define SPINLOCK_STRING(x) SPINLOCK_STRING_(x)
 
+#if __STDC_HOSTED__
+/** @brief On the host: the calling thread is CPU @p cpu from now on (0 until it says). */
+void host_cpu_set(unsigned cpu);
+
+/** @brief The number host_cpu_set() gave the calling thread. */
+extern _Thread_local unsigned host_cpu;
+
+/** @brief The CPU running the caller: on the host, the thread's number. */
+static inline unsigned this_cpu(void)
+{
+	return host_cpu;
+}
+
+/** @brief On the host there are no interrupts to turn off. @return 0 */
+static inline int spin_interrupts_off(void)
+{
+	return 0;
+}
+
+/** @brief On the host: nothing to put back. */
+static inline void spin_interrupts_restore(int on)
+{
+	(void)on;
+}
+#else
+#include "arch.h"
+
+/** @brief The CPU running the caller. */
+static inline unsigned this_cpu(void)
+{
+	return arch_cpu_id();
+}
+
+/** @brief Interrupts off while a lock is held. @return 1 if they were on */
+static inline int spin_interrupts_off(void)
+{
+	return arch_interrupts_off();
+}
+
+/** @brief Interrupts back on if @p on. */
+static inline void spin_interrupts_restore(int on)
+{
+	arch_interrupts_restore(on);
+}
+#endif
+
+/** @brief Put @p lock on the list `locks` prints: once, at its first spin_lock(). */
+void spin_list(struct spinlock *lock);
+
+/**
+ * @brief spin_lock()'s slow path, after an exchange found @p lock taken:
+ *        panic if this CPU holds it, else count failed spins until it is
+ *        this CPU's.
+ */
+void spin_wait(struct spinlock *lock, const char *where);
+
+/** @brief spin_unlock()'s panic: @p lock is not this CPU's. */
+_Noreturn void spin_unlock_not_held(const struct spinlock *lock);
+
+/** @brief Does this CPU hold @p lock? */
+static inline int spin_held(const struct spinlock *lock)
+{
+	/* Only this CPU sets holder to its own number, and it clears it before
+	 * releasing, so the answer cannot change under the caller's feet. */
+	return __atomic_load_n(&lock->locked, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&lock->holder, __ATOMIC_RELAXED) == (int)this_cpu();
+}
+
 /** @brief Take @p lock, spinning while another CPU holds it. */
 #define spin_lock(lock) spin_lock_at(lock, __FILE__ ":" SPINLOCK_STRING(__LINE__))
 
 /**
  * @brief Take @p lock (spin_lock() names the call site @p where). Panics,
  *        naming both call sites, if this CPU holds it already.
+ *
+ * Inline, as every page the page manager hands out takes a lock: the
+ * common case is one exchange that finds the lock free. A CPU that holds
+ * the lock finds it taken as well, so only the slow path (spin_wait) needs
+ * to look for a second take.
  */
-void spin_lock_at(struct spinlock *lock, const char *where);
+static inline void spin_lock_at(struct spinlock *lock, const char *where)
+{
+	int on = spin_interrupts_off();
+	if (__builtin_expect(!__atomic_load_n(&lock->listed, __ATOMIC_ACQUIRE), 0))
+		spin_list(lock);
+	if (__builtin_expect(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE), 0))
+		spin_wait(lock, where);
+	__atomic_store_n(&lock->holder, (int)this_cpu(), __ATOMIC_RELAXED);
+	lock->taken_at = where;
+	lock->interrupts_were_on = on;
+	/* Only the holder adds: no read-modify-write needed. */
+	__atomic_store_n(&lock->acquires, __atomic_load_n(&lock->acquires, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+}
 
 /** @brief Release @p lock, which this CPU holds (else a panic). */
-void spin_unlock(struct spinlock *lock);
-
-/** @brief Does this CPU hold @p lock? */
-int spin_held(const struct spinlock *lock);
+static inline void spin_unlock(struct spinlock *lock)
+{
+	if (__builtin_expect(!spin_held(lock), 0))
+		spin_unlock_not_held(lock);
+	int on = lock->interrupts_were_on;
+	__atomic_store_n(&lock->holder, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	spin_interrupts_restore(on);
+}
 
 /**
  * @brief Release every lock this CPU holds, without restoring interrupts:
@@ -73,27 +164,5 @@ const struct spinlock *spinlock_next(const struct spinlock *after);
 
 /** @brief Set every lock's counters to zero (`locks reset`). */
 void spinlock_reset_counters(void);
-
-#if __STDC_HOSTED__
-/** @brief On the host: the calling thread is CPU @p cpu from now on (0 until it says). */
-void host_cpu_set(unsigned cpu);
-
-/** @brief The number host_cpu_set() gave the calling thread. */
-extern _Thread_local unsigned host_cpu;
-
-/** @brief The CPU running the caller: on the host, the thread's number. */
-static inline unsigned this_cpu(void)
-{
-	return host_cpu;
-}
-#else
-#include "arch.h"
-
-/** @brief The CPU running the caller. */
-static inline unsigned this_cpu(void)
-{
-	return arch_cpu_id();
-}
-#endif
 
 #endif
