@@ -135,28 +135,30 @@ unsigned pmm_fit_order(const struct pmm_segment *seg, size_t index, size_t last)
 
 /* ---- The free-chunk index ---- */
 
-/* Set (@free) or clear the bits of the chunks in the free block of @order
- * (7 or 8) at @index: one chunk, or two. */
-static void mark_chunks(struct pmm_segment *seg, size_t index, unsigned order, int free)
+/* Set (@free) or clear the bit of every chunk lying wholly in pages
+ * [first, end): a word of the bitmap at a time, so that a run of blocks of
+ * order 7 or 8 is marked at once. (Chunks count from first_chunk.) */
+static void mark_chunk_range(struct pmm_segment *seg, size_t first, size_t end, int free)
 {
-	size_t first = (pmm_pfn(seg, index) >> PMM_CHUNK_ORDER) - seg->first_chunk;
-	size_t last = first + ((size_t)1 << (order - PMM_CHUNK_ORDER));
+	size_t from = ((pmm_pfn(seg, first) + PMM_CHUNK_PAGES - 1) >> PMM_CHUNK_ORDER) -
+		      seg->first_chunk;
+	size_t to = (pmm_pfn(seg, end) >> PMM_CHUNK_ORDER) - seg->first_chunk;
 
-	for (size_t chunk = first; chunk < last; chunk++) {
-		uint64_t bit = (uint64_t)1 << (chunk % 64);
-		if (free)
-			seg->free_chunks[chunk / 64] |= bit;
-		else
-			seg->free_chunks[chunk / 64] &= ~bit;
+	while (from < to) {
+		size_t bit = from % 64, n = to - from < 64 - bit ? to - from : 64 - bit;
+		uint64_t mask = (n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << bit;
+		uint64_t *word = &seg->free_chunks[from / 64];
+		*word = free ? *word | mask : *word & ~mask;
+		from += n;
 	}
 }
 
 /* ---- The free lists ---- */
 
-/* Make page @index the head of a free block of @order and list it: at the
- * front (the next to be taken), or with @at_back at the end. */
-static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigned order,
-				  int at_back, int poisoned)
+/* add_free_block() but for the free-chunk index, which the caller marks:
+ * for a run of blocks, once. */
+static inline void list_free_block(struct pmm_segment *seg, size_t index, unsigned order,
+				   int at_back, int poisoned)
 {
 	struct pmm_page *page = &seg->page_array[index];
 	page->state = PMM_PAGE_FREE;
@@ -168,13 +170,21 @@ static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigne
 		list_push_front(&seg->free_list[order], &page->node);
 	seg->free_blocks[order]++;
 	seg->free_pages += (size_t)1 << order;
-	if (order >= PMM_CHUNK_ORDER)
-		mark_chunks(seg, index, order, 1);
 }
 
-/* Take the free block of @order whose head is page @index off its list;
- * its pages are all INSIDE afterwards, and the caller's. */
-static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsigned order)
+/* Make page @index the head of a free block of @order and list it: at the
+ * front (the next to be taken), or with @at_back at the end. */
+static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigned order,
+				  int at_back, int poisoned)
+{
+	list_free_block(seg, index, order, at_back, poisoned);
+	if (order >= PMM_CHUNK_ORDER)
+		mark_chunk_range(seg, index, index + ((size_t)1 << order), 1);
+}
+
+/* remove_free_block() but for the free-chunk index, which the caller
+ * clears: for a run of blocks, once. */
+static inline void unlist_free_block(struct pmm_segment *seg, size_t index, unsigned order)
 {
 	struct pmm_page *page = &seg->page_array[index];
 	/* Unlinked but not reset (as list_remove() would): nothing reads the
@@ -184,8 +194,15 @@ static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsi
 	seg->free_blocks[order]--;
 	seg->free_pages -= (size_t)1 << order;
 	page->state = PMM_PAGE_INSIDE;
+}
+
+/* Take the free block of @order whose head is page @index off its list;
+ * its pages are all INSIDE afterwards, and the caller's. */
+static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsigned order)
+{
+	unlist_free_block(seg, index, order);
 	if (order >= PMM_CHUNK_ORDER)
-		mark_chunks(seg, index, order, 0);
+		mark_chunk_range(seg, index, index + ((size_t)1 << order), 0);
 }
 
 /* ---- Split and merge ---- */
@@ -244,6 +261,19 @@ static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned 
 	/* LAB buddy END */
 }
 
+/* Blocks of the largest order from page @first while they fit below
+ * @last, each to the front of its list as merge() would put it (it has no
+ * buddy to merge with), their chunks marked at once. @return the page after. */
+static size_t free_largest_blocks(struct pmm_segment *seg, size_t first, size_t last,
+				  int poisoned)
+{
+	size_t index = first;
+	for (; last - index >= MAX_BLOCK_PAGES; index += MAX_BLOCK_PAGES)
+		list_free_block(seg, index, PMM_MAX_ORDER, 0, poisoned);
+	mark_chunk_range(seg, first, index, 1);
+	return index;
+}
+
 /* Pages [first, last) need not be one block: free them as the largest
  * aligned blocks that fit, lowest first, each merging on its own. */
 static void free_pages(struct pmm_segment *seg, size_t first, size_t last)
@@ -251,6 +281,10 @@ static void free_pages(struct pmm_segment *seg, size_t first, size_t last)
 	int poisoned = pmm_poison_fill(seg, first, last);
 	while (first < last) {
 		unsigned order = pmm_fit_order(seg, first, last);
+		if (order == PMM_MAX_ORDER) {
+			first = free_largest_blocks(seg, first, last, poisoned);
+			continue;
+		}
 		merge(seg, first, order, poisoned);
 		first += (size_t)1 << order;
 	}
@@ -468,18 +502,21 @@ static __attribute__((noinline)) int take_run(size_t pages, struct pmm_segment *
 		 * can be: invariant 3), so it links to the head at once; the
 		 * last block, if it reaches past the run, is cut: its pieces
 		 * in the run are linked and its unused tail goes back. */
-		for (index = run_start; index < last;) {
+		size_t end = run_start;
+		for (index = run_start; index < last; index = end) {
 			unsigned order = seg->page_array[index].order;
-			size_t end = index + ((size_t)1 << order);
-			remove_free_block(seg, index, order);
-			if (end <= last) {
+			end = index + ((size_t)1 << order);
+			unlist_free_block(seg, index, order);
+			if (end <= last)
 				seg->page_array[index].count = (uint32_t)(index - run_start);
-			} else {
+			else
 				link_pieces(seg, run_start, index, last);
-				pmm_free_range(seg, last, end);
-			}
-			index = end;
 		}
+		/* Each whole chunk of the blocks taken was free (in a block of
+		 * order 7 or 8): clear them at once, before the tail goes back. */
+		mark_chunk_range(seg, run_start, end, 0);
+		if (end > last)
+			pmm_free_range(seg, last, end);
 		*segp = seg;
 		*indexp = run_start;
 		return PMM_OK;
