@@ -201,6 +201,12 @@ void trace_step(struct trace *t, const struct allocator *a);
 /** @brief Step until the target occupancy is reached. */
 void trace_warm_up(struct trace *t, const struct allocator *a);
 
+/**
+ * @brief After trace_warm_up(), step on until the memory is in steady
+ *        state: most allocations of the fill freed and replaced.
+ */
+void trace_settle(struct trace *t, const struct allocator *a);
+
 /** @brief Free what the trace holds and forget it. @return 0 if every free succeeded. */
 int trace_stop(struct trace *t, const struct allocator *a);
 

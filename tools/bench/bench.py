@@ -3,7 +3,7 @@
 
 Runs build/bench/bench (timing: min and median of the repeats), counts
 instructions per operation with valgrind where it is installed (count.py),
-compares each row with the floor (goals.FLOOR_OF) and the goals of issue 9
+compares each row with the floor (goals.FLOOR_OF) and the goals of issues 9 and 20
 (goals.GOALS), prints one table and writes the CSV.
 
 Usage: bench.py [--sizes "4G 16G"] [--repeats 5] [--scale 1] [--only w1,w2]

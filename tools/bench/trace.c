@@ -72,6 +72,18 @@ void trace_warm_up(struct trace *t, const struct allocator *a)
 		trace_step(t, a);
 }
 
+/* The fill's allocations are all alive at the end of the warm-up, laid out
+ * in the order they were made; the first 20,000-40,000 steps after it cost
+ * less than later ones (91.8 net instructions against 96 at 4 GiB). 4n
+ * steps free about 2n allocations chosen at random, which leaves about
+ * e^-2, 14%, of the fill's. */
+void trace_settle(struct trace *t, const struct allocator *a)
+{
+	size_t steps = 4 * t->live.n;
+	for (size_t i = 0; i < steps; i++)
+		trace_step(t, a);
+}
+
 int trace_stop(struct trace *t, const struct allocator *a)
 {
 	int err = live_release_all(&t->live, a);

@@ -18,6 +18,7 @@ void wl_mixed_trace(const struct wl_ctx *ctx, struct wl_result *r)
 		return;
 	}
 	trace_warm_up(&t, a);
+	trace_settle(&t, a);
 	size_t failed = t.failed;
 	uint64_t t0 = bench_now_ns();
 	for (size_t i = 0; i < ctx->ops; i++)
