@@ -135,9 +135,23 @@ unsigned pmm_fit_order(const struct pmm_segment *seg, size_t index, size_t last)
 
 /* ---- The free-chunk index ---- */
 
-/* Set (@free) or clear the bit of every chunk lying wholly in pages
- * [first, end): a word of the bitmap at a time, so that a run of blocks of
- * order 7 or 8 is marked at once. (Chunks count from first_chunk.) */
+/* Set (@free) or clear the bits of the chunks of the free block of @order
+ * (7 or 8) at @index: one chunk, or two, without a loop. Chunks count from
+ * first_chunk, which may be odd, so two can straddle two words. */
+static inline void mark_chunks(struct pmm_segment *seg, size_t index, unsigned order, int free)
+{
+	size_t first = (pmm_pfn(seg, index) >> PMM_CHUNK_ORDER) - seg->first_chunk;
+	uint64_t *word = &seg->free_chunks[first / 64];
+	uint64_t both = order == PMM_CHUNK_ORDER ? 1 : 3;
+	uint64_t low = both << (first % 64), high = first % 64 == 63 ? both >> 1 : 0;
+
+	*word = free ? *word | low : *word & ~low;
+	if (high)
+		word[1] = free ? word[1] | high : word[1] & ~high;
+}
+
+/* The same for every chunk lying wholly in pages [first, end), a word of
+ * the bitmap at a time: a run of blocks of order 7 or 8 at once. */
 static void mark_chunk_range(struct pmm_segment *seg, size_t first, size_t end, int free)
 {
 	size_t from = ((pmm_pfn(seg, first) + PMM_CHUNK_PAGES - 1) >> PMM_CHUNK_ORDER) -
@@ -179,7 +193,7 @@ static inline void add_free_block(struct pmm_segment *seg, size_t index, unsigne
 {
 	list_free_block(seg, index, order, at_back, poisoned);
 	if (order >= PMM_CHUNK_ORDER)
-		mark_chunk_range(seg, index, index + ((size_t)1 << order), 1);
+		mark_chunks(seg, index, order, 1);
 }
 
 /* remove_free_block() but for the free-chunk index, which the caller
@@ -202,7 +216,7 @@ static inline void remove_free_block(struct pmm_segment *seg, size_t index, unsi
 {
 	unlist_free_block(seg, index, order);
 	if (order >= PMM_CHUNK_ORDER)
-		mark_chunk_range(seg, index, index + ((size_t)1 << order), 0);
+		mark_chunks(seg, index, order, 0);
 }
 
 /* ---- Split and merge ---- */
