@@ -27,7 +27,9 @@ stop=SYMBOL (bochs), console="cmd; cmd" (gdb and
 bochs: lines typed into the kernel's shell, one each time the shell shows
 its prompt while the debugger lets the kernel run), start="text" (gdb and
 bochs: the block opens with what the debugger printed before its first
-prompt, from the first line containing text), fresh (start a new session).
+prompt, from the first line containing text; shell: with the kernel's boot
+log from that line, to the first line after it containing end="text"),
+fresh (start a new session).
 In a bochs block, `lb 0x2000ed # long_mode` takes its address from the
 symbol named after `#` (a Bochs comment) in build/x86_64/kernel.sym.
 
@@ -121,7 +123,7 @@ class Block:
 
     def session_key(self):
         return (self.kind,) + tuple(sorted((k, v) for k, v in self.opts.items()
-                                           if k not in ("console", "start")))
+                                           if k not in ("console", "start", "end")))
 
     def name(self):
         return "%s:%d transcript" % (os.path.relpath(self.path, ROOT), self.marker_line)
@@ -232,6 +234,18 @@ def moved(text):
     return ADDRESS.sub(one, text)
 
 
+def boot_lines(log, start, end):
+    """The boot log's lines from the first containing @start to the first
+    after it containing @end (None: to the prompt)."""
+    lines = [x for x in pc.clean_lines(log) if not x.startswith(pc.PROMPT.strip())]
+    at = [i for i, line in enumerate(lines) if start in line]
+    if not at:
+        raise pc.ConsoleError("the boot log has no line containing '%s'" % start)
+    lines = lines[at[0]:]
+    stop = [i for i, line in enumerate(lines) if end is not None and end in line]
+    return lines[:stop[0] + 1] if stop else lines
+
+
 def run_shell(blocks):
     arch = blocks[0].opts.get("arch", "riscv64")
     build(arch)
@@ -240,7 +254,8 @@ def run_shell(blocks):
     with pc.Console(pc.qemu_command(arch, blocks[0].opts.get("mem", "128M"),
                                     smp=int(smp) if smp else None)) as c:
         for b in blocks:
-            lines = []
+            lines = boot_lines(c.boot_log, b.opts["start"], b.opts.get("end")) \
+                if "start" in b.opts else []
             for cmd, want in zip(b.inputs(), answers(b.lines)):
                 if FOLLOW:
                     cmd = moved(cmd)

@@ -80,6 +80,24 @@ def update_writes_back_what_the_kernel_prints():
 
 
 @test
+def a_boot_log_block_is_checked_from_start_to_end():
+    with open(os.path.join(ROOT, "labs", "memmap", "README.md")) as f:
+        real = f.read()
+    assert 'start="memory map:" end="page manager:"' in real, \
+        "labs/memmap/README.md has no boot-log transcript"
+    changed, old, new = bump(real, r"^page manager: (\d+) pages")
+    same, wrong = copy("boot-same.md", real), copy("boot-changed.md", changed)
+    status, out = tool("--check", same, wrong)
+    assert status != 0, out
+    assert re.search(r"^not ok \d+ - %s:\d+ transcript$"
+                     % re.escape(os.path.relpath(wrong, ROOT)), out, re.M), out
+    assert "# -page manager: %s pages" % new in out, out
+    assert "# +page manager: %s pages" % old in out, out
+    assert not re.search(r"^not ok \d+ - %s:" % re.escape(os.path.relpath(same, ROOT)),
+                         out, re.M), out
+
+
+@test
 def update_types_addresses_that_follow_the_moved_pages():
     """As if the kernel had grown by a page since the doc was written: every
     address of the README's session one page higher, in the answers, the
