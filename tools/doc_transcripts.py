@@ -242,8 +242,12 @@ def boot_lines(log, start, end):
     if not at:
         raise pc.ConsoleError("the boot log has no line containing '%s'" % start)
     lines = lines[at[0]:]
-    stop = [i for i, line in enumerate(lines) if end is not None and end in line]
-    return lines[:stop[0] + 1] if stop else lines
+    if end is None:
+        return lines
+    stop = [i for i, line in enumerate(lines) if i > 0 and end in line]
+    if not stop:
+        raise pc.ConsoleError("the boot log has no line containing '%s' after '%s'" % (end, start))
+    return lines[:stop[0] + 1]
 
 
 def run_shell(blocks):

@@ -1,6 +1,7 @@
 /**
  * @file spinlock.c
- * @brief spin_lock(), spin_unlock() and the list of locks (spinlock.h).
+ * @brief The slow paths of spin_lock() and spin_unlock() (spinlock.h has
+ *        their fast paths), and the list of locks.
  */
 #include "kstring.h"
 #include "spinlock.h"
@@ -27,7 +28,7 @@ void host_cpu_set(unsigned cpu)
 static struct spinlock *all_locks;
 
 /* A lock-free push, as two CPUs may take two new locks at once. */
-void spin_list(struct spinlock *lock)
+void spin_enlist(struct spinlock *lock)
 {
 	if (__atomic_exchange_n(&lock->listed, 1, __ATOMIC_ACQ_REL))
 		return;

@@ -151,14 +151,14 @@ static inline void mark_chunks(struct pmm_segment *seg, size_t index, unsigned o
 }
 
 /* The same for every chunk lying wholly in pages [first, end), a word of
- * the bitmap at a time: a run of blocks of order 7 or 8 at once. */
+ * the bitmap at a time: the blocks of a run at once. */
 static void mark_chunk_range(struct pmm_segment *seg, size_t first, size_t end, int free)
 {
-	size_t from = ((pmm_pfn(seg, first) + PMM_CHUNK_PAGES - 1) >> PMM_CHUNK_ORDER) -
-		      seg->first_chunk;
-	size_t to = (pmm_pfn(seg, end) >> PMM_CHUNK_ORDER) - seg->first_chunk;
+	size_t from = (pmm_pfn(seg, first) + PMM_CHUNK_PAGES - 1) >> PMM_CHUNK_ORDER;
+	size_t to = pmm_pfn(seg, end) >> PMM_CHUNK_ORDER;
 
-	while (from < to) {
+	to = to > from ? to - seg->first_chunk : 0; /* none whole: to may be below chunk 0 */
+	for (from -= seg->first_chunk; from < to;) {
 		size_t bit = from % 64, n = to - from < 64 - bit ? to - from : 64 - bit;
 		uint64_t mask = (n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << bit;
 		uint64_t *word = &seg->free_chunks[from / 64];
@@ -275,9 +275,9 @@ static ALWAYS_INLINE void merge(struct pmm_segment *seg, size_t index, unsigned 
 	/* LAB buddy END */
 }
 
-/* Blocks of the largest order from page @first while they fit below
- * @last, each to the front of its list as merge() would put it (it has no
- * buddy to merge with), their chunks marked at once. @return the page after. */
+/* Blocks of the largest order from page @first (aligned so) while they fit
+ * below @last, to the front of their list as merge() would put them (they
+ * have no buddy), their chunks marked at once. @return the page after. */
 static size_t free_largest_blocks(struct pmm_segment *seg, size_t first, size_t last,
 				  int poisoned)
 {
@@ -288,8 +288,8 @@ static size_t free_largest_blocks(struct pmm_segment *seg, size_t first, size_t 
 	return index;
 }
 
-/* Pages [first, last) need not be one block: free them as the largest
- * aligned blocks that fit, lowest first, each merging on its own. */
+/* Pages [first, last) need not be one block: free them as the largest aligned
+ * blocks that fit, lowest first, each merging on its own (up to the largest). */
 static void free_pages(struct pmm_segment *seg, size_t first, size_t last)
 {
 	int poisoned = pmm_poison_fill(seg, first, last);

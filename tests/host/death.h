@@ -14,7 +14,7 @@
 
 /* Run @fn in a child with its stderr into @out; the child's wait status
  * (a normal exit 0 if @fn returned, SIGALRM if it ran for 10 s). */
-static int run_child(void (*fn)(void), char *out, size_t size)
+static inline int run_child(void (*fn)(void), char *out, size_t size)
 {
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);

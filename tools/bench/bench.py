@@ -48,7 +48,8 @@ def add_floor_ratios(rows):
         row["floor_ratio"] = ""
         if ref and row["allocator"] not in ("floor", "null") and row["ns_median"] != "-" \
                 and ref["ns_median"] not in ("-", "0.00"):
-            row["floor_ratio"] = "%.1f" % (float(row["ns_median"]) / float(ref["ns_median"]))
+            row["floor_ratio_value"] = float(row["ns_median"]) / float(ref["ns_median"])
+            row["floor_ratio"] = "%.1f" % row["floor_ratio_value"]
 
 
 def add_counts(rows, binary, enabled):

@@ -47,7 +47,7 @@ def judge_one(row, goal):
     if row["ok"] != "1":
         return text, "no"
     value = {"instr": row.get("instr_net") or row.get("instr_per_op"), "ns": row["ns_median"],
-             "value": row["value"], "floor": row.get("floor_ratio")}[column]
+             "value": row["value"], "floor": row.get("floor_ratio_value")}[column]
     if value in (None, "", "-"):
         return text, "?"
     return text, "yes" if float(value) <= limit else "no"

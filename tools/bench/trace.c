@@ -73,9 +73,10 @@ void trace_warm_up(struct trace *t, const struct allocator *a)
 }
 
 /* The fill's allocations are all alive at the end of the warm-up, laid out
- * in the order they were made; the first 20,000-40,000 steps after it cost
- * less than later ones (91.8 net instructions against 96 at 4 GiB). 4n
- * steps free about 2n allocations chosen at random, which leaves about
+ * in the order they were made, and the free memory is one piece: the first
+ * 20,000-40,000 steps after it cost less than later ones (91.8 net
+ * instructions against 96 at 4 GiB), and a long run finds room at once.
+ * 4n steps free about 2n allocations chosen at random, which leaves about
  * e^-2, 14%, of the fill's. */
 void trace_settle(struct trace *t, const struct allocator *a)
 {

@@ -54,6 +54,8 @@ static void runs(const struct wl_ctx *ctx, struct wl_result *r, int fragment)
 		return;
 	}
 	trace_warm_up(&t, a);
+	if (fragment)
+		trace_settle(&t, a);
 	size_t refused = 0;
 	int bad = 0;
 	uintptr_t addr = 0;

@@ -86,7 +86,7 @@ static inline void spin_interrupts_restore(int on)
 #endif
 
 /** @brief Put @p lock on the list `locks` prints: once, at its first spin_lock(). */
-void spin_list(struct spinlock *lock);
+void spin_enlist(struct spinlock *lock);
 
 /**
  * @brief spin_lock()'s slow path, after an exchange found @p lock taken:
@@ -114,8 +114,8 @@ static inline int spin_held(const struct spinlock *lock)
  * @brief Take @p lock (spin_lock() names the call site @p where). Panics,
  *        naming both call sites, if this CPU holds it already.
  *
- * Inline, as every page the page manager hands out takes a lock: the
- * common case is one exchange that finds the lock free. A CPU that holds
+ * Inline, as every call into the buddy system takes a lock: the common
+ * case is one exchange that finds the lock free. A CPU that holds
  * the lock finds it taken as well, so only the slow path (spin_wait) needs
  * to look for a second take.
  */
@@ -123,7 +123,7 @@ static inline void spin_lock_at(struct spinlock *lock, const char *where)
 {
 	int on = spin_interrupts_off();
 	if (__builtin_expect(!__atomic_load_n(&lock->listed, __ATOMIC_ACQUIRE), 0))
-		spin_list(lock);
+		spin_enlist(lock);
 	if (__builtin_expect(__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE), 0))
 		spin_wait(lock, where);
 	__atomic_store_n(&lock->holder, (int)this_cpu(), __ATOMIC_RELAXED);
