@@ -19,7 +19,6 @@ void host_cpu_set(unsigned cpu)
 
 #define LOCK_PANIC(...) (fprintf(stderr, "panic: " __VA_ARGS__), fputc('\n', stderr), abort())
 #else
-#include "arch.h"
 #include "kprintf.h"
 
 #define LOCK_PANIC(...) panic(__VA_ARGS__)
@@ -43,11 +42,13 @@ void spin_wait(struct spinlock *lock, const char *where)
 {
 	/* Test and test-and-set: spin on a plain load, which stays in this
 	 * CPU's cache, and try the atomic exchange only when it looks free.
-	 * Each exchange that finds it taken is a failed spin, as xv6 counts. */
+	 * Each exchange that finds it taken is a failed spin, as xv6 counts.
+	 * A second take shows at the first: no other CPU can make this one
+	 * the holder while it waits. */
+	if (spin_held(lock))
+		LOCK_PANIC("lock %s taken again by cpu%u at %s: it holds it since %s", lock->name,
+			   this_cpu(), where, lock->taken_at);
 	do {
-		if (spin_held(lock))
-			LOCK_PANIC("lock %s taken again by cpu%u at %s: it holds it since %s",
-				   lock->name, this_cpu(), where, lock->taken_at);
 		__atomic_fetch_add(&lock->failed_spins, 1, __ATOMIC_RELAXED);
 		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
 			;

@@ -49,9 +49,13 @@ static LOCKED_PATH int free_page_locked(uintptr_t addr)
 
 int pmm_alloc_contiguous(size_t pages, uintptr_t *addr)
 {
-	if (pages == 1 && pmm_pcp_alloc(addr))
+	/* Not "pages == 1 && ...": then pages would have to outlive a refill's
+	 * call, and saving it would cost every cached allocation a frame. */
+	if (pages != 1)
+		return alloc_locked(pages, addr);
+	if (pmm_pcp_alloc(addr))
 		return PMM_OK;
-	return alloc_locked(pages, addr);
+	return alloc_locked(1, addr);
 }
 
 int pmm_alloc_page(uintptr_t *addr)

@@ -21,7 +21,13 @@ void pmm_pcp_drain(struct pmm_cpu_cache *cache);
 /** @brief Do single pages go through the caches now? (Poisoning bypasses them.) */
 static inline int pmm_pcp_active(void)
 {
-	return pmm.caches_on && !pmm_poisoning;
+	return pmm.pcp_active;
+}
+
+/** @brief Make pmm.pcp_active follow pmm.caches_on and pmm_poisoning, after either changed. */
+static inline void pmm_pcp_update_active(void)
+{
+	pmm.pcp_active = pmm.caches_on && !pmm_poisoning;
 }
 
 /** @brief Hand out the top page of @p c, which has one. */

@@ -23,6 +23,7 @@ void pmm_init(void)
 	for (unsigned cpu = 0; cpu < ARCH_MAX_CPUS; cpu++)
 		pmm.caches[cpu].count = 0;
 	pmm.caches_on = 0;
+	pmm.pcp_active = 0;
 	pmm.nr_segments = 0;
 	pmm.segments[0].pages = 0;
 	pmm.by_address[0] = &pmm.segments[0];

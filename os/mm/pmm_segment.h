@@ -54,10 +54,11 @@ struct pmm_segment {
 /**
  * @brief One CPU's page cache (pmm_pcp.c states its invariant): a stack of
  *        single pages, the most recently freed on top. Aligned so that two
- *        CPUs' caches share no cache line.
+ *        CPUs' caches share no cache line, and to a power of two so that
+ *        finding a CPU's cache is a shift, not a multiplication.
  */
 struct pmm_cpu_cache {
-	_Alignas(64) size_t count;             /**< pages in it */
+	_Alignas(2048) size_t count;           /**< pages in it */
 	uintptr_t addr[PMM_CACHE_MAX];         /**< the pages, oldest first */
 	struct pmm_page *page[PMM_CACHE_MAX];  /**< and their descriptors */
 	uint64_t hits;                         /**< allocations served at once */
@@ -73,6 +74,7 @@ struct pmm_state {
 	struct pmm_segment *by_address[PMM_MAX_SEGMENTS]; /**< the segments, lowest base first */
 	struct pmm_cpu_cache caches[ARCH_MAX_CPUS];    /**< each CPU's page cache */
 	int caches_on;                                 /**< pmm_pcp_set() */
+	int pcp_active;                                /**< caches_on and not poisoning (one word for the fast paths) */
 };
 
 /** @brief The one page manager (pmm_segment.c). */
