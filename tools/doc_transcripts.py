@@ -71,6 +71,7 @@ import difflib
 import fcntl
 import filecmp
 import glob
+import itertools
 import os
 import pty
 import re
@@ -260,6 +261,9 @@ def run_shell(blocks):
         for b in blocks:
             lines = boot_lines(c.boot_log, b.opts["start"], b.opts.get("end")) \
                 if "start" in b.opts else []
+            if FOLLOW:  # the document's boot-log lines are those before its first command
+                learn_moves(itertools.takewhile(lambda x: not x.startswith(pc.PROMPT), b.lines),
+                            lines)
             for cmd, want in zip(b.inputs(), answers(b.lines)):
                 if FOLLOW:
                     cmd = moved(cmd)
