@@ -33,7 +33,8 @@ void cmd_pcp(int argc, char **argv)
 		kprintf("pcp: on: a single page now comes from, and goes back to, the running CPU's "
 			"own cache, without the pmm lock; a cache takes %u pages at a time from the "
 			"buddy lists when empty and gives %u back above %u, so `alloc 1` gives the "
-			"page this CPU freed last, not the buddy policy's pick, and cached pages are free to their CPU only\n",
+			"page this CPU freed last (or the next of a batch taken by the buddy policy), "
+			"and cached pages are free to their CPU only\n",
 			PMM_PCP_BATCH, PMM_PCP_BATCH, PMM_PCP_HIGH);
 		if (pmm_poison_enabled())
 			kprintf("pcp: poisoning is on, and single pages bypass the caches while it is\n");

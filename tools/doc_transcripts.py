@@ -216,9 +216,18 @@ def answers(lines):
 
 
 def learn_moves(want, have):
-    for old, new in zip(want, have):
+    """Remember each page whose address differs between the document's
+    lines @want and the kernel's @have. Lines are paired only when they are
+    the same but for their addresses, lined up by difflib, so that a line
+    more or less in one of them pairs no wrong ones."""
+    want, have = list(want), list(have)
+    shapes = difflib.SequenceMatcher(None, [ADDRESS.sub("", x) for x in want],
+                                     [ADDRESS.sub("", x) for x in have], autojunk=False)
+    pairs = [(want[a + k], have[b + k]) for a, b, size in shapes.get_matching_blocks()
+             for k in range(size)]
+    for old, new in pairs:
         olds, news = ADDRESS.findall(old), ADDRESS.findall(new)
-        if len(olds) != len(news) or ADDRESS.sub("", old) != ADDRESS.sub("", new):
+        if len(olds) != len(news):
             continue
         for o, n in zip(olds, news):
             o, n = int(o, 16), int(n, 16)
@@ -508,6 +517,14 @@ def update(paths):
         blocks, prose, results = generate(path)
         with open(path) as f:
             text = f.read().split("\n")
+        # Prose that names an address the kernel no longer hands out: first,
+        # while the blocks' line numbers still hold.
+        inside = {i for b in blocks for i in range(b.first, b.last)}
+        for i, line in enumerate(text):
+            if i not in inside and ADDRESS.search(line) and moved(line) != line:
+                text[i] = moved(line)
+                print("%s:%d: prose follows the moved addresses: %s"
+                      % (os.path.relpath(path, ROOT), i + 1, text[i].strip()))
         changed = 0
         for b in reversed(blocks):  # from the end, so earlier line numbers hold
             got = results[b]
@@ -518,13 +535,6 @@ def update(paths):
             if masked(b.kind, got) != masked(b.kind, b.lines):
                 text[b.first:b.last] = got
                 changed += 1
-        # Prose that names an address the kernel no longer hands out.
-        inside = {i for b in blocks for i in range(b.first, b.last)}
-        for i, line in enumerate(text):
-            if i not in inside and ADDRESS.search(line) and moved(line) != line:
-                text[i] = moved(line)
-                print("%s:%d: prose follows the moved addresses: %s"
-                      % (os.path.relpath(path, ROOT), i + 1, text[i].strip()))
         with open(path, "w") as f:
             f.write("\n".join(text))
         print("%s: %d of %d transcripts rewritten" % (path, changed, len(blocks)))

@@ -104,7 +104,7 @@ void pmm_pcp_set(int on)
 		if (pmm.caches[cpu].count)
 			drain(&pmm.caches[cpu], pmm.caches[cpu].count);
 	pmm.caches_on = on != 0;
-	pmm_pcp_update_active();
+	pmm_update_pcp_active();
 }
 
 int pmm_pcp_enabled(void)

@@ -24,12 +24,6 @@ static inline int pmm_pcp_active(void)
 	return pmm.pcp_active;
 }
 
-/** @brief Make pmm.pcp_active follow pmm.caches_on and pmm_poisoning, after either changed. */
-static inline void pmm_pcp_update_active(void)
-{
-	pmm.pcp_active = pmm.caches_on && !pmm_poisoning;
-}
-
 /** @brief Hand out the top page of @p c, which has one. */
 static inline void pmm_pcp_take_top(struct pmm_cpu_cache *c, uintptr_t *addr)
 {

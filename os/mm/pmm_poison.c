@@ -14,7 +14,6 @@
  * splits or merges); the buddy system gives the good pages back.
  */
 #include "pmm_buddy.h"
-#include "pmm_pcp.h"
 #include "pmm_poison.h"
 #include "progress.h"
 
@@ -70,7 +69,7 @@ int pmm_set_poison(int on)
 			pmm_poisoning = 0;
 			mark_free_blocks(0);
 		}
-		pmm_pcp_update_active();
+		pmm_update_pcp_active();
 	}
 	spin_unlock(&pmm_lock);
 	return err;

@@ -11,6 +11,16 @@
 /** @brief 1 while freed pages are poisoned (pmm_set_poison() sets it). */
 extern int pmm_poisoning;
 
+/**
+ * @brief Make pmm.pcp_active follow pmm.caches_on and pmm_poisoning, after
+ *        either changed: single pages bypass the caches while poisoning is
+ *        on, as a cached page is never checked or filled.
+ */
+static inline void pmm_update_pcp_active(void)
+{
+	pmm.pcp_active = pmm.caches_on && !pmm_poisoning;
+}
+
 /** @brief Fill pages [first, last) with PMM_POISON_BYTE. */
 void pmm_poison_fill_pages(struct pmm_segment *seg, size_t first, size_t last);
 

@@ -50,6 +50,7 @@ struct pmm_segment {
 };
 
 #define PMM_CACHE_MAX (PMM_PCP_HIGH + 1) /**< a cache holds this many for a moment, then drains */
+#define PMM_CACHE_BYTES 2048 /**< one CPU's cache with its padding: a power of two */
 
 /**
  * @brief One CPU's page cache (pmm_pcp.c states its invariant): a stack of
@@ -58,14 +59,16 @@ struct pmm_segment {
  *        finding a CPU's cache is a shift, not a multiplication.
  */
 struct pmm_cpu_cache {
-	_Alignas(2048) size_t count;           /**< pages in it */
-	uintptr_t addr[PMM_CACHE_MAX];         /**< the pages, oldest first */
-	struct pmm_page *page[PMM_CACHE_MAX];  /**< and their descriptors */
-	uint64_t hits;                         /**< allocations served at once */
-	uint64_t misses;                       /**< allocations that found it empty */
-	uint64_t refills;                      /**< batches taken from the buddy lists */
-	uint64_t drains;                       /**< batches given back */
+	_Alignas(PMM_CACHE_BYTES) size_t count; /**< pages in it */
+	uintptr_t addr[PMM_CACHE_MAX];          /**< the pages, oldest first */
+	struct pmm_page *page[PMM_CACHE_MAX];   /**< and their descriptors */
+	uint64_t hits;                          /**< allocations served at once */
+	uint64_t misses;                        /**< allocations that found it empty */
+	uint64_t refills;                       /**< batches taken from the buddy lists */
+	uint64_t drains;                        /**< batches given back */
 };
+_Static_assert(sizeof(struct pmm_cpu_cache) == PMM_CACHE_BYTES,
+	       "a CPU's cache outgrew PMM_CACHE_BYTES: double it");
 
 /** @brief The manager's whole state. */
 struct pmm_state {
@@ -74,7 +77,7 @@ struct pmm_state {
 	struct pmm_segment *by_address[PMM_MAX_SEGMENTS]; /**< the segments, lowest base first */
 	struct pmm_cpu_cache caches[ARCH_MAX_CPUS];    /**< each CPU's page cache */
 	int caches_on;                                 /**< pmm_pcp_set() */
-	int pcp_active;                                /**< caches_on and not poisoning (one word for the fast paths) */
+	int pcp_active;                                /**< caches_on and not poisoning: pmm_update_pcp_active() */
 };
 
 /** @brief The one page manager (pmm_segment.c). */
