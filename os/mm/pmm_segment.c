@@ -17,6 +17,11 @@ struct pmm_state pmm = { .by_address = { &pmm.segments[0] } };
 
 struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 
+/* The fast paths find a CPU's cache by a shift only if the caches are a
+ * power of two apart. */
+_Static_assert(sizeof(struct pmm_cpu_cache) == PMM_CACHE_BYTES,
+	       "a CPU's cache outgrew PMM_CACHE_BYTES: double it");
+
 void pmm_init(void)
 {
 	/* The caches' pages were of the segments forgotten here. */

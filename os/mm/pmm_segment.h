@@ -50,7 +50,7 @@ struct pmm_segment {
 };
 
 #define PMM_CACHE_MAX (PMM_PCP_HIGH + 1) /**< a cache holds this many for a moment, then drains */
-#define PMM_CACHE_BYTES 2048 /**< one CPU's cache with its padding: a power of two */
+#define PMM_CACHE_BYTES 2048 /**< one CPU's cache with its padding: a power of two (pmm_segment.c checks) */
 
 /**
  * @brief One CPU's page cache (pmm_pcp.c states its invariant): a stack of
@@ -67,8 +67,6 @@ struct pmm_cpu_cache {
 	uint64_t refills;                       /**< batches taken from the buddy lists */
 	uint64_t drains;                        /**< batches given back */
 };
-_Static_assert(sizeof(struct pmm_cpu_cache) == PMM_CACHE_BYTES,
-	       "a CPU's cache outgrew PMM_CACHE_BYTES: double it");
 
 /** @brief The manager's whole state. */
 struct pmm_state {
